@@ -1,0 +1,12 @@
+"""The three official forms, each laid out once and shared by the generator and the reader."""
+
+from __future__ import annotations
+
+from xl_selfeval.forms import basic_data, department, project
+from xl_selfeval.forms.layout import FormLayout
+
+BASIC_DATA = basic_data.LAYOUT
+DEPARTMENT = department.LAYOUT
+PROJECT = project.LAYOUT
+ALL_LAYOUTS: tuple[FormLayout, ...] = (BASIC_DATA, DEPARTMENT, PROJECT)
+BY_KIND = {layout.kind: layout for layout in ALL_LAYOUTS}

@@ -1,0 +1,114 @@
+"""附件2 {Y}年度部门整体支出绩效自评表: its layout, defined once."""
+
+from __future__ import annotations
+
+from xl_selfeval.forms.indicators import indicator_columns
+from xl_selfeval.forms.layout import (
+    BlockSum,
+    Column,
+    Entry,
+    EntryRow,
+    ExecutionScore,
+    Fmt,
+    FormLayout,
+    IndicatorBlock,
+    Line,
+    Note,
+    PairedList,
+    Ratio,
+    Ref,
+    Sum,
+    Table,
+    TextBlock,
+    TotalRow,
+)
+
+DEFAULT_EXECUTION_WEIGHT = 10
+
+BUDGET = Table(
+    key="budget",
+    caption="年度预算申请\n(万元)",
+    caption_span=1,
+    label_span=2,
+    caption_down=True,
+    columns=(
+        Column("年初预算数\n(万元)", "initial_budget"),
+        Column("全年预算数\n（万元）", "budget"),
+        Column("全年执行数（万元）", "executed"),
+        Column("分值", "weight", fmt=Fmt.SCORE),
+        Column("执行率", "rate", fmt=Fmt.RATE),
+        Column("得分", "score", span=2, fmt=Fmt.SCORE),
+    ),
+    lines=(
+        Line(
+            "年度资金总额：",
+            "total",
+            derived={
+                "rate": Ratio(Ref("budget.total.executed"), Ref("budget.total.budget")),
+                "score": ExecutionScore(Ref("budget.total.weight"), Ref("budget.total.rate")),
+            },
+            default={"weight": DEFAULT_EXECUTION_WEIGHT},
+        ),
+    ),
+)
+
+SOURCES = PairedList(
+    key="sources",
+    left_header="按收入性质分：",
+    right_header="按支出性质分：",
+    left=(
+        ("一般公共预算：", "general_budget"),
+        ("政府性基金拨款：", "gov_fund"),
+        ("纳入专户管理的非税收入拨款：", "non_tax"),
+        ("其他资金", "other_funds"),
+    ),
+    right=(("其中:基本支出：", "basic_spending"), None, ("项目支出：", "project_spending"), None),
+    spans=(2, 2, 2, 3),
+    indent=1,
+)
+INCOME_KEYS = tuple(f"sources.{key}" for _, key in SOURCES.left)
+SPENDING_KEYS = ("sources.basic_spending", "sources.project_spending")
+
+GOALS = TextBlock(
+    key="goals",
+    caption="年度总体目标",
+    caption_span=1,
+    columns=(
+        Column("预期目标", "expected", span=4, fmt=Fmt.TEXT),
+        Column("实际完成情况", "actual", span=5, fmt=Fmt.TEXT),
+    ),
+)
+
+INDICATORS = IndicatorBlock(key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=True))
+
+TOTAL = TotalRow(
+    key="total",
+    label="总分",
+    label_span=7,
+    block="indicators",
+    cells=(
+        ("weight", Sum((Ref("budget.total.weight"), BlockSum("indicators", "weight")))),
+        ("score", Sum((Ref("budget.total.score"), BlockSum("indicators", "score")))),
+    ),
+)
+
+LAYOUT = FormLayout(
+    kind="department",
+    name="附件2",
+    title="{Y}年度部门整体支出绩效自评表",
+    width=10,
+    column_widths=(9, 11, 13, 26, 14, 14, 14, 8, 8, 22),
+    sections=(
+        Note("附件2", "caption"),
+        Note("{Y}年度部门整体支出绩效自评表", "title"),
+        EntryRow(
+            (Entry("预算部门名称", "unit_name", label_span=1, value_span=9, default_from_unit=True),)
+        ),
+        BUDGET,
+        SOURCES,
+        GOALS,
+        INDICATORS,
+        TOTAL,
+        Note("填报人：        填报日期：        联系电话：         单位负责人签名：", "signature"),
+    ),
+)

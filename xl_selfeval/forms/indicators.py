@@ -1,0 +1,73 @@
+"""The 绩效指标 hierarchy (一级 → 二级) and the blank skeleton shared by 附件2 and 附件3."""
+
+from __future__ import annotations
+
+from xl_selfeval.forms.layout import Column, Fmt
+
+OUTPUT = "产出指标"
+BENEFIT = "效益指标"
+SATISFACTION = "满意度指标"
+COST = "成本指标"
+
+# 一级指标 → its 二级指标, in the order of the official form.
+HIERARCHY: dict[str, tuple[str, ...]] = {
+    OUTPUT: ("数量指标", "质量指标", "时效指标"),
+    BENEFIT: ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    SATISFACTION: ("服务对象满意度指标",),
+    COST: ("经济成本指标", "社会成本指标", "生态环境成本指标"),
+}
+
+LEVEL1 = tuple(HIERARCHY)
+LEVEL2 = tuple(name for names in HIERARCHY.values() for name in names)
+
+# Empty 三级 rows per 二级指标 in a blank form: the distribution of the official sample (19 rows).
+SKELETON_ROWS: dict[str, int] = {
+    "数量指标": 4,
+    "质量指标": 2,
+    "时效指标": 4,
+    "经济效益指标": 1,
+    "社会效益指标": 1,
+    "生态效益指标": 1,
+    "可持续影响指标": 2,
+    "服务对象满意度指标": 1,
+    "经济成本指标": 1,
+    "社会成本指标": 1,
+    "生态环境成本指标": 1,
+}
+
+NOT_APPLICABLE = "不适用"
+
+
+def level1_of(level2: str) -> str | None:
+    for level1, names in HIERARCHY.items():
+        if level2 in names:
+            return level1
+    return None
+
+
+def skeleton() -> list[dict[str, object]]:
+    """Blank indicator rows carrying only their 一级/二级 labels."""
+    return [
+        {"level1": level1_of(level2), "level2": level2}
+        for level2, count in SKELETON_ROWS.items()
+        for _ in range(count)
+    ]
+
+
+def indicator_columns(*, with_criteria: bool) -> tuple[Column, ...]:
+    """Columns of the block; 附件2 has 评扣分标准, 附件3 does not."""
+    cols = [
+        Column("一级指标", "level1", fmt=Fmt.TEXT),
+        Column("二级指标", "level2", fmt=Fmt.TEXT),
+        Column("三级指标", "name", fmt=Fmt.TEXT),
+        Column("年度指标值", "target", fmt=Fmt.TEXT),
+        Column("实际完成值", "actual", fmt=Fmt.TEXT),
+    ]
+    if with_criteria:
+        cols.append(Column("评扣分标准", "criteria", fmt=Fmt.TEXT))
+    cols += [
+        Column("分值", "weight", fmt=Fmt.SCORE),
+        Column("得分", "score", fmt=Fmt.SCORE),
+        Column("偏差原因分析及改进措施", "deviation", fmt=Fmt.TEXT),
+    ]
+    return tuple(cols)

@@ -1,0 +1,235 @@
+"""The building blocks every official form is made of: titles, tables, indicator blocks, derived cells."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Fmt(Enum):
+    """How a cell's figure is typed and shown."""
+
+    TEXT = "@"
+    AMOUNT = "0.00"  # 万元
+    RATE = "0.00%"
+    COUNT = "0"
+    AREA = "0.00"  # ㎡
+    SCORE = "0.00"
+
+    @property
+    def is_number(self) -> bool:
+        return self is not Fmt.TEXT
+
+
+# ---------------------------------------------------------------------------
+# Derived figures: one expression serves both the Excel formula the generator
+# writes and the figure the engine recomputes, so the two can never disagree.
+# ---------------------------------------------------------------------------
+
+
+class Expr:
+    """A derived figure, written once for Excel and for Python."""
+
+
+@dataclass(frozen=True)
+class Ref(Expr):
+    key: str
+
+
+@dataclass(frozen=True)
+class Sum(Expr):
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Ratio(Expr):
+    """num / den, blank (never #DIV/0!) when den is blank or 0."""
+
+    num: Expr
+    den: Expr
+
+
+@dataclass(frozen=True)
+class ExecutionScore(Expr):
+    """得分 = ROUND(分值 × MIN(执行率, 100%), 2); blank while 执行率 is blank."""
+
+    weight: Expr
+    rate: Expr
+
+
+@dataclass(frozen=True)
+class BlockSum(Expr):
+    """Sum of one column over every row of a repeatable block (rows the user inserts included)."""
+
+    block: str
+    column: str
+
+
+def refs(*keys: str) -> tuple[Expr, ...]:
+    return tuple(Ref(k) for k in keys)
+
+
+# ---------------------------------------------------------------------------
+# Sections of a form, top to bottom.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line of fixed text across the whole width (附件N, the title, 说明, 备注, the signature line)."""
+
+    text: str
+    style: str = "note"  # caption | title | note | signature
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A labelled input on a one-line row: 预算部门名称 | value."""
+
+    label: str
+    key: str
+    label_span: int
+    value_span: int
+    fmt: Fmt = Fmt.TEXT
+    default_from_unit: bool = False
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    span: int = 1
+    fmt: Fmt = Fmt.AMOUNT
+
+
+@dataclass(frozen=True)
+class Line:
+    """A row of a table: its label and, per column, a formula (derived) or nothing (input)."""
+
+    label: str
+    key: str
+    derived: dict[str, Expr] = field(default_factory=dict)
+    # Columns whose cell on this row is not part of the form (left blank and locked).
+    unused: frozenset[str] = frozenset()
+    default: dict[str, object] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+@dataclass(frozen=True)
+class ItemBlock:
+    """Rows a unit lists itself (one per project item), placed after the line ``after``."""
+
+    key: str
+    after: str
+    default_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A captioned table: caption in the first column, column headers, labelled lines.
+
+    A table with a single line whose label is empty is read "value below header" (财政供养人员情况).
+    """
+
+    key: str
+    caption: str
+    caption_span: int
+    columns: tuple[Column, ...]
+    lines: tuple[Line, ...]
+    label_header: str = ""  # header over the line labels (资金来源), if any
+    label_span: int = 0  # columns taken by the line labels, after the caption
+    caption_down: bool = False  # caption merged down over the whole table
+    items: ItemBlock | None = None
+
+    def field_key(self, line: str, column: str) -> str:
+        return f"{self.key}.{line}.{column}"
+
+
+@dataclass(frozen=True)
+class PairedList:
+    """Two labelled lists side by side (按收入性质分 | 按支出性质分), each label followed by an amount."""
+
+    key: str
+    left_header: str
+    right_header: str
+    left: tuple[tuple[str, str], ...]  # (label, key)
+    right: tuple[tuple[str, str] | None, ...]  # aligned with left; None = empty cell pair
+    spans: tuple[int, int, int, int]  # left label, left amount, right label, right amount
+    indent: int  # columns left blank before (under a table caption merged down)
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """年度总体目标: a caption, two column headers and one row of free text under them."""
+
+    key: str
+    caption: str
+    caption_span: int
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class IndicatorBlock:
+    """The 绩效指标 block: 一级/二级 merged down, one row per 三级指标."""
+
+    key: str
+    caption: str
+    columns: tuple[Column, ...]  # first two are the 一级 and 二级 columns
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    """总分 row: label over the leading columns, derived figures under given indicator columns."""
+
+    key: str
+    label: str
+    label_span: int
+    cells: tuple[tuple[str, Expr], ...]  # (column key of the indicator block, formula)
+    block: str
+
+
+Section = Note | EntryRow | Table | PairedList | TextBlock | IndicatorBlock | TotalRow
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    kind: str  # basic_data | department | project
+    name: str  # 附件1 …
+    title: str  # with {Y}
+    width: int
+    column_widths: tuple[float, ...]
+    sections: tuple[Section, ...]
+
+    def title_for(self, year: int) -> str:
+        return with_year(self.title, year)
+
+    def title_pattern(self) -> re.Pattern[str]:
+        return re.compile(year_pattern(self.title))
+
+    def tables(self) -> list[Table]:
+        return [s for s in self.sections if isinstance(s, Table)]
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if getattr(s, "key", None) == key:
+                return s
+        raise KeyError(key)
+
+
+def with_year(text: str, year: int) -> str:
+    return text.replace("{Y-1}", str(year - 1)).replace("{Y}", str(year))
+
+
+def year_pattern(text: str) -> str:
+    """Regex for a label with year placeholders, capturing the year(s)."""
+    out = re.escape(text)
+    out = out.replace(re.escape("{Y-1}"), r"(?P<prev>\d{4})").replace(re.escape("{Y}"), r"(?P<year>\d{4})")
+    return out
