@@ -1,0 +1,63 @@
+"""Recomputes a form's derived figures from its layout expressions, in Decimal, rounded like Excel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, FormLayout, Ratio, Ref, Sum, Table, TotalRow
+from xl_selfeval.scoring import execution_rate, execution_score
+
+Lookup = Callable[[str], Decimal | None]
+ColumnLookup = Callable[[str, str], list[Decimal | None]]
+
+
+def derived_cells(layout: FormLayout) -> dict[str, Expr]:
+    """Every derived field of the form, by field key, in layout order."""
+    out: dict[str, Expr] = {}
+    for section in layout.sections:
+        if isinstance(section, Table):
+            for line in section.lines:
+                for column, expr in line.derived.items():
+                    out[section.field_key(line.key, column)] = expr
+        elif isinstance(section, TotalRow):
+            for column, expr in section.cells:
+                out[f"{section.key}.{column}"] = expr
+    return out
+
+
+class Calculator:
+    """Evaluates derived figures from the inputs only, so a wrong intermediate figure never hides another."""
+
+    def __init__(self, layout: FormLayout, inputs: Lookup, column: ColumnLookup) -> None:
+        self.derived = derived_cells(layout)
+        self.inputs = inputs
+        self.column = column
+        self.cache: dict[str, Decimal | None] = {}
+
+    def figure(self, key: str) -> Decimal | None:
+        if key not in self.derived:
+            return self.inputs(key)
+        if key not in self.cache:
+            self.cache[key] = None  # guards against a cycle in a layout
+            self.cache[key] = self.evaluate(self.derived[key])
+        return self.cache[key]
+
+    def evaluate(self, expr: Expr) -> Decimal | None:
+        if isinstance(expr, Ref):
+            return self.figure(expr.key)
+        if isinstance(expr, Sum):
+            return _total([self.evaluate(t) for t in expr.terms])
+        if isinstance(expr, BlockSum):
+            return _total(self.column(expr.block, expr.column))
+        if isinstance(expr, Ratio):
+            return execution_rate(self.evaluate(expr.num) or Decimal(0), self.evaluate(expr.den))
+        if isinstance(expr, ExecutionScore):
+            return execution_score(self.evaluate(expr.weight) or Decimal(0), self.evaluate(expr.rate))
+        raise TypeError(f"unknown expression {expr!r}")
+
+
+def _total(terms: list[Decimal | None]) -> Decimal | None:
+    """Like Excel's SUM, but blank (not 0) when every term is blank, so an empty form stays empty."""
+    present = [t for t in terms if t is not None]
+    return sum(present, Decimal(0)) if present else None

@@ -1,0 +1,70 @@
+"""The small interface the core reads a sheet through, and its in-memory implementation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CellData:
+    """One cell as stored: its value (a formula's cached result, if any), formula text and number format."""
+
+    value: object = None  # str | int | float | bool | datetime | None
+    formula: str | None = None  # without the leading "="; None for a constant
+    number_format: str = "General"
+
+    @property
+    def is_formula(self) -> bool:
+        return self.formula is not None
+
+
+EMPTY = CellData()
+
+
+@dataclass
+class Grid:
+    """A sheet's cells by (row, column), 1-based, plus its merged ranges (r1, c1, r2, c2)."""
+
+    name: str
+    cells: dict[tuple[int, int], CellData] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    @property
+    def max_row(self) -> int:
+        return max((r for r, _ in self.cells), default=0)
+
+    @property
+    def max_col(self) -> int:
+        return max((c for _, c in self.cells), default=0)
+
+    def cell(self, row: int, col: int) -> CellData:
+        return self.cells.get((row, col), EMPTY)
+
+    def set(self, row: int, col: int, value: object, formula: str | None = None, number_format: str = "General") -> None:
+        self.cells[(row, col)] = CellData(value, formula, number_format)
+
+    def text(self, row: int, col: int) -> str:
+        value = self.cell(row, col).value
+        return "" if value is None else str(value).strip()
+
+    def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
+        """The merged range covering (row, col), if any."""
+        index = self._merge_index()
+        return index.get((row, col))
+
+    def top_left(self, row: int, col: int) -> tuple[int, int]:
+        merge = self.merge_of(row, col)
+        return (merge[0], merge[1]) if merge else (row, col)
+
+    def _merge_index(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+        cached = getattr(self, "_index", None)
+        if cached is None or cached[0] != len(self.merged):
+            index = {}
+            for m in self.merged:
+                r1, c1, r2, c2 = m
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        index[(r, c)] = m
+            cached = (len(self.merged), index)
+            self._index = cached
+        return cached[1]
