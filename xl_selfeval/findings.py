@@ -39,6 +39,18 @@ class CellRef:
 
 
 @dataclass(frozen=True)
+class CellEdit:
+    """A value recalc writes: the right figure for a wrong constant, or a blank filled in."""
+
+    cell: CellRef
+    value: object  # Decimal / str; never a formula from user text
+    number_format: str | None = None
+    old_value: object = None
+    reason: str = ""  # Chinese, goes into the cell note
+    kind: str = "correct"  # correct | fill | score
+
+
+@dataclass(frozen=True)
 class Finding:
     severity: Severity
     code: str  # stable snake_case
@@ -48,6 +60,7 @@ class Finding:
     actual: str = ""
     related: tuple[CellRef, ...] = ()
     form: str = ""  # 附件1 / 附件2 / 附件3（项目名）
+    fix: CellEdit | None = None  # what recalc writes for it, if anything
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -60,18 +73,6 @@ class Finding:
             "actual": self.actual,
             "related": [{"sheet": r.sheet, "cell": r.address} for r in self.related],
         }
-
-
-@dataclass(frozen=True)
-class CellEdit:
-    """A value recalc writes: the right figure for a wrong constant, or a blank filled in."""
-
-    cell: CellRef
-    value: object  # Decimal / str; never a formula from user text
-    number_format: str | None = None
-    old_value: object = None
-    reason: str = ""  # Chinese, goes into the cell note
-    kind: str = "correct"  # correct | fill | score
 
 
 @dataclass

@@ -1,0 +1,24 @@
+"""How a label typed in a cell is compared with the official label: width, spaces, numbering and colons ignored."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+_NUMBERING = re.compile(r"^(?:[0-9]+[、.．]|[一二三四五六七八九十]+[、.．]|\([0-9一二三四五六七八九十]+\))")
+_UNIT_SUFFIX = re.compile(r"\((?:万元|元|㎡|m2|平方米)\)$")
+_OF_WHICH = re.compile(r"^其中[:：]?")
+
+
+def canonical(text: object) -> str:
+    """'其中：公车购置' → '公车购置'; '1、公务用车购置和维护经费' → '公务用车购置和维护经费'; '年初预算数\\n(万元)' → '年初预算数'."""
+    if text is None:
+        return ""
+    out = unicodedata.normalize("NFKC", str(text))
+    out = _SPACE.sub("", out).replace("\u3000", "")
+    out = out.rstrip(":")
+    out = _UNIT_SUFFIX.sub("", out)
+    out = _NUMBERING.sub("", out)
+    out = _OF_WHICH.sub("", out)
+    return out.rstrip(":")

@@ -1,0 +1,533 @@
+"""Finds the official forms in any grid by their labels and reads every field into a Form model."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from xl_selfeval.findings import CellRef
+from xl_selfeval.forms import ALL_LAYOUTS
+from xl_selfeval.forms.layout import (
+    Column,
+    EntryRow,
+    FormLayout,
+    IndicatorBlock,
+    PairedList,
+    Table,
+    TextBlock,
+    TotalRow,
+    year_pattern,
+)
+from xl_selfeval.grid import EMPTY, CellData, Grid
+from xl_selfeval.labels import canonical
+from xl_selfeval.values import Dimension, Kind, Value, parse_value, split_label_amount
+
+ISSUE_SHEET = "问题清单"
+MAX_TITLE_LENGTH = 80
+
+# A form without its title is still recognised by a label only it has.
+DISTINCTIVE_LABELS = {"basic_data": "财政供养人员情况", "department": "预算部门名称", "project": "项目支出名称"}
+
+
+@dataclass
+class Field:
+    """One figure or text of a form, where it is and what it holds."""
+
+    key: str
+    ref: CellRef
+    cell: CellData
+    value: Value
+    inline: bool = False  # read from a "label:amount" cell
+
+    @property
+    def is_formula(self) -> bool:
+        return self.cell.is_formula
+
+    @property
+    def is_blank(self) -> bool:
+        return self.value.kind is Kind.BLANK
+
+    @property
+    def number(self) -> Decimal | None:
+        """The figure as a plain number (a rate as a fraction), or None if the cell holds no single figure."""
+        q = self.value.quantity
+        if self.value.kind is not Kind.NUMBER or q is None:
+            return None
+        return q.number
+
+    @property
+    def text(self) -> str:
+        return self.value.raw
+
+
+@dataclass
+class BlockRow:
+    """A row of a repeatable block: a 项目支出 item or an indicator."""
+
+    row: int
+    cells: dict[str, Field]
+    level1: str = ""
+    level2: str = ""
+
+    def get(self, key: str) -> Field | None:
+        return self.cells.get(key)
+
+
+@dataclass
+class Form:
+    layout: FormLayout
+    sheet: str
+    title: str | None
+    year: int | None
+    title_ref: CellRef | None
+    fields: dict[str, Field] = field(default_factory=dict)
+    blocks: dict[str, list[BlockRow]] = field(default_factory=dict)
+    blank_rows: list[int] = field(default_factory=list)  # indicator rows nobody filled
+    cut_short: bool = False  # no indicator block found
+    # Column headers whose year disagrees with the title's: (cell, the year that header implies).
+    year_mismatches: list[tuple[CellRef, int]] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.layout.kind
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == "project":
+            name = self.text("project_name")
+            return f"附件3（{name}）" if name else "附件3"
+        return self.layout.name
+
+    def get(self, key: str) -> Field | None:
+        return self.fields.get(key)
+
+    def number(self, key: str) -> Decimal | None:
+        f = self.fields.get(key)
+        return f.number if f else None
+
+    def text(self, key: str) -> str:
+        f = self.fields.get(key)
+        return f.text if f else ""
+
+    def column(self, block: str, column: str) -> list[Decimal | None]:
+        return [r.cells[column].number if column in r.cells else None for r in self.blocks.get(block, [])]
+
+
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    row: int
+    col: int
+    inline: Value | None = None  # amount typed in the label's own cell
+
+
+class _Region:
+    """The rows of one form on a sheet, indexed by canonical label."""
+
+    def __init__(self, grid: Grid, top: int, bottom: int) -> None:
+        self.grid = grid
+        self.top, self.bottom = top, bottom
+        self.index: dict[str, list[_Hit]] = defaultdict(list)
+        self.texts: list[tuple[int, int, str]] = []
+        for (r, c), cell in sorted(grid.cells.items()):
+            if top <= r <= bottom and isinstance(cell.value, str) and cell.value.strip():
+                label = canonical(cell.value)
+                self.index[label].append(_Hit(r, c))
+                self.texts.append((r, c, label))
+                split = split_label_amount(cell.value)
+                if split is not None:
+                    self.index[canonical(split[0])].append(_Hit(r, c, split[1]))
+
+    def find(self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None) -> _Hit | None:
+        hits = self.find_all(label, after=after, before=before, row=row)
+        return hits[0] if hits else None
+
+    def find_all(
+        self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
+    ) -> list[_Hit]:
+        key = canonical(label)
+        if "{Y" in key:
+            pattern = re.compile(year_pattern(key) + "$")
+            hits = [
+                _Hit(r, c)
+                for r, c, text in self.texts
+                if pattern.match(text)
+            ]
+        else:
+            hits = self.index.get(key, [])
+        bottom = self.bottom if before is None else before
+        return [h for h in hits if after < h.row <= bottom and (row is None or h.row == row)]
+
+    def span(self, row: int, col: int) -> tuple[int, int]:
+        merge = self.grid.merge_of(row, col)
+        return (merge[1], merge[3]) if merge else (col, col)
+
+    def height(self, row: int, col: int) -> int:
+        merge = self.grid.merge_of(row, col)
+        return merge[2] - merge[0] + 1 if merge else 1
+
+
+class _Reader:
+    def __init__(self, grid: Grid, layout: FormLayout, top: int, bottom: int, title: str | None, year: int | None):
+        self.grid = grid
+        self.layout = layout
+        self.region = _Region(grid, top, bottom)
+        self.form = Form(
+            layout, grid.name, title, year, CellRef(grid.name, top, self._title_col(top)) if title else None
+        )
+        self.cursor = top  # sections are read top to bottom
+
+    def _title_col(self, row: int) -> int:
+        return min((c for (r, c) in self.grid.cells if r == row), default=1)
+
+    # -- cells -----------------------------------------------------------
+    def field_at(self, key: str, row: int, col: int, inline: Value | None = None) -> Field:
+        r, c = self.grid.top_left(row, col)
+        cell = self.grid.cell(r, c)
+        value = inline if inline is not None else parse_value(cell.value, cell.number_format)
+        f = Field(key, CellRef(self.grid.name, r, c), cell if inline is None else EMPTY, value, inline is not None)
+        self.form.fields[key] = f
+        return f
+
+    def value_in_span(self, row: int, c1: int, c2: int) -> int:
+        """Column of the first non-empty cell of the row within [c1, c2]; c1 when all are empty."""
+        for c in range(c1, c2 + 1):
+            r, cc = self.grid.top_left(row, c)
+            cell = self.grid.cell(r, cc)
+            if cell.value not in (None, "") or cell.is_formula:
+                return cc
+        return c1
+
+    def value_right_of(self, hit: _Hit, stop: int | None = None) -> int:
+        _, c2 = self.region.span(hit.row, hit.col)
+        last = stop - 1 if stop else max(self.grid.max_col, c2 + 1)
+        for c in range(c2 + 1, last + 1):
+            r, cc = self.grid.top_left(hit.row, c)
+            if r != hit.row:
+                continue
+            cell = self.grid.cell(r, cc)
+            if cell.value not in (None, "") or cell.is_formula:
+                return cc
+        return c2 + 1
+
+    # -- sections --------------------------------------------------------
+    def read(self) -> Form:
+        for section in self.layout.sections:
+            if isinstance(section, EntryRow):
+                self.entry_row(section)
+            elif isinstance(section, Table):
+                self.table(section)
+            elif isinstance(section, PairedList):
+                self.paired_list(section)
+            elif isinstance(section, TextBlock):
+                self.text_block(section)
+            elif isinstance(section, IndicatorBlock):
+                self.indicators(section)
+            elif isinstance(section, TotalRow):
+                self.total_row(section)
+        return self.form
+
+    def entry_row(self, section: EntryRow) -> None:
+        hits = [self.region.find(e.label, after=self.cursor - 1) for e in section.entries]
+        for i, (entry, hit) in enumerate(zip(section.entries, hits, strict=True)):
+            if hit is None:
+                continue
+            if hit.inline is not None:
+                self.field_at(entry.key, hit.row, hit.col, hit.inline)
+                continue
+            nxt = hits[i + 1] if i + 1 < len(hits) else None
+            stop = nxt.col if nxt is not None and nxt.row == hit.row else None
+            self.field_at(entry.key, hit.row, self.value_right_of(hit, stop))
+
+    def _header_row(self, captions: list[str], headers: list[str]) -> int | None:
+        """The row holding a table's caption or most of its column headers."""
+        for caption in captions:
+            hit = self.region.find(caption, after=self.cursor - 1)
+            if hit:
+                return hit.row
+        counts: dict[int, int] = defaultdict(int)
+        for header in headers:
+            for hit in self.region.find_all(header, after=self.cursor - 1):
+                counts[hit.row] += 1
+        best = [r for r, n in counts.items() if n >= max(2, len(headers) // 2)]
+        return min(best) if best else None
+
+    def _columns(self, header_row: int, columns: tuple[Column, ...]) -> dict[str, tuple[int, int]]:
+        spans: dict[str, tuple[int, int]] = {}
+        for column in columns:
+            # Headers may sit one row lower when the caption spans two rows.
+            hit = self._header_hit(column.header, header_row) or self._header_hit(column.header, header_row + 1)
+            if hit is not None:
+                spans[column.key] = self.region.span(hit.row, hit.col)
+        return spans
+
+    def _header_hit(self, header: str, row: int) -> _Hit | None:
+        """A column header on ``row``; '{Y}年决算数' and '{Y-1}年决算数' are told apart by their year."""
+        hits = self.region.find_all(header, row=row)
+        if "{Y" not in header or not hits:
+            return hits[0] if hits else None
+        offset = 1 if "{Y-1}" in header else 0
+        years = {h: _year_of(self.grid.text(h.row, h.col), header) for h in hits}
+        if self.form.year is not None:
+            exact = [h for h in hits if years[h] == self.form.year]
+            if exact:
+                return exact[0]
+        known = [h for h in hits if years[h] is not None]
+        if not known:
+            return hits[0]
+        pick = min(known, key=lambda h: years[h]) if offset else max(known, key=lambda h: years[h])
+        found = years[pick]
+        if self.form.year is None and found is not None:
+            self.form.year = found
+        elif found is not None and found != self.form.year:
+            self.form.year_mismatches.append((CellRef(self.grid.name, pick.row, pick.col), found))
+        return pick
+
+    def table(self, table: Table) -> None:
+        header_row = self._header_row(
+            [table.caption] + ([table.label_header] if table.label_header else []),
+            [c.header for c in table.columns],
+        )
+        if header_row is None:
+            return
+        spans = self._columns(header_row, table.columns)
+        caption_hit = self.region.find(table.caption, row=header_row)
+        header_height = max(
+            [self.region.height(header_row, c1) for c1, _ in spans.values()] or [1]
+        )
+        last_row = header_row
+        line_rows: dict[str, int] = {}
+        for line in table.lines:
+            if line.label:
+                hit = self.region.find(line.label, after=header_row)
+                if hit is None:
+                    continue
+                row, inline = hit.row, hit.inline
+            else:
+                row, inline = self._row_below(header_row + header_height - 1, spans, caption_hit), None
+            line_rows[line.key] = row
+            last_row = max(last_row, row)
+            for column in table.columns:
+                if column.key in line.unused or column.key not in spans:
+                    continue
+                key = table.field_key(line.key, column.key)
+                if inline is not None and column is table.columns[0]:
+                    self.field_at(key, row, spans[column.key][0], inline)
+                    continue
+                self.field_at(key, row, self.value_in_span(row, *spans[column.key]))
+        if table.items is not None:
+            self._items(table, spans, line_rows)
+        self.cursor = last_row + 1
+
+    def _row_below(self, header_row: int, spans: dict[str, tuple[int, int]], caption: _Hit | None) -> int:
+        for row in range(header_row + 1, min(header_row + 4, self.region.bottom) + 1):
+            if any(self.grid.cell(*self.grid.top_left(row, c)).value not in (None, "")
+                   or self.grid.cell(row, c).is_formula
+                   for c1, c2 in spans.values() for c in range(c1, c2 + 1)):
+                return row
+        return header_row + 1
+
+    def _items(self, table: Table, spans: dict[str, tuple[int, int]], line_rows: dict[str, int]) -> None:
+        assert table.items is not None
+        start = line_rows.get(table.items.after)
+        if start is None:
+            return
+        later = [r for r in line_rows.values() if r > start]
+        end = min(later) if later else start + 1
+        label_col = min(self.grid.top_left(start, c)[1] for c in range(1, (min(s[0] for s in spans.values()) if spans else 2)))
+        rows = []
+        for row in range(start + 1, end):
+            cells: dict[str, Field] = {}
+            label = self.grid.text(row, label_col)
+            for column in table.columns:
+                if column.key in spans:
+                    col = self.value_in_span(row, *spans[column.key])
+                    cells[column.key] = self._block_field(f"{table.items.key}.{row}.{column.key}", row, col)
+            cells["label"] = self._block_field(f"{table.items.key}.{row}.label", row, label_col)
+            if label or any(not f.is_blank for f in cells.values()):
+                rows.append(BlockRow(row, cells))
+        self.form.blocks[table.items.key] = rows
+
+    def _block_field(self, key: str, row: int, col: int) -> Field:
+        f = self.field_at(key, row, col)
+        del self.form.fields[key]  # block cells live in their block, not among the form's fields
+        return f
+
+    def paired_list(self, plist: PairedList) -> None:
+        header = self.region.find(plist.left_header, after=self.cursor - 1) or self.region.find(
+            plist.right_header, after=self.cursor - 1
+        )
+        after = (header.row - 1) if header else self.cursor - 1
+        labels = [item for item in plist.left] + [item for item in plist.right if item]
+        hits = {key: self.region.find(label, after=after) for label, key in labels}
+        found_rows = [h.row for h in hits.values() if h]
+        for key, hit in hits.items():
+            if hit is None:
+                continue
+            full = f"{plist.key}.{key}"
+            if hit.inline is not None:
+                self.field_at(full, hit.row, hit.col, hit.inline)
+                continue
+            stops = [h.col for h in hits.values() if h and h.row == hit.row and h.col > hit.col]
+            self.field_at(full, hit.row, self.value_right_of(hit, min(stops) if stops else None))
+        if found_rows:
+            self.cursor = max(found_rows) + 1
+
+    def text_block(self, block: TextBlock) -> None:
+        hits = {c.key: self.region.find(c.header, after=self.cursor - 1) for c in block.columns}
+        for column in block.columns:
+            hit = hits[column.key]
+            if hit is None:
+                continue
+            c1, c2 = self.region.span(hit.row, hit.col)
+            row = hit.row + self.region.height(hit.row, hit.col)
+            self.field_at(f"{block.key}.{column.key}", row, self.value_in_span(row, c1, c2))
+            self.cursor = max(self.cursor, row + 1)
+
+    def indicators(self, block: IndicatorBlock) -> None:
+        header_row = self._header_row([], [c.header for c in block.columns])
+        if header_row is None:
+            self.form.cut_short = True
+            return
+        spans = self._columns(header_row, block.columns)
+        total = self.region.find("总分", after=header_row)
+        end = total.row if total else self.region.bottom + 1
+        first_data = header_row + max(self.region.height(header_row, c1) for c1, _ in spans.values())
+        rows: list[BlockRow] = []
+        level1 = level2 = ""
+        for row in range(first_data, end):
+            cells = {
+                c.key: self._block_field(f"{block.key}.{row}.{c.key}", row, self.value_in_span(row, *spans[c.key]))
+                for c in block.columns
+                if c.key in spans
+            }
+            texts = {k: canonical(f.text) for k, f in cells.items()}
+            if texts.get("level1") == "一级指标" or texts.get("name") == "三级指标":
+                continue  # a repeated header row
+            level1 = texts.get("level1") or level1
+            level2 = texts.get("level2") or level2
+            content = [k for k, f in cells.items() if k not in ("level1", "level2") and not f.is_blank]
+            if not content:
+                if texts.get("level1") or texts.get("level2") or self._inside_block(row, spans):
+                    self.form.blank_rows.append(row)
+                continue
+            rows.append(BlockRow(row, cells, level1, level2))
+        self.form.blocks[block.key] = rows
+        self.cursor = end
+
+    def _inside_block(self, row: int, spans: dict[str, tuple[int, int]]) -> bool:
+        c1 = spans.get("level1", (1, 1))[0]
+        return self.grid.merge_of(row, c1) is not None
+
+    def total_row(self, total: TotalRow) -> None:
+        hit = self.region.find(total.label, after=self.cursor - 1)
+        if hit is None:
+            return
+        header = self.region.find("三级指标", after=self.region.top - 1)
+        numbers = [
+            c
+            for (r, c), cell in sorted(self.grid.cells.items())
+            if r == hit.row and c > hit.col and (cell.value not in (None, "") or cell.is_formula)
+        ]
+        for column_key, _ in total.cells:
+            col = None
+            if header is not None:
+                column = next(c for c in self.layout.section(total.block).columns if c.key == column_key)  # type: ignore[union-attr]
+                h = self.region.find(column.header, row=header.row)
+                if h is not None:
+                    c1, c2 = self.region.span(h.row, h.col)
+                    col = self.value_in_span(hit.row, c1, c2)
+            if col is None or (self.grid.cell(hit.row, col).value in (None, "") and not self.grid.cell(hit.row, col).is_formula):
+                # The form shows only the total: take the last figure on the row for 总分.
+                if column_key == "score" and numbers:
+                    col = numbers[-1]
+                elif col is None:
+                    continue
+            self.field_at(f"{total.key}.{column_key}", hit.row, col)
+
+
+def _year_of(text: str, template: str) -> int | None:
+    match = re.match(year_pattern(canonical(template)) + "$", canonical(text))
+    if match and match.groupdict().get("year"):
+        return int(match.group("year"))
+    if match and match.groupdict().get("prev"):
+        return int(match.group("prev")) + 1
+    return None
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    row: int
+    col: int
+    layout: FormLayout
+    title: str | None
+    year: int | None
+
+
+def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
+    out = []
+    for layout in ALL_LAYOUTS:
+        core = canonical(layout.title).replace("{Y}年度", "")
+        out.append((layout, re.compile(r"(?:(?P<year>\d{4})年度?)?" + re.escape(core))))
+    return out
+
+
+_TITLES = _title_patterns()
+
+
+def find_anchors(grid: Grid) -> list[_Anchor]:
+    """Where each form starts on the sheet: its title, or failing that a label only that form has."""
+    anchors: list[_Anchor] = []
+    for (r, c), cell in sorted(grid.cells.items()):
+        if not isinstance(cell.value, str) or len(cell.value) > MAX_TITLE_LENGTH:
+            continue
+        text = canonical(cell.value)
+        for layout, pattern in _TITLES:
+            m = pattern.search(text)
+            if m and not text.startswith(("备注", "说明")):
+                year = int(m.group("year")) if m.group("year") else None
+                anchors.append(_Anchor(r, c, layout, str(cell.value).strip(), year))
+                break
+    for layout in ALL_LAYOUTS:
+        label = DISTINCTIVE_LABELS[layout.kind]
+        for (r, c), cell in sorted(grid.cells.items()):
+            if isinstance(cell.value, str) and canonical(cell.value) == label:
+                covered = any(a.layout is layout and 0 <= r - a.row <= 6 for a in anchors)
+                if not covered:
+                    anchors.append(_Anchor(r, c, layout, None, None))
+    anchors.sort(key=lambda a: (a.row, a.col))
+    return anchors
+
+
+def read_forms(grids: list[Grid]) -> list[Form]:
+    """Every form found in the workbook, in sheet order then top to bottom."""
+    forms: list[Form] = []
+    for grid in grids:
+        if grid.name == ISSUE_SHEET or not grid.cells:
+            continue
+        anchors = find_anchors(grid)
+        for i, anchor in enumerate(anchors):
+            bottom = anchors[i + 1].row - 1 if i + 1 < len(anchors) else grid.max_row
+            reader = _Reader(grid, anchor.layout, anchor.row, bottom, anchor.title, anchor.year)
+            if anchor.title:
+                reader.form.title_ref = CellRef(grid.name, anchor.row, anchor.col)
+            forms.append(reader.read())
+    return forms
+
+
+def rate_of(f: Field) -> Decimal | None:
+    """A rate cell's figure as a fraction: 76.08% typed, 0.7608 with a % format, or a bare 76.08."""
+    q = f.value.quantity
+    if f.value.kind is not Kind.NUMBER or q is None:
+        return None
+    if q.dimension is Dimension.PLAIN and abs(q.number) > Decimal("1.5"):
+        return q.number / 100
+    return q.number
+
+
+__all__ = ["BlockRow", "Field", "Form", "cached_property", "rate_of", "read_forms"]
