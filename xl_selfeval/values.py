@@ -1,0 +1,511 @@
+"""Typed values from what accountants type (Decimal + unit + comparator), and Excel-style money rounding."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "Comparator",
+    "Dimension",
+    "Kind",
+    "Quantity",
+    "Value",
+    "format_amount",
+    "format_rate",
+    "format_score",
+    "parse_value",
+    "round_half_up",
+    "split_label_amount",
+    "to_decimal",
+]
+
+
+# --- rounding and formatting -------------------------------------------------------------------------
+
+
+def round_half_up(x: Decimal, places: int = 2) -> Decimal:
+    """Round like Excel's ROUND (halves away from zero) and quantize to `places` decimals.
+
+    Raises ValueError for NaN / infinity: the core never holds those, so one reaching here is a bug.
+    """
+    if not x.is_finite():
+        raise ValueError(f"cannot round a non-finite number: {x!r}")
+    with localcontext() as ctx:
+        # Enough digits that quantize never fails on large amounts (the default precision is 28).
+        ctx.prec = max(28, x.adjusted() + places + 3)
+        return x.quantize(Decimal((0, (1,), -places)), rounding=ROUND_HALF_UP)
+
+
+def _shift(x: Decimal, places: int) -> Decimal:
+    """x * 10**places, exactly (scaleb would round to the context precision)."""
+    sign, digits, exponent = x.as_tuple()
+    if not isinstance(exponent, int):
+        raise ValueError(f"cannot scale a non-finite number: {x!r}")
+    exponent += places
+    if exponent > 0:
+        # Spell out trailing zeros so that 28亿元 prints as 280000, not 2.8E+5.
+        digits += (0,) * exponent
+        exponent = 0
+    return Decimal((sign, digits, exponent))
+
+
+def _fixed(x: Decimal, places: int) -> str:
+    rounded = round_half_up(x, places)
+    if rounded == 0:
+        rounded = abs(rounded)  # no '-0.00'
+    return f"{rounded:f}"
+
+
+def format_amount(x: Decimal) -> str:
+    """An amount as shown in the forms: 2 decimals, rounded half up, no thousands separator."""
+    return _fixed(x, 2)
+
+
+def format_rate(x: Decimal) -> str:
+    """A rate given as a fraction, shown as a percentage with 2 decimals: 0.61462 -> '61.46%'."""
+    return _fixed(_shift(x, 2), 2) + "%"
+
+
+def format_score(x: Decimal) -> str:
+    """A score with 2 decimals, rounded half up: Decimal('3.396') -> '3.40'."""
+    return _fixed(x, 2)
+
+
+# --- value model -------------------------------------------------------------------------------------
+
+
+class Dimension(Enum):
+    AMOUNT = "amount"  # money, normalised to 万元
+    RATE = "rate"  # a fraction: 95% -> 0.95
+    COUNT = "count"  # any other unit: 人次, 公里, 个工作日, 分 ...
+    PLAIN = "plain"  # a bare number without unit
+
+
+class Comparator(Enum):
+    GE = "≥"
+    GT = ">"
+    LE = "≤"
+    LT = "<"
+    EQ = "="
+    RANGE = "range"
+
+
+class Kind(Enum):
+    BLANK = "blank"
+    NUMBER = "number"
+    TEXT = "text"  # qualitative wording: 有效, 按时完成, 即时办理 ...
+    NOT_APPLICABLE = "not_applicable"  # 不适用, 无, —, /
+
+
+@dataclass(frozen=True)
+class Quantity:
+    number: Decimal  # amounts in 万元, rates as fractions, anything else as typed
+    dimension: Dimension
+    unit: str  # unit text as typed (half-width); '' for PLAIN
+
+
+@dataclass(frozen=True)
+class Value:
+    raw: str  # the text as read, stripped
+    kind: Kind
+    quantity: Quantity | None = None  # the single figure; None for a range
+    comparator: Comparator | None = None
+    low: Quantity | None = None  # bounds of a RANGE
+    high: Quantity | None = None
+    deadline_days: int | None = None  # from '…N个工作日内'
+
+
+# --- text normalisation ------------------------------------------------------------------------------
+
+
+def _width_table() -> dict[int, str]:
+    # Only full-width / small-form / space variants are folded. Full NFKC would also turn ① into 1
+    # and ㎡ into m2, which changes what a number says.
+    table: dict[int, str] = {}
+    for start, end in ((0xFF01, 0xFFEF), (0xFE50, 0xFE6B)):
+        for code in range(start, end + 1):
+            folded = unicodedata.normalize("NFKC", chr(code))
+            if len(folded) == 1:  # keeps positions: split_label_amount maps folded text back
+                table[code] = folded
+    for code in (0x00A0, 0x3000, 0x202F, 0x205F, *range(0x2000, 0x200B)):
+        table[code] = " "
+    table[0x2212] = "-"  # MINUS SIGN
+    return table
+
+
+_WIDTH_TABLE = _width_table()
+_INNER_SPACE_RE = re.compile(r"(?<![0-9])\s+|\s+(?![0-9])")  # spaces between two digits are kept
+_THOUSANDS_RE = re.compile(r"(?<![0-9.,])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9,])")
+_TRAILING_PUNCT = "。;,!"
+
+
+def _compact(text: str) -> str:
+    """Fold widths, drop spaces (except between digits) and thousands separators."""
+    s = text.translate(_WIDTH_TABLE).strip()
+    s = _INNER_SPACE_RE.sub("", s)
+    s = s.rstrip(_TRAILING_PUNCT)
+    return _THOUSANDS_RE.sub(lambda m: m.group(0).replace(",", ""), s)
+
+
+_NUM = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_NUM_RE = re.compile(_NUM)
+
+
+def to_decimal(x: object) -> Decimal | None:
+    """A finite Decimal from an int, float, Decimal or numeric text ('1,701.93', '４.３０'); else None.
+
+    Text with a unit ('50%') is not numeric here: use parse_value for that. bool is not a number.
+    """
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, Decimal):
+        return x if x.is_finite() else None
+    if isinstance(x, int):
+        return Decimal(x)
+    if isinstance(x, float):
+        # repr keeps what the cell shows: 0.9606 stays 0.9606, not 0.96059999999999...
+        return Decimal(float.__repr__(x)) if math.isfinite(x) else None
+    if isinstance(x, str):
+        s = _compact(x)
+        return Decimal(s) if _NUM_RE.fullmatch(s) else None
+    return None
+
+
+# --- units -------------------------------------------------------------------------------------------
+
+# Power of ten that brings the typed number to the canonical one (万元, fraction).
+_AMOUNT_UNITS: dict[str, int] = {
+    "元": -4,
+    "千元": -1,
+    "万元": 0,
+    "百万元": 2,
+    "千万元": 3,
+    "亿元": 4,
+    "万": 0,
+    "亿": 4,
+}
+_RATE_UNITS: dict[str, int] = {"%": -2, "百分比": -2, "百分点": -2, "个百分点": -2, "‰": -3, "‱": -4}
+# Units written before the number. '¥' marks money without saying 元 or 万元, so it stays PLAIN.
+_LEADING_UNITS: dict[str, tuple[Dimension, int]] = {"百分之": (Dimension.RATE, -2), "¥": (Dimension.PLAIN, 0)}
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# COUNT units are an open set, so a unit is accepted when it is a known measure, or a classifier
+# followed by a short noun (个项目, 家企业), optionally scaled (万人, 千万人次) or per something (次/年).
+# Anything else after a number ('1有效', '3个工作日内做出…') makes the value prose, i.e. TEXT.
+_MEASURES = _words(
+    """人 人次 次 户 户次 家 家次 笔 件 项 份 本 册 台 辆 套 间 所 座 条 张 篇 场 场次 期 批 批次 块 名 位
+    例 宗 起 处 栋 幢 棵 株 头 只 架 艘 部 门 种 类 组 队 支 对 片 级 届 轮 单 床 床位 个 倍 分 星
+    平方米 平米 平方公里 平方千米 公顷 亩 立方米 方 吨 千克 公斤 克 斤 升 毫升 米 千米 公里 厘米 毫米
+    千瓦 千瓦时 度 兆瓦 小时 分钟 秒 天 日 工作日 个工作日 周 个月 月 季度 年 学时 课时 节 班 ㎡"""
+)
+_CLASSIFIERS = frozenset("个家户项件名所座台辆套场期批条篇本份类种支处栋间张次位笔门")
+_MAGNITUDES = ("百万", "千万", "十万", "十", "百", "千", "万", "亿")
+_LATIN_UNITS = frozenset(
+    {"m", "m2", "m²", "m3", "m³", "km", "km2", "km²", "kg", "g", "t", "kw", "kwh", "mw", "mwh", "h", "min"}
+)
+_PROSE_MARKS = _words(
+    """的 以 之 内 外 前 后 左右 约 共 及 和 与 或 不 未 已
+    完成 实现 达到 超过 做出 办结 办理 降低 提高 增长 减少"""
+)
+
+
+def _is_han(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+def _is_simple_count_unit(unit: str) -> bool:
+    for magnitude in ("", *_MAGNITUDES):
+        if not unit.startswith(magnitude):
+            continue
+        rest = unit[len(magnitude) :]
+        if rest in _MEASURES:
+            return True
+        noun = rest[1:]
+        if (
+            rest[:1] in _CLASSIFIERS
+            and 1 <= len(noun) <= 4
+            and _is_han(noun)
+            and not any(mark in noun for mark in _PROSE_MARKS)
+        ):
+            return True
+    return False
+
+
+def _is_count_unit(unit: str) -> bool:
+    if unit.lower() in _LATIN_UNITS or _is_simple_count_unit(unit):
+        return True
+    per, slash, base = unit.partition("/")
+    return (
+        bool(slash) and (per in _AMOUNT_UNITS or _is_simple_count_unit(per)) and _is_simple_count_unit(base)
+    )
+
+
+def _quantity(number: str, unit: str) -> Quantity | None:
+    """The Quantity for a number and the unit text after it, or None when the unit is not one."""
+    value = Decimal(number)
+    if unit == "":
+        return Quantity(value, Dimension.PLAIN, "")
+    if unit in _RATE_UNITS:
+        return Quantity(_shift(value, _RATE_UNITS[unit]), Dimension.RATE, unit)
+    if unit in _AMOUNT_UNITS:
+        return Quantity(_shift(value, _AMOUNT_UNITS[unit]), Dimension.AMOUNT, unit)
+    if _is_count_unit(unit):
+        return Quantity(value, Dimension.COUNT, unit)
+    return None
+
+
+# --- comparators -------------------------------------------------------------------------------------
+
+_GE, _GT, _LE, _LT, _EQ = Comparator.GE, Comparator.GT, Comparator.LE, Comparator.LT, Comparator.EQ
+
+_PREFIX_COMPARATORS: dict[str, Comparator] = {
+    ">=": _GE,
+    "≥": _GE,
+    "≧": _GE,
+    "⩾": _GE,
+    "大于等于": _GE,
+    "大于或等于": _GE,
+    "不低于": _GE,
+    "不少于": _GE,
+    "不小于": _GE,
+    "至少": _GE,
+    "最少": _GE,
+    "达到": _GE,
+    "达": _GE,
+    ">": _GT,
+    "大于": _GT,
+    "高于": _GT,
+    "超过": _GT,
+    "多于": _GT,
+    "<=": _LE,
+    "≤": _LE,
+    "≦": _LE,
+    "⩽": _LE,
+    "小于等于": _LE,
+    "小于或等于": _LE,
+    "不高于": _LE,
+    "不超过": _LE,
+    "不大于": _LE,
+    "不多于": _LE,
+    "至多": _LE,
+    "最多": _LE,
+    "<": _LT,
+    "小于": _LT,
+    "低于": _LT,
+    "少于": _LT,
+    "不足": _LT,
+    "=": _EQ,
+    "等于": _EQ,
+}
+# Prefixes that set no direction themselves. '控制在5%' (no 以下) still means "at most".
+_NEUTRAL_PREFIXES: dict[str, Comparator | None] = {
+    "控制在": _LE,
+    "保持在": None,
+    "介于": None,
+    "处于": None,
+    "在": None,
+}
+_SUFFIX_COMPARATORS: dict[str, Comparator] = {
+    "及以上": _GE,
+    "以上": _GE,
+    "及以下": _LE,
+    "以下": _LE,
+    "以内": _LE,
+    "之内": _LE,
+    "内": _LE,
+}
+_NEUTRAL_SUFFIXES = ("(含)", "(含本数)")
+_RANGE_SUFFIXES = ("的区间内", "的区间", "区间内", "区间", "之间", "的范围内", "范围内", "的范围", "范围")
+
+
+def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+_PREFIX_WORDS = _longest_first([*_PREFIX_COMPARATORS, *_NEUTRAL_PREFIXES])
+_SUFFIX_WORDS = _longest_first([*_SUFFIX_COMPARATORS, *_NEUTRAL_SUFFIXES, *_RANGE_SUFFIXES])
+
+_RANGE_SEP = r"(?:-|~|〜|—{1,2}|–|―|至|到)"
+_RANGE_RE = re.compile(
+    rf"(?P<a>{_NUM})(?P<ua>[^0-9.+\-~〜—–―至到]*){_RANGE_SEP}(?P<b>{_NUM})(?P<ub>.*)", re.DOTALL
+)
+_SINGLE_RE = re.compile(rf"(?P<n>{_NUM})(?P<u>.*)", re.DOTALL)
+_DEADLINE_RE = re.compile(r"(?<![0-9.])([0-9]{1,6})个?工作日(?:以|之)?内")
+_NOT_APPLICABLE_WORDS = frozenset({"不适用", "不涉及", "无", "n/a", "na"})
+_DASHES_RE = re.compile(r"[-—–―/\\]{1,4}")
+# A single figure with a unit and comparator words is short; longer text is prose.
+_MAX_FIGURE_LEN = 64
+
+
+# --- parsing -----------------------------------------------------------------------------------------
+
+
+def _safe_str(raw: object) -> str:
+    try:
+        text = str(raw)
+    except Exception:  # a broken __str__, or an int too long for str()
+        try:
+            text = str(Decimal(raw)) if isinstance(raw, int) else object.__repr__(raw)
+        except Exception:
+            text = ""
+    return str.__str__(text) if isinstance(text, str) else ""
+
+
+def _strip_format_literals(number_format: str) -> str:
+    # '0"%"' or '0\%' show a literal percent sign without scaling the value by 100.
+    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].', "", number_format)
+
+
+def _parse_number_cell(number: Decimal, raw: str, number_format: str | None) -> Value:
+    if isinstance(number_format, str) and "%" in _strip_format_literals(number_format):
+        return Value(raw, Kind.NUMBER, Quantity(number, Dimension.RATE, "%"))
+    return Value(raw, Kind.NUMBER, Quantity(number, Dimension.PLAIN, ""))
+
+
+def _peel(core: str) -> tuple[str, list[Comparator], Comparator | None, bool]:
+    """Remove comparator words around a figure.
+
+    Returns (figure, directions, default from a neutral prefix, has a range suffix).
+    """
+    directions: list[Comparator] = []
+    default: Comparator | None = None
+    range_suffix = False
+    for _ in range(2):
+        word = next((w for w in _PREFIX_WORDS if core.startswith(w) and len(core) > len(w)), None)
+        if word is None:
+            break
+        core = core[len(word) :]
+        if word in _PREFIX_COMPARATORS:
+            directions.append(_PREFIX_COMPARATORS[word])
+        else:
+            default = default or _NEUTRAL_PREFIXES[word]
+    for _ in range(3):
+        word = next((w for w in _SUFFIX_WORDS if core.endswith(w) and len(core) > len(w)), None)
+        if word is None:
+            break
+        core = core[: -len(word)]
+        if word in _SUFFIX_COMPARATORS:
+            directions.append(_SUFFIX_COMPARATORS[word])
+        elif word in _RANGE_SUFFIXES:
+            range_suffix = True
+    return core, directions, default, range_suffix
+
+
+def _parse_range(figure: str) -> tuple[Quantity, Quantity] | None:
+    match = _RANGE_RE.fullmatch(figure)
+    if match is None:
+        return None
+    unit_a, unit_b = match["ua"], match["ub"]
+    # '50-70%': a unit on one side applies to both.
+    low = _quantity(match["a"], unit_a or unit_b)
+    high = _quantity(match["b"], unit_b or unit_a)
+    if low is None or high is None or low.dimension is not high.dimension:
+        return None
+    return (low, high) if low.number <= high.number else (high, low)
+
+
+def _parse_single(figure: str) -> Quantity | None:
+    for word, (dimension, places) in _LEADING_UNITS.items():
+        if figure.startswith(word):
+            number = figure[len(word) :]
+            if not _NUM_RE.fullmatch(number):
+                return None
+            unit = "" if dimension is Dimension.PLAIN else word
+            return Quantity(_shift(Decimal(number), places), dimension, unit)
+    match = _SINGLE_RE.fullmatch(figure)
+    return None if match is None else _quantity(match["n"], match["u"])
+
+
+def _parse_text(raw: str) -> Value:
+    s = _compact(raw)
+    if not s:
+        return Value(raw, Kind.BLANK)
+    if s.lower() in _NOT_APPLICABLE_WORDS or _DASHES_RE.fullmatch(s):
+        return Value(raw, Kind.NOT_APPLICABLE)
+    deadline_match = _DEADLINE_RE.search(s)
+    deadline = int(deadline_match.group(1)) if deadline_match else None
+    text = Value(raw, Kind.TEXT, deadline_days=deadline)
+    if len(s) > _MAX_FIGURE_LEN or not any("0" <= ch <= "9" for ch in s):
+        return text
+
+    figure, directions, default, range_suffix = _peel(s)
+    if len(set(directions)) > 1:
+        return text  # '≥95%以下' says two things
+    direction = directions[0] if directions else None
+
+    bounds = _parse_range(figure)
+    if bounds is not None:
+        if direction is not None:
+            return text
+        low, high = bounds
+        return Value(raw, Kind.NUMBER, None, Comparator.RANGE, low, high, deadline)
+    if range_suffix:
+        return text  # '50%之间' is not a figure
+    quantity = _parse_single(figure)
+    if quantity is None:
+        return text
+    return Value(raw, Kind.NUMBER, quantity, direction or default, deadline_days=deadline)
+
+
+def parse_value(raw: object, number_format: str | None = None) -> Value:
+    """Read one target / actual cell: a cell value from openpyxl or xlwings, or typed text.
+
+    `number_format` matters only for numeric cells: with '%' in it the stored number is a rate
+    fraction (0.9606 shown as 96.06%). Never raises: what cannot be read as a figure is TEXT.
+    """
+    if raw is None:
+        return Value("", Kind.BLANK)
+    try:
+        if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
+            text = _safe_str(raw).strip()
+            number = to_decimal(raw)
+            if number is None:  # NaN / infinity
+                return Value(text, Kind.TEXT)
+            return _parse_number_cell(number, text, number_format)
+        return _parse_text(_safe_str(raw).strip())
+    except Exception:
+        # Safety net: one odd cell must not stop a whole check run. Tests fuzz _parse_text directly.
+        return Value(_safe_str(raw).strip(), Kind.TEXT)
+
+
+def split_label_amount(text: str) -> tuple[str, Value] | None:
+    """Split a label typed together with its figure: '其中:基本支出:900.47' -> ('其中:基本支出', 900.47).
+
+    The label is returned as typed (stripped, without the separator). None when the text does not end
+    in a figure after a label, or is itself a figure.
+    """
+    if not isinstance(text, str):
+        return None
+    t = text.strip()
+    if len(t) > 4 * _MAX_FIGURE_LEN or parse_value(t).kind is Kind.NUMBER:
+        return None
+    folded = t.translate(_WIDTH_TABLE)  # same length: every folded character maps to one character
+    candidates = {i for i in range(1, len(folded)) if _starts_figure(folded, i)}
+    colon = folded.rfind(":")
+    if colon >= 0:
+        candidates.add(colon + 1)
+    for i in sorted(candidates):
+        label = t[:i].rstrip().rstrip(":：").rstrip()
+        if not any(ch.isalpha() for ch in label):
+            continue
+        value = parse_value(t[i:])
+        if value.kind is Kind.NUMBER and value.quantity is not None:
+            return label, value
+    return None
+
+
+def _starts_figure(folded: str, i: int) -> bool:
+    return folded[i] in "0123456789+-" and folded[i - 1] not in "0123456789.,+-"
