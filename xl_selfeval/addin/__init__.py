@@ -1,0 +1,1 @@
+"""Excel ribbon add-in (.xlam) 绩效自评: building the VBA project and installing it."""
