@@ -132,7 +132,7 @@ def write_form(ws: Worksheet, content: FormContent, unit: str = "") -> Placement
         dv.sqref = " ".join(cells)  # type: ignore[assignment]
         ws.add_data_validation(dv)
     _protect(ws)
-    _print_setup(ws, placement)
+    _print_setup(ws, placement, one_page=content.layout.one_page)
     return placement
 
 
@@ -154,6 +154,8 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str
         name, size, horizontal = CAPTION_FONT, 12, "left"
     elif spec.role in (Role.NOTE,):
         horizontal = "left"
+    elif spec.validation:  # 一级/二级指标, merged down over their rows
+        horizontal = "center"
     elif spec.role in (Role.LABEL, Role.INPUT) and not spec.fmt.is_number:
         horizontal = "left"
     elif spec.fmt.is_number and spec.role in (Role.INPUT, Role.DERIVED):
@@ -208,11 +210,11 @@ def _protect(ws: Worksheet) -> None:
     p.selectUnlockedCells = False
 
 
-def _print_setup(ws: Worksheet, placement: Placement) -> None:
+def _print_setup(ws: Worksheet, placement: Placement, *, one_page: bool) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages tall as needed
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5

@@ -114,6 +114,7 @@ LAYOUT = FormLayout(
     title="{Y}年度部门整体支出绩效评价基础数据表",
     width=7,
     column_widths=(30, 10, 10, 10, 10, 10, 12),
+    one_page=True,
     sections=(
         Note("附件1", "caption"),
         Note("{Y}年度部门整体支出绩效评价基础数据表", "title"),

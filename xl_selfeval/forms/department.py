@@ -97,7 +97,7 @@ LAYOUT = FormLayout(
     name="附件2",
     title="{Y}年度部门整体支出绩效自评表",
     width=10,
-    column_widths=(9, 11, 13, 26, 14, 14, 14, 8, 8, 22),
+    column_widths=(12, 11, 13, 26, 14, 16, 14, 8, 8, 22),
     sections=(
         Note("附件2", "caption"),
         Note("{Y}年度部门整体支出绩效自评表", "title"),

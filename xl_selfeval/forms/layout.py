@@ -207,6 +207,7 @@ class FormLayout:
     width: int
     column_widths: tuple[float, ...]
     sections: tuple[Section, ...]
+    one_page: bool = False  # printed on a single page (附件1 is short enough)
 
     def title_for(self, year: int) -> str:
         return with_year(self.title, year)
