@@ -1,0 +1,608 @@
+"""Suggested scores (domain-rules §2–3): 执行率 得分, one indicator's score from A and B, the grade."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+
+from xl_selfeval.settings import Settings
+from xl_selfeval.values import (
+    Comparator,
+    Dimension,
+    Kind,
+    Quantity,
+    Value,
+    format_rate,
+    format_score,
+    parse_value,
+    round_half_up,
+)
+
+__all__ = [
+    "IndicatorKind",
+    "Suggestion",
+    "classify",
+    "execution_rate",
+    "execution_score",
+    "grade",
+    "suggest",
+]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
+# --- 执行率 and grade ----------------------------------------------------------------------------------
+
+
+def execution_rate(executed: Decimal | None, budget: Decimal | None) -> Decimal | None:
+    """全年执行数 / 全年预算数, unrounded; None when either is missing or the budget is 0 (no #DIV/0!)."""
+    if executed is None or budget is None or budget == 0:
+        return None
+    return executed / budget
+
+
+def execution_score(weight: Decimal, rate: Decimal | None) -> Decimal | None:
+    """分值 × min(执行率, 100%), rounded half up to 2 decimals; None when there is no rate."""
+    if rate is None:
+        return None
+    # Overspending earns no bonus, and a negative 执行数 (a refund) no negative score.
+    share = min(max(rate, _ZERO), _ONE)
+    return round_half_up(weight * share, 2)
+
+
+def grade(total: Decimal, settings: Settings) -> str:
+    """优/良/中/差 (or the configured scale) for a 总分."""
+    scale = sorted(settings.grades, key=lambda item: item[0], reverse=True)
+    for threshold, name in scale:
+        if total >= threshold:
+            return name
+    return scale[-1][1]  # below every threshold (a negative total): the lowest grade
+
+
+# --- indicator kinds -----------------------------------------------------------------------------------
+
+
+class IndicatorKind(Enum):
+    POSITIVE = "positive"  # more is better: B ≥ A → W, else W×B/A
+    NEGATIVE = "negative"  # less is better: B ≤ A → W, else settings.negative_formula
+    RANGE = "range"  # inside [L, H] → W
+    QUALITATIVE = "qualitative"  # wording: the evaluator picks within a band
+    TIMELINESS = "timeliness"  # 按时/即时/…个工作日内: a band too
+    NOT_APPLICABLE = "not_applicable"  # 不适用: no 分值, no score
+    UNKNOWN = "unknown"  # cannot be compared (blank target, units that do not match …)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: IndicatorKind
+    score: Decimal | None  # the rule's score for quantitative kinds (rounded half up, 0 ≤ score ≤ W)
+    low: Decimal | None  # for QUALITATIVE/TIMELINESS: the band the wording of B implies (W×band)
+    high: Decimal | None
+    explanation: str  # Chinese, with the figures
+    achieved: bool | None  # B meets A; None when that cannot be told
+    over_achieved: bool  # B ≥ over_achievement × A (positive kind)
+    unit_missing: bool  # B typed without the unit A has: read in A's unit
+    actual_repeats_target: bool  # B only repeats A ('≥80%' copied)
+    actual_blank: bool
+
+
+_QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE)
+
+
+# --- wording -------------------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    """Width-folded text without spaces or closing punctuation, for comparing and matching words."""
+    folded = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", "", folded).rstrip("。.;；,，!！")
+
+
+# Names of bare-figure indicators where less is better. Outcome words (处理, 整改 …) win over them:
+# 投诉处理率 and 逾期贷款收回率 are positive although they mention 投诉 and 逾期.
+_NEGATIVE_NAME_WORDS = (
+    *("逾期", "事故", "差错", "出错", "错误", "投诉", "不良", "违约", "损失", "空置", "失误", "误差"),
+    *("返工", "流失", "发病", "死亡", "超支", "偏差", "故障", "误报", "漏报", "坏账", "能耗", "排放"),
+    *(
+        "成本",
+        "费用",
+        "控制",
+    ),  # a bare amount in a 成本指标 is the budget ceiling: 成本控制在预算内 5487.8万元
+)
+_STRONG_NEGATIVE_NAME_WORDS = ("不满意", "不合格", "不达标")
+_OUTCOME_NAME_WORDS = (
+    *("处理", "办结", "整改", "解决", "回复", "处置", "查处", "化解", "满意", "完成", "覆盖", "达标"),
+    *("收回", "清收", "节约", "节省", "降低", "下降", "减少", "压缩"),
+)
+
+_TIMELY_RE = re.compile(
+    r"即时|及时|按时|准时|限时|时限|时效|当日|当天|当场|立即|随到随办|如期|"
+    r"(?:[0-9]+|[一二三四五六七八九十百]+)个?(?:工作日|自然日|日|天|小时|分钟|周|月)(?:以|之)?内|"
+    r"(?:年底|年末|月底|月末|季末|季度末)前?|之前|前完成"
+)
+_TIME_UNITS = frozenset({"工作日", "天", "小时", "分钟", "周", "月"})
+
+# '未发生安全事故', '无投诉', '未超预算' report a good outcome with a negative word: read them as 达成
+# before looking for 未/没有/逾期.
+_GOOD_NEGATION_RE = re.compile(
+    r"(?:未|没有|无|零|杜绝)(?:发生|出现|收到|超|突破)|"
+    r"(?:无|零|杜绝)(?:任何)?(?:重大|重特大|较大|安全|质量|责任)*"
+    r"(?:事故|差错|投诉|逾期|违规|违纪|违法|纠纷|上访|信访|案件|损失)"
+)
+_FAILED_WORDS = (
+    *("未", "没有", "没能", "不能", "无法", "较差", "很差", "效果差", "滞后", "延迟", "延期", "超期"),
+    *("逾期", "推迟", "不及时", "不到位", "不达标", "不满意", "不合格", "不符合", "不理想", "失败", "落后"),
+)
+_PARTIAL_WORDS = ("基本", "部分", "大部", "初步", "一定", "有所")
+_ACHIEVED_WORDS = (
+    *("完成", "达成", "实现", "有效", "按时", "及时", "即时", "准时", "如期", "达到", "满足", "符合"),
+    *("达标", "到位", "良好", "优秀", "合格", "通过", "落实", "提升", "提高", "降低", "改善", "增值"),
+    *("保障", "显著", "明显", "顺利", "全部", "满意", "控制在", "已"),
+)
+
+
+def _band_of_wording(text: str) -> str | None:
+    """'achieved', 'partial' or 'failed' from the wording of B; None when the words say neither."""
+    s = _GOOD_NEGATION_RE.sub("达成", _norm(text))
+    for band, words in (
+        ("failed", _FAILED_WORDS),
+        ("partial", _PARTIAL_WORDS),
+        ("achieved", _ACHIEVED_WORDS),
+    ):
+        if any(word in s for word in words):
+            return band
+    return None
+
+
+def _is_not_applicable(text: str) -> bool:
+    return _norm(text) in ("不适用", "不涉及")
+
+
+def _negative_name(name: str) -> bool:
+    s = _norm(name)
+    if any(word in s for word in _STRONG_NEGATIVE_NAME_WORDS):
+        return True
+    if any(word in s for word in _OUTCOME_NAME_WORDS):
+        return False
+    return any(word in s for word in _NEGATIVE_NAME_WORDS)
+
+
+# --- units ---------------------------------------------------------------------------------------------
+
+_COUNT_SYNONYMS = {
+    "日": "天",
+    "自然日": "天",
+    "个月": "月",
+    "平米": "平方米",
+    "㎡": "平方米",
+    "m2": "平方米",
+    "m²": "平方米",
+    "平方公里": "平方千米",
+    "km2": "平方千米",
+    "km²": "平方千米",
+    "公里": "千米",
+    "km": "千米",
+    "m": "米",
+    "公斤": "千克",
+    "kg": "千克",
+    "g": "克",
+    "t": "吨",
+    "m3": "立方米",
+    "m³": "立方米",
+    "方": "立方米",
+    "h": "小时",
+    "min": "分钟",
+}
+# Longest first, so that 千万人 is 千万 × 人, not 千 × 万人 (the same, but one step).
+_MAGNITUDES = (
+    ("千万", Decimal(10) ** 7),
+    ("百万", Decimal(10) ** 6),
+    ("十万", Decimal(10) ** 5),
+    ("亿", Decimal(10) ** 8),
+    ("万", Decimal(10) ** 4),
+    ("千", Decimal(10) ** 3),
+    ("百", Decimal(10) ** 2),
+    ("十", Decimal(10)),
+)
+
+
+def _synonym(unit: str) -> str:
+    unit = unit.lower()
+    if unit.startswith("个") and len(unit) > 1:  # 个工作日 = 工作日, 个项目 = 项目
+        unit = unit[1:]
+    return _COUNT_SYNONYMS.get(unit, unit)
+
+
+@lru_cache(maxsize=512)
+def _count_base(unit: str) -> tuple[str, Decimal]:
+    """A COUNT unit as (base unit, factor): 万人次 → (人次, 10000), 公里 → (米, 1000)."""
+    unit = _synonym(unit)
+    factor = _ONE
+    for _ in range(3):
+        prefix = next((m for m in _MAGNITUDES if unit.startswith(m[0]) and len(unit) > len(m[0])), None)
+        if prefix is None:
+            break
+        unit = _synonym(unit[len(prefix[0]) :])
+        factor *= prefix[1]
+    return unit, factor
+
+
+@lru_cache(maxsize=64)
+def _scale(dimension: Dimension, unit: str) -> Decimal | None:
+    """What one typed unit is worth in the canonical number: '亿元' → 10000 (万元), '%' → 0.01."""
+    if dimension in (Dimension.COUNT, Dimension.PLAIN) or not unit:
+        return _ONE
+    # Ask the parser rather than copying its unit tables.
+    quantity = parse_value("1" + unit).quantity
+    if quantity is None or quantity.dimension is not dimension:
+        return None
+    return quantity.number
+
+
+def _in_unit(number: Decimal, dimension: Dimension, unit: str) -> Quantity | None:
+    """`number` as typed in `unit` (e.g. 52.07 in '%'), as a Quantity."""
+    scale = _scale(dimension, unit)
+    return None if scale is None else Quantity(number * scale, dimension, unit)
+
+
+def _typed_number(q: Quantity) -> Decimal:
+    scale = _scale(q.dimension, q.unit)
+    return q.number if not scale else q.number / scale
+
+
+def _plain(number: Decimal) -> str:
+    text = f"{number.normalize():f}"  # normalize() drops trailing zeros; :f spells out 2.8E+5
+    return "0" if text == "-0" else text
+
+
+def _show(q: Quantity) -> str:
+    """A figure in the unit it was typed in: 10.19亿元, 0.06%, 120公里."""
+    return _plain(_typed_number(q)) + q.unit
+
+
+_DIMENSION_NAMES = {
+    Dimension.AMOUNT: "金额",
+    Dimension.RATE: "比率",
+    Dimension.COUNT: "数量",
+    Dimension.PLAIN: "不带单位的数",
+}
+
+
+def _describe(q: Quantity) -> str:
+    name = _DIMENSION_NAMES[q.dimension]
+    return f"{name}（{q.unit}）" if q.unit and q.dimension is Dimension.COUNT else name
+
+
+@dataclass(frozen=True)
+class _Aligned:
+    bounds: tuple[Quantity, ...]  # the target figure, or the range's low and high, in B's terms
+    actual: Quantity
+    unit_missing: bool = False
+    note: str = ""
+
+
+def _align(bounds: tuple[Quantity, ...], actual: Quantity) -> _Aligned | str:
+    """Bring A and B into one unit, or say (in Chinese) why they cannot be compared."""
+    ref = bounds[0]
+    if actual.dimension is ref.dimension:
+        if ref.dimension is not Dimension.COUNT:
+            return _Aligned(bounds, actual)  # amounts are all in 万元, rates all fractions
+        base_a, factor_a = _count_base(ref.unit)
+        base_b, factor_b = _count_base(actual.unit)
+        if base_a != base_b:
+            return f"单位不一致：年度指标值的单位是“{ref.unit}”，实际完成值的单位是“{actual.unit}”，无法比较"
+        converted = Quantity(actual.number * factor_b / factor_a, ref.dimension, ref.unit)
+        return _Aligned(bounds, converted)
+    if actual.dimension is Dimension.PLAIN:
+        # 52.07 against a % target: the cell lost its unit, not its meaning.
+        read = _in_unit(actual.number, ref.dimension, ref.unit)
+        if read is None:
+            return f"无法按年度指标值的单位“{ref.unit}”读取实际完成值"
+        note = f"实际完成值“{_plain(actual.number)}”未写单位，按年度指标值的单位读作{_show(read)}；"
+        return _Aligned(bounds, read, unit_missing=True, note=note)
+    if ref.dimension is Dimension.PLAIN:
+        read_bounds = tuple(_in_unit(b.number, actual.dimension, actual.unit) for b in bounds)
+        if any(b is None for b in read_bounds):
+            return f"无法按实际完成值的单位“{actual.unit}”读取年度指标值"
+        note = f"年度指标值未写单位，按实际完成值的单位“{actual.unit}”读取；"
+        return _Aligned(tuple(b for b in read_bounds if b is not None), actual, note=note)
+    return f"单位不一致：年度指标值是{_describe(ref)}，实际完成值是{_describe(actual)}，无法比较"
+
+
+# --- classification ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    kind: IndicatorKind
+    bounds: tuple[Quantity, ...] = ()  # quantitative kinds: (A,) or (L, H), in B's unit
+    actual: Quantity | None = None
+    unit_missing: bool = False
+    repeats: bool = False
+    blank: bool = False
+    note: str = ""  # why UNKNOWN, or how a figure was read
+
+
+def _quantitative_kind(target: Value, name: str) -> IndicatorKind:
+    comparator = target.comparator
+    if comparator is Comparator.RANGE:
+        return IndicatorKind.RANGE
+    if comparator in (Comparator.LE, Comparator.LT):
+        return IndicatorKind.NEGATIVE
+    if comparator in (Comparator.GE, Comparator.GT):
+        return IndicatorKind.POSITIVE
+    # A bare figure (or '='): a target of 0 (0起 事故) can only be a ceiling; otherwise the name decides.
+    if target.quantity is not None and target.quantity.number == 0:
+        return IndicatorKind.NEGATIVE
+    return IndicatorKind.NEGATIVE if _negative_name(name) else IndicatorKind.POSITIVE
+
+
+def _target_bounds(target: Value) -> tuple[Quantity, ...]:
+    if target.low is not None and target.high is not None:
+        return (target.low, target.high)
+    return () if target.quantity is None else (target.quantity,)
+
+
+def _is_time_target(target: Value, name: str) -> bool:
+    if (
+        target.deadline_days is not None
+        or _TIMELY_RE.search(_norm(target.raw))
+        or _TIMELY_RE.search(_norm(name))
+    ):
+        return True
+    return any(
+        q.dimension is Dimension.COUNT and _count_base(q.unit)[0] in _TIME_UNITS
+        for q in _target_bounds(target)
+    )
+
+
+def _wording_kind(target: Value, name: str) -> IndicatorKind:
+    return IndicatorKind.TIMELINESS if _is_time_target(target, name) else IndicatorKind.QUALITATIVE
+
+
+def _same_figure(target: Value, actual: Value) -> bool:
+    """B only repeats A: the same text, or the same comparator with the same figure ('≥80%' copied)."""
+    if _norm(target.raw) == _norm(actual.raw):
+        return True
+    return (
+        actual.comparator is not None
+        and actual.comparator is target.comparator
+        and (actual.quantity, actual.low, actual.high) == (target.quantity, target.low, target.high)
+    )
+
+
+def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
+    blank = actual.kind is Kind.BLANK
+    if target.kind is Kind.NOT_APPLICABLE or _is_not_applicable(name):
+        return _Analysis(IndicatorKind.NOT_APPLICABLE, blank=blank, note="指标不适用，不计分")
+    if target.kind is Kind.BLANK:
+        return _Analysis(IndicatorKind.UNKNOWN, blank=blank, note="年度指标值为空，无法比较")
+
+    if target.kind is Kind.TEXT:
+        days = target.deadline_days
+        if (
+            days is not None
+            and actual.quantity is not None
+            and actual.quantity.dimension in (Dimension.COUNT, Dimension.PLAIN)
+        ):
+            # '自受理申请之日起20个工作日内' against '15个工作日': a deadline is a ceiling.
+            deadline = Quantity(Decimal(days), Dimension.COUNT, "个工作日")
+            return _compare(IndicatorKind.NEGATIVE, (deadline,), target, actual)
+        if actual.kind is Kind.NOT_APPLICABLE:
+            return _Analysis(IndicatorKind.UNKNOWN, note="年度指标值有内容，实际完成值却写了“不适用/无”")
+        return _Analysis(_wording_kind(target, name), blank=blank, repeats=_same_figure(target, actual))
+
+    # The target is a figure or a range.
+    kind = _quantitative_kind(target, name)
+    bounds = _target_bounds(target)
+    if blank:
+        return _Analysis(kind, bounds=bounds, blank=True)
+    if actual.kind is Kind.TEXT:
+        return _Analysis(_wording_kind(target, name), repeats=_same_figure(target, actual))
+    if actual.kind is Kind.NOT_APPLICABLE:
+        if kind is IndicatorKind.NEGATIVE and _norm(actual.raw) in ("无", "零"):
+            # '安全事故 0起 / 无': nothing happened, i.e. 0 in the target's unit.
+            zero = Quantity(_ZERO, bounds[0].dimension, bounds[0].unit)
+            nothing = Value(actual.raw, Kind.NUMBER, zero)
+            return _compare(
+                kind, bounds, target, nothing, note=f"实际完成值“{actual.raw}”按{_show(zero)}计；"
+            )
+        return _Analysis(IndicatorKind.UNKNOWN, note="年度指标值是数，实际完成值却写了“不适用/无”")
+    return _compare(kind, bounds, target, actual)
+
+
+def _compare(
+    kind: IndicatorKind, bounds: tuple[Quantity, ...], target: Value, actual: Value, note: str = ""
+) -> _Analysis:
+    if _same_figure(target, actual) and actual.comparator is not None:
+        return _Analysis(kind, bounds=bounds, repeats=True)
+    if actual.quantity is None:  # B is itself a range: no single figure to score
+        return _Analysis(IndicatorKind.UNKNOWN, note="实际完成值是一个区间，应填写实际完成的数")
+    aligned = _align(bounds, actual.quantity)
+    if isinstance(aligned, str):
+        return _Analysis(IndicatorKind.UNKNOWN, note=aligned)
+    note += aligned.note
+    if actual.comparator is not None:
+        note += f"实际完成值带有“{actual.comparator.value}”，按{_show(aligned.actual)}计；"
+    return _Analysis(kind, aligned.bounds, aligned.actual, aligned.unit_missing, note=note)
+
+
+def classify(target: Value, actual: Value, name: str = "") -> IndicatorKind:
+    """Which rule of domain-rules §2 applies to A (年度指标值) and B (实际完成值); `name` is the 三级指标."""
+    return _analyse(target, actual, name).kind
+
+
+# --- scoring -------------------------------------------------------------------------------------------
+
+
+def _percent(fraction: Decimal) -> str:
+    return _plain(fraction * 100) + "%"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """What a quantitative rule says: raw score (None: no rule applies), whether B meets A, the words."""
+
+    raw: Decimal | None
+    achieved: bool
+    text: str  # may hold '{score}', filled in once the score is clamped and rounded
+
+
+def _positive(a: Quantity, b: Quantity, w: str, weight: Decimal) -> _Rule:
+    if b.number >= a.number:
+        return _Rule(weight, True, f"实际值{_show(b)}达到年度指标值{_show(a)}，得满分{w}")
+    if a.number > 0:
+        raw = weight * b.number / a.number
+        return _Rule(
+            raw,
+            False,
+            f"实际值{_show(b)}未达到年度指标值{_show(a)}，按{w}×{_show(b)}÷{_show(a)}={{score}}计分",
+        )
+    if a.number == 0:
+        return _Rule(_ZERO, False, f"实际值{_show(b)}低于年度指标值0，得0分")
+    return _Rule(None, False, f"年度指标值{_show(a)}为负数，比例公式不适用，请评价人判断")
+
+
+def _negative(a: Quantity, b: Quantity, w: str, weight: Decimal, settings: Settings) -> _Rule:
+    if b.number <= a.number:
+        return _Rule(weight, True, f"实际值{_show(b)}未超过年度指标值{_show(a)}，得满分{w}")
+    if a.number < 0:
+        return _Rule(None, False, f"年度指标值{_show(a)}为负数，比例公式不适用，请评价人判断")
+    above = f"实际值{_show(b)}超过年度指标值{_show(a)}，"
+    if settings.negative_formula == "deviation":
+        if b.number >= 2 * a.number:
+            return _Rule(_ZERO, False, above + "达到指标值的2倍及以上，得0分")
+        raw = weight * (1 - (b.number - a.number) / a.number)
+        formula = f"{w}×(1−({_show(b)}−{_show(a)})÷{_show(a)})"
+        return _Rule(raw, False, above + f"按{formula}={{score}}计分")
+    # b > a ≥ 0, so b > 0.
+    raw = weight * a.number / b.number
+    return _Rule(raw, False, above + f"按{w}×{_show(a)}÷{_show(b)}={{score}}计分")
+
+
+def _range(low: Quantity, high: Quantity, b: Quantity, w: str, weight: Decimal) -> _Rule:
+    if low.number <= b.number <= high.number:
+        return _Rule(weight, True, f"实际值{_show(b)}在{_show(low)}–{_show(high)}区间内，得满分{w}")
+    if b.number > high.number:
+        if high.number <= 0:
+            return _Rule(None, False, f"区间上限{_show(high)}不是正数，比例公式不适用，请评价人判断")
+        raw = weight * high.number / b.number
+        return _Rule(
+            raw,
+            False,
+            f"实际值{_show(b)}高于区间上限{_show(high)}，按{w}×{_show(high)}÷{_show(b)}={{score}}计分",
+        )
+    if low.number <= 0:
+        return _Rule(None, False, f"区间下限{_show(low)}不是正数，比例公式不适用，请评价人判断")
+    raw = weight * b.number / low.number
+    return _Rule(
+        raw, False, f"实际值{_show(b)}低于区间下限{_show(low)}，按{w}×{_show(b)}÷{_show(low)}={{score}}计分"
+    )
+
+
+def _result(
+    analysis: _Analysis,
+    explanation: str,
+    *,
+    score: Decimal | None = None,
+    low: Decimal | None = None,
+    high: Decimal | None = None,
+    achieved: bool | None = None,
+    over_achieved: bool = False,
+) -> Suggestion:
+    return Suggestion(
+        kind=analysis.kind,
+        score=score,
+        low=low,
+        high=high,
+        explanation=explanation,
+        achieved=achieved,
+        over_achieved=over_achieved,
+        unit_missing=analysis.unit_missing,
+        actual_repeats_target=analysis.repeats,
+        actual_blank=analysis.blank,
+    )
+
+
+_BAND_LABELS = {"achieved": "达成年度指标", "partial": "部分达成", "failed": "未达成"}
+
+
+def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, name: str = "") -> Suggestion:
+    """The rule's score for one indicator row (A = 年度指标值, B = 实际完成值, W = 分值), with the reason.
+
+    The evaluator's own score stands; the caller compares it with `score` (quantitative) or with
+    `low`–`high` (wording) and flags a difference. Never raises for values from parse_value.
+    """
+    analysis = _analyse(target, actual, name)
+    kind = analysis.kind
+    cap = max(weight, _ZERO)  # a negative 分值 is a typing slip; never suggest below 0
+    w = _plain(weight)
+
+    if kind is IndicatorKind.NOT_APPLICABLE or kind is IndicatorKind.UNKNOWN:
+        return _result(analysis, analysis.note)
+    if analysis.blank:
+        return _result(analysis, "实际完成值为空，无法计分；实际完成值空着就不应给分")
+
+    if kind in (IndicatorKind.QUALITATIVE, IndicatorKind.TIMELINESS):
+        return _wording_suggestion(actual, cap, settings, analysis)
+
+    if analysis.repeats or analysis.actual is None:
+        return _result(
+            analysis, f"实际完成值“{actual.raw}”只重复了年度指标值，应填写实际完成的数，无法据此计分"
+        )
+
+    b = analysis.actual
+    if kind is IndicatorKind.RANGE:
+        rule = _range(analysis.bounds[0], analysis.bounds[-1], b, w, cap)
+    elif kind is IndicatorKind.NEGATIVE:
+        rule = _negative(analysis.bounds[0], b, w, cap, settings)
+    else:
+        rule = _positive(analysis.bounds[0], b, w, cap)
+
+    score = None
+    text = rule.text
+    if rule.raw is not None:
+        clamped = min(max(rule.raw, _ZERO), cap)
+        # min again: a 分值 typed with more than 2 decimals (0.0196) must not round above itself.
+        score = min(round_half_up(clamped, 2), cap)
+        text = text.replace("{score}", format_score(rule.raw if rule.raw >= 0 else clamped))
+        if rule.raw < 0:
+            text += "，结果为负数，得0分"
+
+    over = False
+    a = analysis.bounds[0]
+    if kind is IndicatorKind.POSITIVE and a.number > 0 and b.number >= settings.over_achievement * a.number:
+        over = True
+        share = format_rate(b.number / a.number)
+        text += f"；实际值为年度指标值的{share}，超过{_percent(settings.over_achievement)}，应说明偏差原因"
+    return _result(analysis, analysis.note + text, score=score, achieved=rule.achieved, over_achieved=over)
+
+
+def _wording_suggestion(
+    actual: Value,
+    cap: Decimal,
+    settings: Settings,
+    analysis: _Analysis,
+) -> Suggestion:
+    if actual.kind is not Kind.TEXT:
+        return _result(analysis, f"年度指标值是文字，实际完成值“{actual.raw}”看不出达成程度，请评价人判断")
+    band_name = _band_of_wording(actual.raw)
+    repeated = "（实际完成值与年度指标值相同）" if analysis.repeats else ""
+    if band_name is None:
+        return _result(analysis, f"实际完成值“{actual.raw}”的措辞看不出达成程度，请评价人判断{repeated}")
+    band = {
+        "achieved": settings.achieved_band,
+        "partial": settings.partial_band,
+        "failed": settings.failed_band,
+    }[band_name]
+    low, high = (min(round_half_up(cap * fraction, 2), cap) for fraction in band)
+    explanation = (
+        f"实际完成值“{actual.raw}”表明{_BAND_LABELS[band_name]}，得分宜在{format_score(low)}–"
+        f"{format_score(high)}之间（分值的{_percent(band[0])}–{_percent(band[1])}）{repeated}"
+    )
+    return _result(analysis, explanation, low=low, high=high, achieved=band_name == "achieved")
