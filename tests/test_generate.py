@@ -30,17 +30,19 @@ def seed_tables(seed: str) -> dict[str, list[str]]:
     parts = re.split(r"\n(?=附件[123]\n)", tail)
     out = {}
     for part in parts:
-        lines = part.split("\n")
-        name = lines[0].strip()
-        cells = [line[1:] if line.startswith("\t") else line for line in lines]
-        # A cell may span several lines of the dump ("批复规模 \n（㎡）"): join continuation lines.
-        joined: list[str] = []
-        for raw, line in zip(lines, cells, strict=True):
-            if raw.startswith("\t") or not joined or raw == "":
-                joined.append(line)
+        cells: list[str] = []
+        seen_tab = False
+        for line in part.split("\n"):
+            if line.startswith("\t"):  # every cell starts with a TAB; "\t" alone is an empty cell
+                cells.append(line[1:])
+                seen_tab = True
+            elif not line.strip():
+                continue  # row separators, and blank lines inside a wrapped cell
+            elif not seen_tab:
+                cells.append(line)  # 附件N and the title, above the table
             else:
-                joined[-1] += line
-        out[name] = [canonical(c) for c in joined if canonical(c)]
+                cells[-1] += line  # a cell wrapped over several lines ("二级\n\n指标")
+        out[cells[0].strip()] = [canonical(c) for c in cells if canonical(c)]
     return out
 
 
@@ -81,7 +83,9 @@ def test_every_text_of_the_seed_form_is_in_the_example_workbook(seed_001: str, i
     wb = openpyxl.load_workbook(EXAMPLE)
     ws = wb.worksheets[index]
     texts = {canonical(str(c.value)) for row in ws.iter_rows() for c in row if c.value is not None}
-    numbers = {to_decimal(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, (int, float))}
+    numbers = {
+        to_decimal(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, (int, float))
+    }
     missing = []
     for text in seed:
         if text in texts:
@@ -94,8 +98,24 @@ def test_every_text_of_the_seed_form_is_in_the_example_workbook(seed_001: str, i
 
 
 # Figures the seed shows in derived cells (our formulas compute them; see test_libreoffice_computes_*).
-DERIVED_SEED_FIGURES = {"5.43", "31.03", "15.8", "30.07", "10", "4.3", "4425.38", "2324.71", "1701.93", "7.61",
-                        "6.15", "95.61", "94.15", "100", "2447.06", "2769.05"}
+DERIVED_SEED_FIGURES = {
+    "5.43",
+    "31.03",
+    "15.8",
+    "30.07",
+    "10",
+    "4.3",
+    "4425.38",
+    "2324.71",
+    "1701.93",
+    "7.61",
+    "6.15",
+    "95.61",
+    "94.15",
+    "100",
+    "2447.06",
+    "2769.05",
+}
 
 
 def is_derived_figure(text: str) -> bool:
@@ -104,7 +124,10 @@ def is_derived_figure(text: str) -> bool:
 
 def test_year_is_substituted_everywhere() -> None:
     texts = " ".join(
-        str(c.value) for content in blank_contents(2031, ["运转经费"]) for c in place(content).cells if c.value
+        str(c.value)
+        for content in blank_contents(2031, ["运转经费"])
+        for c in place(content).cells
+        if c.value
     )
     assert "2031年度部门整体支出绩效评价基础数据表" in texts
     assert "2030年决算数" in texts and "2031年预算数" in texts and "2031年决算数" in texts
@@ -250,7 +273,9 @@ def test_formula_cells_locked_inputs_unlocked_sheet_protected_without_password()
         assert ws.protection.sheet and not ws.protection.password
         assert ws.protection.insertRows is False and ws.protection.deleteRows is False
         assert ws.protection.formatCells is False
-        formulas = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+        formulas = [
+            c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")
+        ]
         assert formulas and all(c.protection.locked for c in formulas)
     ws = wb.worksheets[0]
     assert ws["B4"].value == 127 and ws["B4"].protection.locked is False
@@ -263,7 +288,9 @@ def test_validation_on_amounts_and_indicator_levels() -> None:
     assert "不小于0" in kinds["decimal"].error or "0到100" in kinds["decimal"].error
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert any("产出指标" in f for f in lists) and any("服务对象满意度指标" in f for f in lists)
-    amount_cells = " ".join(str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "decimal")
+    amount_cells = " ".join(
+        str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "decimal"
+    )
     assert "D5" in amount_cells  # 年初预算数
 
 
@@ -280,9 +307,14 @@ def test_print_setup_is_a4_landscape_one_page_wide() -> None:
 
 def test_pdf_export_is_a4_landscape_with_the_titles(tmp_path: Path, libreoffice_convert) -> None:
     pdf = libreoffice_convert(EXAMPLE, tmp_path / "pdf", "pdf")
-    info = subprocess.run([require_tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(
+        [require_tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"Page size:\s+841\.\d+ x 59[45]\.\d+ pts", info), info
     text = subprocess.run([require_tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True).stdout
-    for title in ("2024年度部门整体支出绩效评价基础数据表", "2024年度部门整体支出绩效自评表", "2024年度项目支出绩效自评表"):
+    for title in (
+        "2024年度部门整体支出绩效评价基础数据表",
+        "2024年度部门整体支出绩效自评表",
+        "2024年度项目支出绩效自评表",
+    ):
         assert title in text.replace(" ", "")
-

@@ -43,6 +43,10 @@ def _check_output(path: Path, force: bool) -> None:
 def cmd_new(args: argparse.Namespace) -> int:
     from xl_selfeval.generate import new_workbook
 
+    if args.source:
+        return _new_from_last_year(args)
+    if not args.year:
+        raise UserError("请用 --year 指定年度，如 --year 2025（或用 --from 由上年工作簿生成下一年度）")
     year = parse_year(args.year)
     out = Path(args.output or f"{year}年度绩效自评.xlsx")
     _check_output(out, args.force)
@@ -53,18 +57,100 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _new_from_last_year(args: argparse.Namespace) -> int:
+    """new --from: next year's forms started from last year's workbook (figures, indicators, targets)."""
+    from xl_selfeval.rollover import next_year_of, read_last_year, rollover_file
+
+    if args.unit or args.projects:
+        raise UserError(
+            "由上年工作簿生成（--from）时单位名称和项目沿用上年，不能同时使用 --unit 或 --projects"
+        )
+    source = Path(args.source)
+    year = parse_year(args.year) if args.year else None
+    # The default file name needs the year, which then comes from last year's workbook.
+    out = Path(args.output or f"{year or next_year_of(read_last_year(source))}年度绩效自评.xlsx")
+    _check_output(out, args.force)
+    summary = rollover_file(source, out, year)
+    print(f"已生成 {out}")
+    print(summary.text)
+    return EXIT_OK
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from xl_selfeval.settings import load_settings
+
+    return load_settings(Path(args.config) if args.config else None)
+
+
+def _outcome(path: Path, settings):  # type: ignore[no-untyped-def]
+    from xl_selfeval.engine import run_engine
+    from xl_selfeval.xlsx import Limits, read_workbook
+
+    limits = Limits(
+        max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio)
+    )
+    return run_engine(read_workbook(path, limits), settings)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from xl_selfeval.report_text import outcome_json, outcome_text
+
+    path = Path(args.file)
+    outcome = _outcome(path, _settings(args))
+    if args.format == "json":
+        print(outcome_json(path, outcome))
+    else:
+        print(outcome_text(path, outcome))
+    return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
+
+
+def cmd_recalc(args: argparse.Namespace) -> int:
+    from xl_selfeval.files import write_recalc
+    from xl_selfeval.report_text import outcome_text
+
+    path = Path(args.file)
+    output = Path(args.output) if args.output else None
+    outcome = _outcome(path, _settings(args))
+    written = write_recalc(path, outcome, output=output, backup=not args.no_backup)
+    print(outcome_text(path, outcome))
+    print(
+        f"已写入 {written}（已改正 {sum(1 for e in outcome.edits if e.kind == 'correct')} 处，"
+        f"已补填 {sum(1 for e in outcome.edits if e.kind != 'correct')} 处，问题清单见“问题清单”工作表）"
+    )
+    return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xl-selfeval", description="预算绩效自评三表：生成模板、检查、重算。")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     sub.required = True
 
     new = sub.add_parser("new", help="生成某年度的三表工作簿（附件1、附件2、每个项目一张附件3）")
-    new.add_argument("--year", required=True, help="年度，如 2025")
+    new.add_argument("--year", help="年度，如 2025（用 --from 时可省略：上年工作簿的年度加一）")
+    new.add_argument(
+        "--from",
+        dest="source",
+        metavar="上年工作簿.xlsx",
+        help="由上年工作簿生成：结转上年决算数、编制数、绩效指标和年度指标值，本年数字留空",
+    )
     new.add_argument("--unit", help="单位名称，填入预算部门名称、主管部门、实施单位")
     new.add_argument("--projects", help="一级项目名称，用逗号分隔，每个项目一张附件3")
     new.add_argument("-o", "--output", help="输出文件（默认：{年度}年度绩效自评.xlsx）")
     new.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
     new.set_defaults(func=cmd_new)
+
+    check = sub.add_parser("check", help="检查工作簿中的三表，列出问题（不修改文件）")
+    check.add_argument("file", help="要检查的工作簿（.xlsx/.xlsm）")
+    check.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
+    check.add_argument("--config", help="评分规则设置文件（TOML），见 templates/规则示例.toml")
+    check.set_defaults(func=cmd_check)
+
+    recalc = sub.add_parser("recalc", help="重算派生数字、填入建议得分，并在原处标出问题")
+    recalc.add_argument("file", help="要重算的工作簿（.xlsx/.xlsm）")
+    recalc.add_argument("-o", "--output", help="另存为此文件（默认：改写原文件，并在旁边留备份）")
+    recalc.add_argument("--no-backup", action="store_true", help="改写原文件时不留备份")
+    recalc.add_argument("--config", help="评分规则设置文件（TOML）")
+    recalc.set_defaults(func=cmd_recalc)
     return parser
 
 
@@ -75,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except BrokenPipeError:  # output piped into head/more that stopped reading
+        return EXIT_OK
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return EXIT_UNUSABLE

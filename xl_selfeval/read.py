@@ -23,13 +23,17 @@ from xl_selfeval.forms.layout import (
 )
 from xl_selfeval.grid import EMPTY, CellData, Grid
 from xl_selfeval.labels import canonical
+from xl_selfeval.marks import is_our_sheet
 from xl_selfeval.values import Dimension, Kind, Value, parse_value, split_label_amount
 
-ISSUE_SHEET = "问题清单"
 MAX_TITLE_LENGTH = 80
 
 # A form without its title is still recognised by a label only it has.
-DISTINCTIVE_LABELS = {"basic_data": "财政供养人员情况", "department": "预算部门名称", "project": "项目支出名称"}
+DISTINCTIVE_LABELS = {
+    "basic_data": "财政供养人员情况",
+    "department": "预算部门名称",
+    "project": "项目支出名称",
+}
 
 
 @dataclass
@@ -143,7 +147,9 @@ class _Region:
                 if split is not None:
                     self.index[canonical(split[0])].append(_Hit(r, c, split[1]))
 
-    def find(self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None) -> _Hit | None:
+    def find(
+        self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
+    ) -> _Hit | None:
         hits = self.find_all(label, after=after, before=before, row=row)
         return hits[0] if hits else None
 
@@ -153,11 +159,7 @@ class _Region:
         key = canonical(label)
         if "{Y" in key:
             pattern = re.compile(year_pattern(key) + "$")
-            hits = [
-                _Hit(r, c)
-                for r, c, text in self.texts
-                if pattern.match(text)
-            ]
+            hits = [_Hit(r, c) for r, c, text in self.texts if pattern.match(text)]
         else:
             hits = self.index.get(key, [])
         bottom = self.bottom if before is None else before
@@ -173,7 +175,9 @@ class _Region:
 
 
 class _Reader:
-    def __init__(self, grid: Grid, layout: FormLayout, top: int, bottom: int, title: str | None, year: int | None):
+    def __init__(
+        self, grid: Grid, layout: FormLayout, top: int, bottom: int, title: str | None, year: int | None
+    ):
         self.grid = grid
         self.layout = layout
         self.region = _Region(grid, top, bottom)
@@ -190,7 +194,9 @@ class _Reader:
         r, c = self.grid.top_left(row, col)
         cell = self.grid.cell(r, c)
         value = inline if inline is not None else parse_value(cell.value, cell.number_format)
-        f = Field(key, CellRef(self.grid.name, r, c), cell if inline is None else EMPTY, value, inline is not None)
+        f = Field(
+            key, CellRef(self.grid.name, r, c), cell if inline is None else EMPTY, value, inline is not None
+        )
         self.form.fields[key] = f
         return f
 
@@ -261,7 +267,9 @@ class _Reader:
         spans: dict[str, tuple[int, int]] = {}
         for column in columns:
             # Headers may sit one row lower when the caption spans two rows.
-            hit = self._header_hit(column.header, header_row) or self._header_hit(column.header, header_row + 1)
+            hit = self._header_hit(column.header, header_row) or self._header_hit(
+                column.header, header_row + 1
+            )
             if hit is not None:
                 spans[column.key] = self.region.span(hit.row, hit.col)
         return spans
@@ -277,11 +285,11 @@ class _Reader:
             exact = [h for h in hits if years[h] == self.form.year]
             if exact:
                 return exact[0]
-        known = [h for h in hits if years[h] is not None]
+        known = {h: y for h, y in years.items() if y is not None}
         if not known:
             return hits[0]
-        pick = min(known, key=lambda h: years[h]) if offset else max(known, key=lambda h: years[h])
-        found = years[pick]
+        pick = min(known, key=known.__getitem__) if offset else max(known, key=known.__getitem__)
+        found = known[pick]
         if self.form.year is None and found is not None:
             self.form.year = found
         elif found is not None and found != self.form.year:
@@ -297,17 +305,17 @@ class _Reader:
             return
         spans = self._columns(header_row, table.columns)
         caption_hit = self.region.find(table.caption, row=header_row)
-        header_height = max(
-            [self.region.height(header_row, c1) for c1, _ in spans.values()] or [1]
-        )
+        header_height = max([self.region.height(header_row, c1) for c1, _ in spans.values()] or [1])
         last_row = header_row
         line_rows: dict[str, int] = {}
+        label_cols: dict[str, int] = {}
         for line in table.lines:
             if line.label:
                 hit = self.region.find(line.label, after=header_row)
                 if hit is None:
                     continue
                 row, inline = hit.row, hit.inline
+                label_cols[line.key] = hit.col
             else:
                 row, inline = self._row_below(header_row + header_height - 1, spans, caption_hit), None
             line_rows[line.key] = row
@@ -321,25 +329,35 @@ class _Reader:
                     continue
                 self.field_at(key, row, self.value_in_span(row, *spans[column.key]))
         if table.items is not None:
-            self._items(table, spans, line_rows)
+            self._items(table, spans, line_rows, label_cols)
         self.cursor = last_row + 1
 
     def _row_below(self, header_row: int, spans: dict[str, tuple[int, int]], caption: _Hit | None) -> int:
         for row in range(header_row + 1, min(header_row + 4, self.region.bottom) + 1):
-            if any(self.grid.cell(*self.grid.top_left(row, c)).value not in (None, "")
-                   or self.grid.cell(row, c).is_formula
-                   for c1, c2 in spans.values() for c in range(c1, c2 + 1)):
+            if any(
+                self.grid.cell(*self.grid.top_left(row, c)).value not in (None, "")
+                or self.grid.cell(row, c).is_formula
+                for c1, c2 in spans.values()
+                for c in range(c1, c2 + 1)
+            ):
                 return row
         return header_row + 1
 
-    def _items(self, table: Table, spans: dict[str, tuple[int, int]], line_rows: dict[str, int]) -> None:
+    def _items(
+        self,
+        table: Table,
+        spans: dict[str, tuple[int, int]],
+        line_rows: dict[str, int],
+        label_cols: dict[str, int],
+    ) -> None:
+        """The unit's own item rows, between the line they follow and the next line of the table."""
         assert table.items is not None
         start = line_rows.get(table.items.after)
         if start is None:
             return
         later = [r for r in line_rows.values() if r > start]
         end = min(later) if later else start + 1
-        label_col = min(self.grid.top_left(start, c)[1] for c in range(1, (min(s[0] for s in spans.values()) if spans else 2)))
+        label_col = label_cols[table.items.after]  # item names sit under the line labels
         rows = []
         for row in range(start + 1, end):
             cells: dict[str, Field] = {}
@@ -402,7 +420,9 @@ class _Reader:
         level1 = level2 = ""
         for row in range(first_data, end):
             cells = {
-                c.key: self._block_field(f"{block.key}.{row}.{c.key}", row, self.value_in_span(row, *spans[c.key]))
+                c.key: self._block_field(
+                    f"{block.key}.{row}.{c.key}", row, self.value_in_span(row, *spans[c.key])
+                )
                 for c in block.columns
                 if c.key in spans
             }
@@ -442,7 +462,10 @@ class _Reader:
                 if h is not None:
                     c1, c2 = self.region.span(h.row, h.col)
                     col = self.value_in_span(hit.row, c1, c2)
-            if col is None or (self.grid.cell(hit.row, col).value in (None, "") and not self.grid.cell(hit.row, col).is_formula):
+            if col is None or (
+                self.grid.cell(hit.row, col).value in (None, "")
+                and not self.grid.cell(hit.row, col).is_formula
+            ):
                 # The form shows only the total: take the last figure on the row for 总分.
                 if column_key == "score" and numbers:
                     col = numbers[-1]
@@ -508,8 +531,8 @@ def read_forms(grids: list[Grid]) -> list[Form]:
     """Every form found in the workbook, in sheet order then top to bottom."""
     forms: list[Form] = []
     for grid in grids:
-        if grid.name == ISSUE_SHEET or not grid.cells:
-            continue
+        if not grid.cells or is_our_sheet(grid.name, grid.cell(1, 1).value):
+            continue  # 问题清单 and the record sheet are ours, not forms
         anchors = find_anchors(grid)
         for i, anchor in enumerate(anchors):
             bottom = anchors[i + 1].row - 1 if i + 1 < len(anchors) else grid.max_row

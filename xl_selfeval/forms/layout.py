@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -114,10 +115,10 @@ class Line:
 
     label: str
     key: str
-    derived: dict[str, Expr] = field(default_factory=dict)
+    derived: Mapping[str, Expr] = field(default_factory=dict)
     # Columns whose cell on this row is not part of the form (left blank and locked).
     unused: frozenset[str] = frozenset()
-    default: dict[str, object] = field(default_factory=dict)
+    default: Mapping[str, object] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         return hash(self.key)

@@ -1,0 +1,288 @@
+"""The engine on the seed's forms, as generated and as a unit typed them, and on the review points of §5."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import EXAMPLE
+from handtyped import BASIC, DEPARTMENT, PROJECT, build_handtyped, write_rows
+
+from xl_selfeval.engine import run_engine
+from xl_selfeval.errors import UserError
+from xl_selfeval.findings import Finding, Outcome, Severity
+from xl_selfeval.xlsx import read_workbook
+
+
+def check(path: Path) -> Outcome:
+    return run_engine(read_workbook(path))
+
+
+def at(outcome: Outcome, sheet: str, cell: str) -> list[Finding]:
+    return [f for f in outcome.findings if f.cell.sheet == sheet and f.cell.address == cell]
+
+
+def codes(outcome: Outcome) -> list[str]:
+    return [f.code for f in outcome.findings]
+
+
+def serious(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity in (Severity.ERROR, Severity.WARNING)]
+
+
+@pytest.fixture(scope="module")
+def handtyped(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    return check(build_handtyped(tmp_path_factory.mktemp("hand") / "自评表（手填）.xlsx"))
+
+
+@pytest.fixture(scope="module")
+def example() -> Outcome:
+    return check(EXAMPLE)
+
+
+def test_forms_are_found_by_content_not_sheet_name(handtyped: Outcome) -> None:
+    assert [(f.kind, f.sheet, f.year) for f in handtyped.forms] == [
+        ("basic_data", "基础数据", 2024),
+        ("department", "整体自评", 2024),
+        ("project", "项目（运转经费）", 2024),
+    ]
+
+
+def test_typed_execution_rate_61_65_is_an_error_61_46_expected(handtyped: Outcome) -> None:
+    [rate] = [f for f in handtyped.findings if f.code == "rate_wrong"]
+    assert rate.severity is Severity.ERROR
+    assert (rate.cell.sheet, rate.cell.address) == ("项目（运转经费）", "I10")
+    assert (rate.expected, rate.actual) == ("61.46%", "61.65%")
+    assert "1701.93÷2769.05" in rate.message and rate.message.startswith("项目（运转经费）!I10")
+    assert rate.fix is not None and str(rate.fix.value) == "0.6146" and "原值61.65%" in rate.fix.reason
+
+
+@pytest.mark.parametrize("which", ["handtyped", "example"])
+def test_project_budget_of_basic_data_disagrees_with_the_project_table(which: str, request) -> None:
+    outcome: Outcome = request.getfixturevalue(which)
+    [f] = [f for f in outcome.findings if f.code == "project_budget_mismatch"]
+    assert f.severity is Severity.WARNING
+    assert (f.expected, f.actual) == ("2769.05", "2324.71")
+    assert f.related and f.related[0].sheet == outcome.forms[2].sheet
+
+
+@pytest.mark.parametrize("which", ["handtyped", "example"])
+def test_both_loan_scores_of_3_differ_from_the_rule_3_40(which: str, request) -> None:
+    outcome: Outcome = request.getfixturevalue(which)
+    loans = [f for f in outcome.findings if f.code == "score_differs_from_rule"]
+    assert len(loans) == 2 and {f.form for f in loans} == {"附件2", "附件3（运转经费）"}
+    assert all(f.expected == "3.40" and f.severity is Severity.WARNING for f in loans)
+    assert all("5×10.19亿元÷15亿元" in f.message for f in loans)
+
+
+@pytest.mark.parametrize("which", ["handtyped", "example"])
+def test_loan_rate_52_07_lacks_its_unit(which: str, request) -> None:
+    outcome: Outcome = request.getfixturevalue(which)
+    [f] = [f for f in outcome.findings if f.code == "actual_missing_unit" and f.actual == "52.07"]
+    assert f.expected == "52.07%" and f.form.startswith("附件3")
+
+
+@pytest.mark.parametrize("which", ["handtyped", "example"])
+def test_blank_cost_actual_that_scored_10_is_flagged_and_filled_from_the_table(which: str, request) -> None:
+    outcome: Outcome = request.getfixturevalue(which)
+    [f] = [f for f in outcome.findings if f.code == "actual_blank_but_scored"]
+    assert f.form == "附件2" and f.severity is Severity.WARNING
+    assert f.fix is not None and f.fix.value == "4791.96万元"
+
+
+def test_no_error_or_warning_on_the_consistent_cells(handtyped: Outcome) -> None:
+    consistent = [
+        ("基础数据", "E6"),  # 控制率 96.06%
+        ("基础数据", "E8"),  # 三公经费 5.43
+        ("基础数据", "C8"),
+        ("整体自评", "H6"),  # 执行率 76.08%
+        ("整体自评", "I6"),  # 得分 7.61
+        ("整体自评", "I34"),  # 总分 95.61
+        ("项目（运转经费）", "J34"),  # 总分 94.15
+        ("项目（运转经费）", "I34"),  # Σ分值 100
+        ("项目（运转经费）", "J10"),  # 得分 6.15 (from the true rate)
+    ]
+    for sheet, cell in consistent:
+        assert not serious(at(handtyped, sheet, cell)), (sheet, cell, at(handtyped, sheet, cell))
+
+
+def test_consistent_cells_of_the_example_carry_no_error_or_warning(example: Outcome) -> None:
+    formula_cells = {f.ref for form in example.forms for f in form.fields.values() if f.is_formula}
+    assert formula_cells
+    on_formulas = [f.code for f in serious(example.findings) if f.cell in formula_cells]
+    # The one figure known to disagree: 附件1 项目支出 预算数 (a sum of its items) vs 附件3's budget.
+    assert on_formulas == ["project_budget_mismatch"]
+    assert not example.has_errors
+
+
+def test_scores_summary(handtyped: Outcome) -> None:
+    assert [(s["typed_total"], s["total"], s["grade"]) for s in handtyped.scores] == [
+        (95.61, 95.61, "优"),
+        (94.15, 94.15, "优"),
+    ]
+
+
+def test_label_and_amount_in_one_cell_are_read(handtyped: Outcome) -> None:
+    dept = handtyped.forms[1]
+    assert str(dept.number("sources.basic_spending")) == "3090.03"
+    assert not [f for f in handtyped.findings if f.code == "split_mismatch"]
+
+
+# --- §5 review points, each on a copy of the hand-typed forms with one mistake ----------------------
+
+
+def variant(tmp_path: Path, *, basic=None, department=None, project=None, projects=1) -> Outcome:  # type: ignore[no-untyped-def]
+    wb = openpyxl.Workbook()
+    write_rows(wb.active, basic or BASIC, 1, 1)
+    write_rows(wb.create_sheet("附件2"), department or DEPARTMENT, 1, 1)
+    for i in range(projects):
+        write_rows(wb.create_sheet(f"附件3-{i + 1}"), project or PROJECT, 1, 1)
+    path = tmp_path / "v.xlsx"
+    wb.save(path)
+    return check(path)
+
+
+def edited(rows: list[list[object]], label: str, column: int, value: object) -> list[list[object]]:
+    out = copy.deepcopy(rows)
+    row = next(r for r in out if label in [str(c) for c in r if c is not None])
+    while len(row) <= column:
+        row.append(None)
+    row[column] = value
+    return out
+
+
+def test_a_total_that_leaves_out_an_item(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, basic=edited(BASIC, "三公经费", 3, 4.3))
+    [f] = [f for f in outcome.findings if f.code == "sum_wrong"]
+    assert (f.expected, f.actual) == ("5.43", "4.3") and "4.30+0.00+1.13" in f.message
+
+
+def test_fund_total_left_at_zero_while_current_year_is_filled(tmp_path: Path) -> None:
+    project = edited(PROJECT, "年度资金总额", 3, 0)
+    outcome = variant(tmp_path, project=project)
+    assert any(
+        f.code == "sum_wrong" and f.expected == "2769.05" and f.actual == "0" for f in outcome.findings
+    )
+
+
+def test_execution_score_rounded_up_to_full_marks(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, department=edited(DEPARTMENT, "年度资金总额：", 7, 10))
+    [f] = [f for f in outcome.findings if f.code == "execution_score_wrong"]
+    assert (f.expected, f.actual) == ("7.61", "10")
+
+
+def test_spending_split_not_adding_up_to_execution(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, department=edited(DEPARTMENT, "项目支出：", 4, "1600.00"))
+    assert "split_mismatch" in codes(outcome)
+
+
+def test_total_that_leaves_out_the_execution_score(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, department=edited(DEPARTMENT, "总分", 8, 88))
+    [f] = [f for f in outcome.findings if f.code == "total_score_wrong"]
+    assert f.expected == "95.61" and "漏加了预算执行率得分" in f.message
+
+
+def test_weights_above_100_and_a_score_above_its_weight(tmp_path: Path) -> None:
+    project = edited(PROJECT, "归集住房公积金", 6, 10)
+    project = edited(project, "归集住房公积金", 7, "12.00")
+    outcome = variant(tmp_path, project=project)
+    assert "weights_not_100" in codes(outcome) and "score_above_weight" in codes(outcome)
+
+
+def test_missing_deviation_for_an_indicator_not_met(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, department=edited(DEPARTMENT, "发放住房公积金贷款", 9, None))
+    [f] = [f for f in outcome.findings if f.code == "deviation_missing"]
+    assert f.form == "附件2"
+
+
+def test_control_rate_above_100(tmp_path: Path) -> None:
+    basic = edited(edited(BASIC, "财政供养人员情况", 0, "财政供养人员情况"), "96.06%", 2, 130)
+    outcome = variant(tmp_path, basic=basic)
+    assert "control_rate_over_100" in codes(outcome)
+
+
+def test_same_figure_disagreeing_between_forms(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, basic=edited(BASIC, "2、运行维护经费", 3, 1800))
+    assert "project_spending_mismatch" in codes(outcome)
+
+
+def test_header_year_disagreeing_with_title(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, basic=edited(BASIC, "2024年实际在职人数", 2, "2023年实际在职人数"))
+    assert "header_year_mismatch" in codes(outcome)
+
+
+def test_blank_template_rows_left_in_the_form(tmp_path: Path) -> None:
+    project = copy.deepcopy(PROJECT)
+    index = next(i for i, r in enumerate(project) if r and r[0] == "总分")
+    project[index:index] = [[None, None, "数量指标"], [None, None, "质量指标"]]
+    assert "blank_template_rows" in codes(variant(tmp_path, project=project))
+
+
+def test_a_form_cut_short_is_an_info_not_a_crash(tmp_path: Path) -> None:
+    project = PROJECT[: next(i for i, r in enumerate(PROJECT) if r and r[0] == "年度总体目标")]
+    outcome = variant(tmp_path, project=project)
+    [f] = [f for f in outcome.findings if f.code == "form_cut_short"]
+    assert f.severity is Severity.INFO
+
+
+def test_any_number_of_project_forms(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, projects=3)
+    assert [f.kind for f in outcome.forms].count("project") == 3
+    [f] = [f for f in outcome.findings if f.code == "project_spending_vs_projects"]
+    assert f.expected == "5105.79"  # 3 × 1701.93
+
+
+def test_title_without_year_takes_the_year_from_the_headers(tmp_path: Path) -> None:
+    basic = edited(BASIC, "2024年度部门整体支出绩效评价基础数据表", 0, "部门整体支出绩效评价基础数据表")
+    outcome = variant(tmp_path, basic=basic)
+    assert outcome.forms[0].year == 2024 and outcome.forms[0].title
+
+
+def test_no_form_in_the_workbook_is_unusable(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "会议纪要"
+    wb.save(tmp_path / "x.xlsx")
+    with pytest.raises(UserError, match="没有找到绩效自评表"):
+        check(tmp_path / "x.xlsx")
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "xl_selfeval", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_json_has_the_documented_shape(tmp_path: Path) -> None:
+    path = build_handtyped(tmp_path / "h.xlsx")
+    result = cli("check", str(path), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"file", "forms", "findings", "scores"}
+    assert set(data["forms"][0]) == {"kind", "sheet", "title", "year"}
+    assert set(data["scores"][0]) == {"sheet", "typed_total", "total", "grade"}
+    finding = next(f for f in data["findings"] if f["code"] == "rate_wrong")
+    assert set(finding) == {"severity", "code", "sheet", "cell", "message", "expected", "actual", "related"}
+    assert finding["cell"] == "I10" and finding["expected"] == "61.46%" and finding["severity"] == "error"
+    assert data["scores"][1] == {
+        "sheet": "项目（运转经费）",
+        "typed_total": 94.15,
+        "total": 94.15,
+        "grade": "优",
+    }
+
+
+def test_check_exit_codes(tmp_path: Path) -> None:
+    assert cli("check", str(EXAMPLE)).returncode == 0
+    junk = tmp_path / "报表.xlsx"
+    junk.write_text("这不是工作簿", encoding="utf-8")
+    result = cli("check", str(junk))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

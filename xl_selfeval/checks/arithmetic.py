@@ -1,0 +1,250 @@
+"""Checks of the arithmetic within one form: every derived figure, the income and spending splits, 控制率."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from xl_selfeval.checks.context import (
+    AMOUNT_TOLERANCE,
+    RATE_TOLERANCE,
+    SCORE_TOLERANCE,
+    Context,
+    field_label,
+    finding,
+    fmt_of,
+    show,
+)
+from xl_selfeval.compute import derived_cells
+from xl_selfeval.findings import CellEdit, Finding, Severity
+from xl_selfeval.forms.basic_data import PUBLIC_FUNDS_PARTS
+from xl_selfeval.forms.department import INCOME_KEYS, SPENDING_KEYS
+from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, Fmt, Ratio, Ref, Sum
+from xl_selfeval.read import Field, Form, rate_of
+from xl_selfeval.values import Kind, round_half_up
+
+
+def agrees(actual: Decimal, expected: Decimal, fmt: Fmt) -> bool:
+    """Whether a typed figure is what the form displays for the exact one."""
+    if fmt is Fmt.RATE:
+        return abs(actual - expected) <= RATE_TOLERANCE or actual == round_half_up(expected, _places(actual))
+    tolerance = SCORE_TOLERANCE if fmt is Fmt.SCORE else AMOUNT_TOLERANCE
+    return abs(actual - expected) <= tolerance
+
+
+def _places(x: Decimal) -> int:
+    exponent = x.normalize().as_tuple().exponent
+    return max(2, -exponent) if isinstance(exponent, int) else 2
+
+
+def typed_figure(f: Field, fmt: Fmt) -> Decimal | None:
+    return rate_of(f) if fmt is Fmt.RATE else f.number
+
+
+def stored(value: Decimal, fmt: Fmt) -> Decimal:
+    """The figure we write back: rates to 4 decimals (0.00%), amounts and scores to the fen."""
+    return round_half_up(value, 4 if fmt is Fmt.RATE else 2)
+
+
+def explain(form: Form, expr: Expr, ctx: Context) -> str:
+    """'1701.93÷2769.05', '4.3+0+1.13'… the figures the expected value comes from."""
+    calc = ctx.calculator(form)
+
+    def fig(e: Expr) -> str:
+        value = calc.evaluate(e)
+        if isinstance(e, Ref):
+            return show(value, fmt_of(form, e.key))
+        return show(value, Fmt.AMOUNT)
+
+    if isinstance(expr, Ratio):
+        return f"{fig(expr.num)}÷{fig(expr.den)}"
+    if isinstance(expr, ExecutionScore):
+        return f"{fig(expr.weight)}×min({fig(expr.rate)},100%)"
+    if isinstance(expr, Sum) and all(isinstance(t, Ref) for t in expr.terms):
+        return "+".join(fig(t) for t in expr.terms)
+    if isinstance(expr, BlockSum):
+        return _block_words(expr)
+    if isinstance(expr, Sum):
+        return "+".join(fig(t) if not isinstance(t, BlockSum) else _block_words(t) for t in expr.terms)
+    return ""
+
+
+def _block_words(expr: BlockSum) -> str:
+    if expr.block == "indicators":
+        return "各指标" + ("分值" if expr.column == "weight" else "得分") + "合计"
+    return "各明细行合计"
+
+
+def _code(key: str, expr: Expr) -> str:
+    if key == "total.score":
+        return "total_score_wrong"
+    if key == "total.weight":
+        return "weight_total_wrong"
+    if isinstance(expr, Ratio):
+        return "rate_wrong"
+    if isinstance(expr, ExecutionScore):
+        return "execution_score_wrong"
+    return "sum_wrong"
+
+
+def check_derived_figures(ctx: Context) -> Iterator[Finding]:
+    """Every derived cell of every form against the figure its inputs give."""
+    for form in ctx.forms:
+        calc = ctx.calculator(form)
+        derived = derived_cells(form.layout)
+        formula_based = any(form.fields[k].is_formula for k in derived if k in form.fields)
+        for key, expr in derived.items():
+            f = form.get(key)
+            if f is None:
+                continue
+            fmt = fmt_of(form, key)
+            expected = calc.figure(key)
+            label = field_label(form, key)
+            if f.is_formula:
+                actual = typed_figure(f, fmt)
+                if actual is not None and expected is not None and not agrees(actual, expected, fmt):
+                    yield finding(
+                        Severity.ERROR,
+                        _code(key, expr),
+                        form,
+                        f.ref,
+                        f"{label}的公式结果为{show(actual, fmt)}，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}），请检查公式",
+                        show(expected, fmt),
+                        show(actual, fmt),
+                    )
+                continue
+            if formula_based and not f.is_blank:
+                yield finding(
+                    Severity.WARNING,
+                    "formula_replaced_by_constant",
+                    form,
+                    f.ref,
+                    f"{label}应为公式，表中被改成了手填数字{f.text}",
+                    "公式",
+                    f.text,
+                )
+            if expected is None:
+                continue
+            if f.is_blank and key == "total.weight" and not formula_based:
+                continue  # many published forms show only 总分 on that row: nothing to fill in
+            if f.is_blank:
+                fix = CellEdit(
+                    f.ref,
+                    stored(expected, fmt),
+                    fmt.value,
+                    None,
+                    f"已按本表数据填入{label}（{explain(form, expr, ctx)}）",
+                    "fill",
+                )
+                yield finding(
+                    Severity.INFO,
+                    "derived_blank",
+                    form,
+                    f.ref,
+                    f"{label}未填，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}）",
+                    show(expected, fmt),
+                    "空白",
+                    fix=fix,
+                )
+                continue
+            actual = typed_figure(f, fmt)
+            if actual is None:
+                fix = CellEdit(f.ref, stored(expected, fmt), fmt.value, f.text, f"原值{f.text}", "correct")
+                yield finding(
+                    Severity.ERROR,
+                    "not_a_number",
+                    form,
+                    f.ref,
+                    f"{label}应为数字{show(expected, fmt)}，表中为“{f.text}”",
+                    show(expected, fmt),
+                    f.text,
+                    fix=fix,
+                )
+                continue
+            if agrees(actual, expected, fmt):
+                continue
+            shown = f.text if fmt is not Fmt.RATE or f.value.kind is not Kind.NUMBER else show(actual, fmt)
+            message = f"{label}应为{show(expected, fmt)}（{explain(form, expr, ctx)}），表中为{shown}"
+            if key == "total.score":
+                message += _total_hint(form, ctx, actual)
+            fix = CellEdit(f.ref, stored(expected, fmt), fmt.value, shown, f"原值{shown}", "correct")
+            yield finding(
+                Severity.ERROR, _code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix
+            )
+
+
+def _total_hint(form: Form, ctx: Context, actual: Decimal) -> str:
+    """Name the usual cause: a 总分 that leaves out the 执行率得分."""
+    calc = ctx.calculator(form)
+    scores = [v for v in calc.column("indicators", "score") if v is not None]
+    if scores and abs(sum(scores, Decimal(0)) - actual) <= SCORE_TOLERANCE:
+        return "；总分漏加了预算执行率得分"
+    return ""
+
+
+def check_splits(ctx: Context) -> Iterator[Finding]:
+    """附件2: 按收入性质分 adds up to 全年预算数, 按支出性质分 to 全年执行数."""
+    for form in ctx.of_kind("department"):
+        for keys, total_key, what in (
+            (INCOME_KEYS, "budget.total.budget", "按收入性质分各项之和应等于全年预算数"),
+            (SPENDING_KEYS, "budget.total.executed", "按支出性质分（基本支出+项目支出）应等于全年执行数"),
+        ):
+            parts = [form.get(k) for k in keys]
+            present = [p for p in parts if p is not None and p.number is not None]
+            total = form.get(total_key)
+            whole = total.number if total is not None else None
+            if not present or total is None or whole is None:
+                continue
+            if any(p is not None and p.is_blank for p in parts) and keys is SPENDING_KEYS:
+                continue  # a blank part is filled from the other forms (see cross.py)
+            added = sum((p.number or Decimal(0) for p in present), Decimal(0))
+            if abs(added - whole) > AMOUNT_TOLERANCE:
+                figures = "+".join(show(p.number, Fmt.AMOUNT) for p in present)
+                yield finding(
+                    Severity.ERROR,
+                    "split_mismatch",
+                    form,
+                    present[0].ref,
+                    f"{what}：{figures}={show(added, Fmt.AMOUNT)}，而全年{'预算' if keys is INCOME_KEYS else '执行'}数为{show(whole, Fmt.AMOUNT)}",
+                    show(whole, Fmt.AMOUNT),
+                    show(added, Fmt.AMOUNT),
+                    related=(total.ref,),
+                )
+
+
+def check_public_funds(ctx: Context) -> Iterator[Finding]:
+    """附件1: 公用经费's 其中 rows are a partial breakdown: their sum may not exceed it."""
+    for form in ctx.of_kind("basic_data"):
+        for column in ("prev_final", "budget", "final"):
+            whole = form.get(f"costs.public_funds.{column}")
+            parts = [form.get(f"costs.{p}.{column}") for p in PUBLIC_FUNDS_PARTS]
+            numbers = [p.number for p in parts if p is not None and p.number is not None]
+            if whole is None or not numbers:
+                continue
+            added = sum(numbers, Decimal(0))
+            if whole.number is not None and added - whole.number > AMOUNT_TOLERANCE:
+                yield finding(
+                    Severity.ERROR,
+                    "breakdown_exceeds_total",
+                    form,
+                    whole.ref,
+                    f"{field_label(form, whole.key)}为{show(whole.number, Fmt.AMOUNT)}，小于其中各项之和{show(added, Fmt.AMOUNT)}",
+                    f"≥{show(added, Fmt.AMOUNT)}",
+                    show(whole.number, Fmt.AMOUNT),
+                )
+
+
+def check_control_rate(ctx: Context) -> Iterator[Finding]:
+    for form in ctx.of_kind("basic_data"):
+        f = form.get("staff.value.control_rate")
+        rate = ctx.calculator(form).figure("staff.value.control_rate")
+        if f is not None and rate is not None and rate > 1:
+            yield finding(
+                Severity.WARNING,
+                "control_rate_over_100",
+                form,
+                f.ref,
+                f"控制率为{show(rate, Fmt.RATE)}，实际在职人数超过编制数，请说明原因",
+                "≤100%",
+                show(rate, Fmt.RATE),
+            )

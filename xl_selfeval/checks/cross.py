@@ -1,0 +1,177 @@
+"""Checks across the three forms: the same figure in two places, years, and blanks another form can fill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from xl_selfeval.checks.context import AMOUNT_TOLERANCE, Context, field_label, finding, show
+from xl_selfeval.findings import CellEdit, CellRef, Finding, Severity
+from xl_selfeval.forms.layout import Fmt
+from xl_selfeval.read import Form
+
+
+def _sum_projects(ctx: Context, key: str) -> tuple[Decimal | None, tuple[CellRef, ...]]:
+    projects = ctx.of_kind("project")
+    figures = [(ctx.calculator(p).figure(key), p.get(key)) for p in projects]
+    present = [(v, f) for v, f in figures if v is not None]
+    if not present:
+        return None, ()
+    return sum((v for v, _ in present), Decimal(0)), tuple(f.ref for _, f in present if f is not None)
+
+
+def _coverage_note(ctx: Context) -> str:
+    n = len(ctx.of_kind("project"))
+    return f"（本工作簿有{n}张附件3；如附件3未覆盖全部一级项目，此差异可能正常）"
+
+
+def check_project_spending(ctx: Context) -> Iterator[Finding]:
+    """附件2 项目支出 = 附件1 项目支出 {Y}年决算数 = Σ 附件3 全年执行数; 附件1 预算数 = Σ 附件3 全年预算数."""
+    basic = next(iter(ctx.of_kind("basic_data")), None)
+    dept = next(iter(ctx.of_kind("department")), None)
+    executed, project_refs = _sum_projects(ctx, "funds.total.executed")
+    budgeted, budget_refs = _sum_projects(ctx, "funds.total.budget")
+    basic_final = ctx.calculator(basic).figure("costs.project_spending.final") if basic else None
+    basic_budget = ctx.calculator(basic).figure("costs.project_spending.budget") if basic else None
+    dept_f = dept.get("sources.project_spending") if dept else None
+
+    if dept and dept_f is not None and dept_f.number is not None and basic_final is not None and basic:
+        ref = basic.fields["costs.project_spending.final"].ref
+        if abs(dept_f.number - basic_final) > AMOUNT_TOLERANCE:
+            yield finding(
+                Severity.ERROR,
+                "project_spending_mismatch",
+                dept,
+                dept_f.ref,
+                f"项目支出{dept_f.text}与附件1项目支出{field_label(basic, 'costs.project_spending.final')}{show(basic_final, Fmt.AMOUNT)}不一致",
+                show(basic_final, Fmt.AMOUNT),
+                dept_f.text,
+                related=(ref,),
+            )
+    if (
+        basic
+        and basic_final is not None
+        and executed is not None
+        and abs(basic_final - executed) > AMOUNT_TOLERANCE
+    ):
+        f = basic.fields["costs.project_spending.final"]
+        yield finding(
+            Severity.WARNING,
+            "project_spending_vs_projects",
+            basic,
+            f.ref,
+            f"{field_label(basic, f.key)}{show(basic_final, Fmt.AMOUNT)}与各附件3全年执行数合计{show(executed, Fmt.AMOUNT)}不一致{_coverage_note(ctx)}",
+            show(executed, Fmt.AMOUNT),
+            show(basic_final, Fmt.AMOUNT),
+            related=project_refs,
+        )
+    if (
+        basic
+        and basic_budget is not None
+        and budgeted is not None
+        and abs(basic_budget - budgeted) > AMOUNT_TOLERANCE
+    ):
+        f = basic.fields["costs.project_spending.budget"]
+        yield finding(
+            Severity.WARNING,
+            "project_budget_mismatch",
+            basic,
+            f.ref,
+            f"{field_label(basic, f.key)}{show(basic_budget, Fmt.AMOUNT)}与各附件3全年预算数合计{show(budgeted, Fmt.AMOUNT)}不一致{_coverage_note(ctx)}",
+            show(budgeted, Fmt.AMOUNT),
+            show(basic_budget, Fmt.AMOUNT),
+            related=budget_refs,
+        )
+
+
+def check_fill_department_spending(ctx: Context) -> Iterator[Finding]:
+    """A blank 附件2 项目支出 / 基本支出 is filled from 附件1 (or the 附件3 tables) and 全年执行数."""
+    for dept in ctx.of_kind("department"):
+        project_f, basic_f = dept.get("sources.project_spending"), dept.get("sources.basic_spending")
+        basic = next(iter(ctx.of_kind("basic_data")), None)
+        project = None
+        source = ""
+        if basic is not None:
+            project = ctx.calculator(basic).figure("costs.project_spending.final")
+            source = "附件1项目支出决算数"
+        if project is None:
+            project, _ = _sum_projects(ctx, "funds.total.executed")
+            source = "各附件3全年执行数合计"
+        if project_f is not None and project_f.is_blank and project is not None:
+            fix = CellEdit(project_f.ref, project, "0.00", None, f"已按{source}填入", "fill")
+            yield finding(
+                Severity.INFO,
+                "filled_from_other_form",
+                dept,
+                project_f.ref,
+                f"项目支出未填，按{source}应为{show(project, Fmt.AMOUNT)}",
+                show(project, Fmt.AMOUNT),
+                "空白",
+                fix=fix,
+            )
+        else:
+            project = project_f.number if project_f is not None else None
+        executed = ctx.calculator(dept).figure("budget.total.executed")
+        if basic_f is not None and basic_f.is_blank and executed is not None and project is not None:
+            value = executed - project
+            fix = CellEdit(basic_f.ref, value, "0.00", None, "已按全年执行数减项目支出填入", "fill")
+            yield finding(
+                Severity.INFO,
+                "filled_from_other_form",
+                dept,
+                basic_f.ref,
+                f"基本支出未填，按全年执行数{show(executed, Fmt.AMOUNT)}减项目支出{show(project, Fmt.AMOUNT)}应为{show(value, Fmt.AMOUNT)}",
+                show(value, Fmt.AMOUNT),
+                "空白",
+                fix=fix,
+            )
+
+
+def check_years(ctx: Context) -> Iterator[Finding]:
+    """Titles and column headers carry the same year."""
+    years = [f.year for f in ctx.forms if f.year is not None]
+    common = max(set(years), key=years.count) if years else None
+    for form in ctx.forms:
+        for ref, year in form.year_mismatches:
+            yield finding(
+                Severity.ERROR,
+                "header_year_mismatch",
+                form,
+                ref,
+                f"表头年度与标题年度{form.year}年不一致（此表头对应{year}年）",
+                str(form.year),
+                str(year),
+            )
+        if common is not None and form.year is not None and form.year != common:
+            ref = form.title_ref or CellRef(form.sheet, 1, 1)
+            yield finding(
+                Severity.ERROR,
+                "form_year_mismatch",
+                form,
+                ref,
+                f"本表年度为{form.year}年，工作簿中其他表为{common}年",
+                str(common),
+                str(form.year),
+            )
+
+
+def check_forms_present(ctx: Context) -> Iterator[Finding]:
+    for form in ctx.forms:
+        if form.cut_short:
+            ref = form.title_ref or CellRef(form.sheet, 1, 1)
+            yield finding(
+                Severity.INFO,
+                "form_cut_short",
+                form,
+                ref,
+                "本表没有找到绩效指标部分，只检查了已有内容",
+                "绩效指标",
+                "未找到",
+            )
+        if form.year is None:
+            ref = form.title_ref or CellRef(form.sheet, 1, 1)
+            yield finding(Severity.INFO, "year_unknown", form, ref, "标题和表头中都没有年度", "年度", "未知")
+
+
+def forms_summary(forms: list[Form]) -> str:
+    return "、".join(f.display_name for f in forms)
