@@ -1,0 +1,350 @@
+"""Plans what recalc leaves in a workbook (values, fills, notes, records, 问题清单), with no Excel library."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, CellRef, Finding, Outcome, Severity
+
+AUTHOR = "xl-selfeval"
+FILL_ERROR = "FFFFC7CE"  # Excel's "light red fill"
+FILL_WARNING = "FFFFEB9C"  # Excel's "yellow fill" of its conditional-format presets
+OUR_FILLS = frozenset({FILL_ERROR, FILL_WARNING})
+ORIGINAL_NOTE_RULE = "——原批注——"
+
+LIST_SHEET = "问题清单"
+LIST_TITLE = NOTE_MARKER + "问题清单"  # in A1: tells our list from a user's sheet of the same name
+RECORD_SHEET = "_自评检查记录"
+ISSUE_HEADERS = ("序号", "严重程度", "表格", "单元格", "问题说明", "应为", "表中为")
+ISSUE_LINK_COLUMN = ISSUE_HEADERS.index("单元格")  # 0-based: the column of an issue row that carries its link
+RECORD_HEADERS = ("工作表", "单元格", "原填充", "原批注", "原批注作者")
+
+_FILLS = {Severity.ERROR: FILL_ERROR, Severity.WARNING: FILL_WARNING}  # info: note only, fill left alone
+_ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})")
+
+
+@dataclass(frozen=True)
+class CellState:
+    """One cell as a door reads it before recalc touches it; "" means no fill / no note."""
+
+    fill: str = ""  # the door's token: ARGB ("FFFFFF00") for a plain solid fill, other tokens are opaque
+    note: str = ""
+    author: str = ""
+    is_formula: bool = False
+
+
+# Reads a cell's current state; None when its sheet does not exist (renamed or deleted since).
+Reader = Callable[[CellRef], "CellState | None"]
+
+
+@dataclass(frozen=True)
+class Record:
+    """The user's own fill and note of a cell we marked, kept in the workbook until we give them back."""
+
+    cell: CellRef
+    fill: str = ""
+    note: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class ValueWrite:
+    """A value to put in a constant cell: a number (never a Decimal, which Excel libraries handle unevenly)
+    or a text, which the door must store as text even when it begins with = + - @."""
+
+    cell: CellRef
+    value: int | float | str
+    number_format: str | None = None
+
+
+@dataclass(frozen=True)
+class Look:
+    """A cell's fill and note as we leave them: our mark, or the user's own given back."""
+
+    cell: CellRef
+    fill: str  # "" = no fill
+    note: str  # "" = no note
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One row of 问题清单 as display strings, and the in-workbook link ('sheet'!A1) it carries, if any."""
+
+    cells: tuple[str, ...]
+    link: str = ""
+
+
+@dataclass
+class Plan:
+    """Everything a door does to a workbook for one recalc, in this order: writes, restores, marks,
+    then the record sheet and 问题清单 rebuilt from records, summary and issues."""
+
+    writes: list[ValueWrite] = field(default_factory=list)
+    restores: list[Look] = field(default_factory=list)
+    marks: list[Look] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    summary: list[ListRow] = field(default_factory=list)  # lines above the table; link on the first cell
+    issues: list[ListRow] = field(default_factory=list)  # under ISSUE_HEADERS; link on ISSUE_LINK_COLUMN
+
+
+def is_our_sheet(name: str, a1: object) -> bool:
+    """A sheet recalc made (问题清单 or the record sheet), which readers must not take for a form."""
+    return name == RECORD_SHEET or a1 == LIST_TITLE
+
+
+# --- the plan -------------------------------------------------------------------------------------------
+
+
+def plan_marks(
+    outcome: Outcome, records: Iterable[Record], read: Reader, *, noted: Iterable[CellRef] = ()
+) -> Plan:
+    """What to do to a workbook for ``outcome``, given the records a previous run stored in it.
+
+    ``noted`` lists cells whose note begins with NOTE_MARKER (the door finds them): if the record sheet
+    was lost, their user note is recovered from inside ours instead of being left behind.
+    """
+    edits = _edits(outcome)
+    by_cell: dict[CellRef, list[Finding]] = {}
+    for finding in outcome.findings:
+        by_cell.setdefault(finding.cell, []).append(finding)
+    previous = _previous(records, noted, read)
+
+    plan = Plan()
+    for cell in dict.fromkeys([*by_cell, *edits]):  # first appearance order: findings, then edits
+        state = read(cell)
+        if state is None:
+            continue  # its sheet is gone: nothing to mark; 问题清单 still lists the finding
+        edit = edits.get(cell)
+        if edit is not None:
+            if state.is_formula:
+                # The engine never corrects a formula (it would destroy the user's model): a bug, not input.
+                raise ValueError(f"CellEdit targets formula cell {cell}")
+            plan.writes.append(ValueWrite(cell, cell_value(edit.value), edit.number_format))
+        original = _original(state, previous.get(cell), cell)
+        findings = by_cell.get(cell, [])
+        worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
+        fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
+        plan.marks.append(Look(cell, fill, note_text(findings, edit, original.note), AUTHOR))
+        plan.records.append(original)
+
+    marked = {look.cell for look in plan.marks}
+    plan.restores = _restores((r for r in previous.values() if r.cell not in marked), read)
+    plan.summary = summary_rows(outcome, plan.writes, edits)
+    plan.issues = issue_rows(outcome.findings)
+    return plan
+
+
+def plan_clear(records: Iterable[Record], read: Reader, *, noted: Iterable[CellRef] = ()) -> list[Look]:
+    """The user's fills and notes to give back when every mark is removed (清除标记)."""
+    return _restores(_previous(records, noted, read).values(), read)
+
+
+def _edits(outcome: Outcome) -> dict[CellRef, CellEdit]:
+    # One value per cell. Should two fixes disagree, the first wins (the engine sorts a cell's findings
+    # worst first) rather than failing the whole recalc; both findings are still noted and listed.
+    edits: dict[CellRef, CellEdit] = {}
+    fixes = [f.fix for f in outcome.findings if f.fix is not None]
+    for edit in [*outcome.edits, *fixes]:
+        edits.setdefault(edit.cell, edit)
+    return edits
+
+
+def _previous(records: Iterable[Record], noted: Iterable[CellRef], read: Reader) -> dict[CellRef, Record]:
+    previous = {r.cell: r for r in records}
+    for cell in noted:
+        if cell in previous:
+            continue
+        state = read(cell)
+        if state is not None and is_our_note(state.note):
+            previous[cell] = _recovered(cell, state)
+    return previous
+
+
+def _recovered(cell: CellRef, state: CellState) -> Record:
+    # No record, yet our note is there: the user's note is the part after ORIGINAL_NOTE_RULE, and a fill
+    # of ours came with it (its author is not recorded inside our note).
+    fill = "" if state.fill in OUR_FILLS else state.fill
+    return Record(cell, fill, original_from_note(state.note), "")
+
+
+def _original(state: CellState, record: Record | None, cell: CellRef) -> Record:
+    """The user's own look of a cell: the record where the cell still shows our mark, else what it shows,
+    because a fill or note the user set after our last run is theirs to keep."""
+    if record is None:
+        if is_our_note(state.note):
+            return _recovered(cell, state)
+        return Record(cell, state.fill, state.note, state.author)
+    fill = record.fill if state.fill in OUR_FILLS else state.fill
+    if is_our_note(state.note):
+        return Record(cell, fill, record.note, record.author)
+    return Record(cell, fill, state.note, state.author)
+
+
+def _restores(records: Iterable[Record], read: Reader) -> list[Look]:
+    looks = []
+    for record in records:
+        state = read(record.cell)
+        if state is None:
+            continue  # the sheet is gone, and its record with it
+        original = _original(state, record, record.cell)
+        looks.append(Look(record.cell, original.fill, original.note, original.author))
+    return looks
+
+
+# --- notes and values -----------------------------------------------------------------------------------
+
+
+def is_our_note(note: str) -> bool:
+    return note.startswith(NOTE_MARKER)
+
+
+def note_text(findings: Sequence[Finding], edit: CellEdit | None, original_note: str = "") -> str:
+    """Our note: every finding on the cell (worst first), what we wrote, then the user's own note."""
+    lines = [f"{f.severity.label}：{f.message}" for f in sorted(findings, key=lambda f: f.severity.rank)]
+    if edit is not None:
+        lines.append(edit_line(edit))
+    lines = list(dict.fromkeys(lines))  # the same message twice on one cell says nothing new
+    text = NOTE_MARKER + "\n".join(lines)
+    if original_note:
+        text += f"\n{ORIGINAL_NOTE_RULE}\n{original_note}"
+    return text
+
+
+def edit_line(edit: CellEdit) -> str:
+    """One line saying what recalc wrote; for a correction it keeps the old value ("原值61.65%")."""
+    reason = edit.reason.strip()
+    if edit.kind == "correct":
+        if not reason and edit.old_value is not None:
+            reason = f"原值{edit.old_value}"
+        return "已更正为正确值" + (f"（{reason}）" if reason else "")
+    what = "得分" if edit.kind == "score" else "数值"
+    return f"原为空，已填入{what}" + (f"（{reason}）" if reason else "")
+
+
+def original_from_note(note: str) -> str:
+    """The user's note kept inside one of ours ("" if there is none)."""
+    if not is_our_note(note):
+        return note
+    _, rule, rest = note.partition(f"\n{ORIGINAL_NOTE_RULE}\n")
+    return rest if rule else ""
+
+
+def cell_value(value: object) -> int | float | str:
+    """A CellEdit's value as a door writes it: Decimal → int/float (a number), str stays text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float)):
+        raise ValueError(f"cannot write {type(value).__name__} {value!r} into a cell")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value!r} into a cell")
+        return value
+    if not value.is_finite():
+        raise ValueError(f"cannot write {value!r} into a cell")
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# --- 问题清单 --------------------------------------------------------------------------------------------
+
+
+def link_location(cell: CellRef) -> str:
+    """An in-workbook link target, sheet name always quoted: '附件3 运转经费'!G12."""
+    return sheet_location(cell.sheet, cell.address)
+
+
+def sheet_location(sheet: str, address: str = "A1") -> str:
+    return "'" + sheet.replace("'", "''") + "'!" + address
+
+
+def issue_rows(findings: Sequence[Finding]) -> list[ListRow]:
+    """One row per finding, in the engine's order (it reads the forms in workbook order)."""
+    return [
+        ListRow(
+            (str(n), f.severity.label, f.form, str(f.cell), f.message, f.expected, f.actual),
+            link_location(f.cell),
+        )
+        for n, f in enumerate(findings, start=1)
+    ]
+
+
+def summary_rows(
+    outcome: Outcome, writes: Sequence[ValueWrite], edits: dict[CellRef, CellEdit]
+) -> list[ListRow]:
+    counts = {s: sum(f.severity is s for f in outcome.findings) for s in Severity}
+    if outcome.findings:
+        parts = "，".join(f"{s.label} {counts[s]} 项" for s in Severity)
+        rows = [ListRow((f"共发现 {len(outcome.findings)} 项问题：{parts}。",))]
+    else:
+        rows = [ListRow(("未发现问题。",))]
+    kinds = [edits[w.cell].kind for w in writes]
+    corrected, filled = kinds.count("correct"), len(kinds) - kinds.count("correct")
+    if kinds:
+        rows.append(
+            ListRow((f"已更正 {corrected} 个单元格，填写 {filled} 个空白单元格（详见单元格批注）。",))
+        )
+    for score in outcome.scores:
+        rows.append(_score_row(score))
+    return rows
+
+
+def _score_row(score: dict[str, object]) -> ListRow:
+    sheet = str(score.get("sheet") or "")
+    name = str(score.get("form") or sheet)
+    typed, total = score.get("typed_total"), score.get("total")
+    text = f"{name}：表中总分 {_shown(typed, '未填')}，重算总分 {_shown(total, '无法计算')}，"
+    text += f"等级 {_shown(score.get('grade'), '—')}"
+    if typed is not None and total is not None and _same_number(typed, total) is False:
+        text += "（表中总分与重算不一致）"
+    return ListRow((text,), sheet_location(sheet) if sheet else "")
+
+
+def _shown(value: object, missing: str) -> str:
+    if value is None or value == "":
+        return missing
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value.normalize(), "f")  # 85.50 → 85.5, 1E+2 → 100
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _same_number(a: object, b: object) -> bool | None:
+    try:
+        return Decimal(str(a)) == Decimal(str(b))
+    except ArithmeticError:
+        return None  # not numbers: no claim either way
+
+
+# --- the record sheet -------------------------------------------------------------------------------------
+
+
+def record_rows(records: Iterable[Record]) -> list[tuple[str, ...]]:
+    """The record sheet's content, header first; every value is text."""
+    return [RECORD_HEADERS, *((r.cell.sheet, r.cell.address, r.fill, r.note, r.author) for r in records)]
+
+
+def records_from_rows(rows: Iterable[Sequence[object]]) -> list[Record]:
+    """Records read back from the record sheet; rows that do not parse (a tampered sheet) are skipped."""
+    records = []
+    for row in rows:
+        values = ["" if v is None else str(v) for v in (*row, "", "", "", "", "")][:5]
+        sheet, address, fill, note, author = values
+        match = _ADDRESS.fullmatch(address.strip().upper())
+        if not sheet or match is None or tuple(values) == RECORD_HEADERS:
+            continue
+        records.append(Record(CellRef(sheet, int(match[2]), _column_number(match[1])), fill, note, author))
+    return records
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
