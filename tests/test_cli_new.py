@@ -17,12 +17,25 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_new_writes_one_project_sheet_per_project(tmp_path: Path) -> None:
     result = run(
-        "new", "--year", "2025", "--unit", "岳阳市住房公积金管理中心本级",
-        "--projects", "运转经费,业务工作经费", "-o", "2025年度绩效自评.xlsx", cwd=tmp_path,
+        "new",
+        "--year",
+        "2025",
+        "--unit",
+        "岳阳市住房公积金管理中心本级",
+        "--projects",
+        "运转经费,业务工作经费",
+        "-o",
+        "2025年度绩效自评.xlsx",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     wb = openpyxl.load_workbook(tmp_path / "2025年度绩效自评.xlsx")
-    assert wb.sheetnames == ["附件1 基础数据表", "附件2 部门整体支出绩效自评表", "附件3 运转经费", "附件3 业务工作经费"]
+    assert wb.sheetnames == [
+        "附件1 基础数据表",
+        "附件2 部门整体支出绩效自评表",
+        "附件3 运转经费",
+        "附件3 业务工作经费",
+    ]
     assert wb.worksheets[2]["B3"].value == "运转经费"
     assert wb.worksheets[1]["A2"].value == "2025年度部门整体支出绩效自评表"
 
@@ -52,10 +65,14 @@ def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(target).sheetnames[0] == "附件1 基础数据表"
 
 
-def test_project_names_excel_cannot_use_get_a_short_sheet_name_but_stay_whole_in_the_cell(tmp_path: Path) -> None:
+def test_project_names_excel_cannot_use_get_a_short_sheet_name_but_stay_whole_in_the_cell(
+    tmp_path: Path,
+) -> None:
     long_name = "岳阳市住房公积金管理中心信息化建设及网点改造提质专项资金项目"
     odd_name = "专项[2025]:法律/诉讼*费?"
-    result = run("new", "--year", "2025", "--projects", f"{long_name},{odd_name}", "-o", "x.xlsx", cwd=tmp_path)
+    result = run(
+        "new", "--year", "2025", "--projects", f"{long_name},{odd_name}", "-o", "x.xlsx", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     wb = openpyxl.load_workbook(tmp_path / "x.xlsx")
     long_sheet, odd_sheet = wb.worksheets[2], wb.worksheets[3]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, FormLayout, Ratio, Ref, Sum, Table, TotalRow
+from xl_selfeval.forms.layout import (
+    BlockSum,
+    ExecutionScore,
+    Expr,
+    FormLayout,
+    Ratio,
+    Ref,
+    Sum,
+    Table,
+    TotalRow,
+)
 from xl_selfeval.scoring import execution_rate, execution_score
 
 Lookup = Callable[[str], Decimal | None]

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
 from xl_selfeval.forms.indicators import LEVEL1, LEVEL2, skeleton
 from xl_selfeval.forms.layout import Fmt
-from xl_selfeval.forms.place import FormContent, Placement, PlacedCell, Role, address, column_letter, place
+from xl_selfeval.forms.place import FormContent, PlacedCell, Placement, Role, address, column_letter, place
 
 # 宋体 is what the official forms use; LibreOffice falls back to a CJK serif (Noto Serif CJK / AR PL UMing).
 FONT_NAME = "宋体"
@@ -61,10 +61,16 @@ VALIDATIONS: dict[str, dict[str, object]] = {
         error="请输入0到100之间的数字。",
     ),
     "level1": dict(
-        type="list", formula1='"' + ",".join(LEVEL1) + '"', errorTitle="一级指标", error="请从列表中选择一级指标。"
+        type="list",
+        formula1='"' + ",".join(LEVEL1) + '"',
+        errorTitle="一级指标",
+        error="请从列表中选择一级指标。",
     ),
     "level2": dict(
-        type="list", formula1='"' + ",".join(LEVEL2) + '"', errorTitle="二级指标", error="请从列表中选择二级指标。"
+        type="list",
+        formula1='"' + ",".join(LEVEL2) + '"',
+        errorTitle="二级指标",
+        error="请从列表中选择二级指标。",
     ),
 }
 FMT_VALIDATION = {Fmt.AMOUNT: "amount", Fmt.AREA: "amount", Fmt.COUNT: "count", Fmt.SCORE: "score"}
@@ -95,7 +101,9 @@ def blank_contents(year: int, projects: list[str] | None = None) -> list[FormCon
     ]
     for project in projects or [""]:
         contents.append(
-            FormContent(PROJECT, year, values={"project_name": project or None}, blocks={"indicators": skeleton()})
+            FormContent(
+                PROJECT, year, values={"project_name": project or None}, blocks={"indicators": skeleton()}
+            )
         )
     return contents
 
@@ -190,7 +198,9 @@ def _set_row_heights(ws: Worksheet, placement: Placement, widths: tuple[float, .
             continue
         height, span = spans.get((cell.row, cell.col), (1, 1))
         width = sum(widths[cell.col - 1 : cell.col - 1 + span]) - 1
-        lines = sum(max(1, math.ceil(display_width(part) / max(width, 1))) for part in str(cell.value).split("\n"))
+        lines = sum(
+            max(1, math.ceil(display_width(part) / max(width, 1))) for part in str(cell.value).split("\n")
+        )
         lines_needed[cell.row] = max(lines_needed[cell.row], math.ceil(lines / height))
     for row in range(1, placement.last_row + 1):
         ws.row_dimensions[row].height = max(20.0, lines_needed[row] * LINE_HEIGHT + 6)

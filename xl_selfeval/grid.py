@@ -40,7 +40,9 @@ class Grid:
     def cell(self, row: int, col: int) -> CellData:
         return self.cells.get((row, col), EMPTY)
 
-    def set(self, row: int, col: int, value: object, formula: str | None = None, number_format: str = "General") -> None:
+    def set(
+        self, row: int, col: int, value: object, formula: str | None = None, number_format: str = "General"
+    ) -> None:
         self.cells[(row, col)] = CellData(value, formula, number_format)
 
     def text(self, row: int, col: int) -> str:

@@ -79,7 +79,9 @@ GOALS = TextBlock(
     ),
 )
 
-INDICATORS = IndicatorBlock(key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=True))
+INDICATORS = IndicatorBlock(
+    key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=True)
+)
 
 TOTAL = TotalRow(
     key="total",
@@ -101,9 +103,7 @@ LAYOUT = FormLayout(
     sections=(
         Note("附件2", "caption"),
         Note("{Y}年度部门整体支出绩效自评表", "title"),
-        EntryRow(
-            (Entry("预算部门名称", "unit_name", label_span=1, value_span=9, default_from_unit=True),)
-        ),
+        EntryRow((Entry("预算部门名称", "unit_name", label_span=1, value_span=9, default_from_unit=True),)),
         BUDGET,
         SOURCES,
         GOALS,

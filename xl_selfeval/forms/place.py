@@ -149,7 +149,10 @@ class _Placer:
         self.put(top, 1, table.caption_span, PlacedCell(0, 0, Role.HEADER, self.text(table.caption)))
         if table.label_span:
             self.put(
-                top, 1 + table.caption_span, table.label_span, PlacedCell(0, 0, Role.HEADER, table.label_header)
+                top,
+                1 + table.caption_span,
+                table.label_span,
+                PlacedCell(0, 0, Role.HEADER, table.label_header),
             )
         self._headers(top, col0, table.columns)
         self.row += 1
@@ -182,7 +185,9 @@ class _Placer:
             if column.key in line.unused:
                 self.put(row, col, column.span, PlacedCell(0, 0, Role.BLANK))
             else:
-                cell = self.field_cell(key, column.fmt, line.derived.get(column.key), line.default.get(column.key))
+                cell = self.field_cell(
+                    key, column.fmt, line.derived.get(column.key), line.default.get(column.key)
+                )
                 self.put(row, col, column.span, cell)
             col += column.span
         self.row += 1
@@ -203,7 +208,9 @@ class _Placer:
             )
             col = col0
             for column in table.columns:
-                self.put(self.row, col, column.span, PlacedCell(0, 0, Role.INPUT, item.get(column.key), column.fmt))
+                self.put(
+                    self.row, col, column.span, PlacedCell(0, 0, Role.INPUT, item.get(column.key), column.fmt)
+                )
                 col += column.span
             self.row += 1
         columns = {}

@@ -69,7 +69,9 @@ GOALS = TextBlock(
     ),
 )
 
-INDICATORS = IndicatorBlock(key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=False))
+INDICATORS = IndicatorBlock(
+    key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=False)
+)
 
 TOTAL = TotalRow(
     key="total",
@@ -102,7 +104,9 @@ LAYOUT = FormLayout(
         GOALS,
         INDICATORS,
         TOTAL,
-        Note("备注：一个一级项目支出一张表。如，业务工作经费，运转维护经费，其他事业发展类资金......各一张表。"),
+        Note(
+            "备注：一个一级项目支出一张表。如，业务工作经费，运转维护经费，其他事业发展类资金......各一张表。"
+        ),
         Note("填报人：       填报日期：          联系电话：          单位负责人签名：", "signature"),
     ),
 )
