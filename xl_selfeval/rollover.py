@@ -1,0 +1,445 @@
+"""The next year's three forms started from last year's workbook: figures, indicators and targets carried over."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from xl_selfeval.compute import Calculator
+from xl_selfeval.errors import UserError
+from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
+from xl_selfeval.forms.basic_data import COSTS
+from xl_selfeval.forms.department import DEFAULT_EXECUTION_WEIGHT as DEFAULT_WEIGHT
+from xl_selfeval.forms.indicators import NOT_APPLICABLE, skeleton
+from xl_selfeval.forms.layout import with_year
+from xl_selfeval.forms.place import FormContent
+from xl_selfeval.labels import canonical
+from xl_selfeval.read import BlockRow, Field, Form, read_forms
+from xl_selfeval.scoring import suggest
+from xl_selfeval.settings import Settings
+from xl_selfeval.values import Dimension, format_amount
+
+__all__ = ["FellShort", "RolloverSummary", "next_year_of", "read_last_year", "roll_over", "rollover_file"]
+
+# Indicator columns that describe the target and so carry over; 实际完成值, 得分 and 偏差原因 are last year's.
+CARRIED_INDICATOR_COLUMNS = ("name", "target", "criteria", "weight")
+TEXT_INDICATOR_COLUMNS = ("name", "target", "criteria")
+ITEMS = "costs.project_items"
+COST_WITHIN_BUDGET = "成本控制在预算内"
+AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen, as the checks compare amounts
+SCORE_TOLERANCE = Decimal("0.005")
+MAX_NAME_SHOWN = 20
+
+# What the new year's forms leave for the accountant, as the summary words it.
+LEFT_BLANK = (
+    "附件1的{Y}年预算数、{Y}年决算数、{Y}年实际在职人数、楼堂馆所控制情况、厉行节约保障措施",
+    "附件2、附件3的年初预算数、全年预算数、全年执行数、资金来源、实际完成情况、实际完成值、得分、偏差原因分析及改进措施",
+)
+
+
+@dataclass(frozen=True)
+class FellShort:
+    """An indicator whose last-year actual did not reach its target: the accountant may revisit the target."""
+
+    form: str  # 附件2, 附件3（运转经费）
+    indicator: str
+    target: str
+    actual: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.form} {self.indicator}：目标{self.target}，实际{self.actual or '空白'}"
+
+
+@dataclass
+class RolloverSummary:
+    """What the roll-over carried into the new workbook, what it left blank, and what to look at again."""
+
+    source_year: int | None
+    year: int
+    # Last year's 决算数 figures now in the {Y-1}年决算数 column, item rows included.
+    figures_carried: int = 0
+    item_rows: int = 0  # 项目支出 item rows of the new 附件1
+    item_labels: list[str] = field(default_factory=list)
+    # 三公经费 and 项目支出 in the {Y-1}年决算数 column, as the new form's formulas compute them.
+    derived: list[tuple[str, Decimal]] = field(default_factory=list)
+    staff: Decimal | None = None  # 编制数 carried
+    indicators: list[tuple[str, int]] = field(default_factory=list)  # (form, indicator rows carried)
+    goals_carried: list[str] = field(default_factory=list)  # forms whose 预期目标 was carried
+    execution_weights: dict[str, Decimal] = field(default_factory=dict)  # form → 执行率 分值 in the new form
+    project_forms: int = 0
+    fell_short: list[FellShort] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # figures that could not be carried, totals that disagree
+
+    @property
+    def text(self) -> str:
+        """A few Chinese lines for the command line and the ribbon's message box."""
+        prev = self.year - 1
+        source = f"{self.source_year}年度" if self.source_year else "上年"
+        lines = [
+            f"已由{source}工作簿结转生成{self.year}年度三表（附件1、附件2、{self.project_forms}张附件3）。",
+            "附件1：" + self._basic_data_line(prev),
+        ]
+        for form, count in self.indicators:
+            lines.append(f"{form}：{self._indicator_part(form, count)}")
+        lines.append("留空待填：" + "；".join(with_year(text, self.year) for text in LEFT_BLANK) + "。")
+        lines.append("年度指标值沿用上年，只是起点，请按本年目标修改。")
+        lines += [f"请核对：{note}" for note in self.notes]
+        if self.fell_short:
+            lines.append(f"上年未达到目标的指标{len(self.fell_short)}条（可考虑调整本年目标）：")
+            lines += [f"  {item.text}" for item in self.fell_short]
+        else:
+            lines.append("上年各指标均已达到目标。")
+        return "\n".join(lines)
+
+    def _indicator_part(self, form: str, count: int) -> str:
+        if count:
+            columns = "一级至三级指标、年度指标值、分值" + ("、评扣分标准" if form == DEPARTMENT.name else "")
+            parts = [f"结转绩效指标{count}条（{columns}）"]
+        else:
+            parts = ["上年没有填写绩效指标，新表为空白指标框架"]
+        if form in self.goals_carried:
+            parts.append("年度总体目标的预期目标已结转")
+        weight = self.execution_weights.get(form)
+        if weight is not None:
+            parts.append(f"执行率分值{weight:f}")
+        return "，".join(parts) + "。"
+
+    def _basic_data_line(self, prev: int) -> str:
+        parts = [f"上年决算数{self.figures_carried}个填入“{prev}年决算数”列"]
+        if self.item_rows:
+            labels = "".join(f"“{label}”" for label in self.item_labels)
+            parts[0] += f"（含项目支出分项{self.item_rows}行：{labels}）"
+        if self.derived:
+            parts.append("由此算得" + "、".join(f"{label}{format_amount(v)}" for label, v in self.derived))
+        parts.append(f"编制数{self.staff:f}已结转" if self.staff is not None else "上年编制数为空，未结转")
+        return "，".join(parts) + "。"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# ---------------------------------------------------------------------------
+# Values as typed
+# ---------------------------------------------------------------------------
+
+
+def _plain_number(x: Decimal) -> int | float:
+    """An amount for the new cell: a whole number stays int, anything else a float (Excel has no Decimal)."""
+    return int(x) if x == x.to_integral_value() else float(x)
+
+
+def _percent_text(fraction: Decimal) -> str:
+    shown = format(fraction * 100, "f")
+    if "." in shown:
+        shown = shown.rstrip("0").rstrip(".")
+    return shown + "%"
+
+
+def _as_typed(f: Field | None) -> object:
+    """A text or number cell as the accountant typed it, for a text column of the new form."""
+    if f is None or f.is_blank:
+        return None
+    raw = None if f.inline else f.cell.value
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        q = f.value.quantity
+        # 0.95 under a % format was seen as 95%: the new text column would show 0.95 without this.
+        if q is not None and q.dimension is Dimension.RATE:
+            return _percent_text(q.number)
+        return raw
+    return f.value.raw
+
+
+def _shown(f: Field | None) -> str:
+    value = _as_typed(f)
+    return "" if value is None else str(value)
+
+
+def _amount(f: Field | None) -> int | float | None:
+    if f is None or f.number is None:
+        return None
+    return _plain_number(f.number)
+
+
+# ---------------------------------------------------------------------------
+# 附件1
+# ---------------------------------------------------------------------------
+
+
+def _why_not_carried(f: Field, what: str) -> str | None:
+    """Why a non-blank 决算数 could not be carried, in the accountant's words; None when there is nothing to say."""
+    if f.is_blank and not f.is_formula:
+        return None
+    if f.is_formula and f.cell.value in (None, ""):
+        return f"上年{what}是没有保存计算结果的公式，未能结转（请在 Excel 中打开上年工作簿保存一次后重试，或手工填写）"
+    return f"上年{what}“{f.text}”不是数字，未能结转"
+
+
+def _roll_basic_data(form: Form | None, year: int, summary: RolloverSummary) -> FormContent:
+    content = FormContent(BASIC_DATA, year)
+    if form is None:
+        summary.notes.append("上年工作簿中没有附件1，新附件1为空白表")
+        return content
+    prev = year - 1
+    staff = form.get("staff.value.authorized")
+    if staff is not None and staff.number is not None:
+        content.values["staff.value.authorized"] = _plain_number(staff.number)
+        summary.staff = staff.number
+
+    # Input lines: last year's 决算数 becomes this form's 上年决算数, matched by line (the reader matched labels).
+    for line in COSTS.lines:
+        if "final" in line.derived:
+            continue
+        f = form.get(COSTS.field_key(line.key, "final"))
+        if f is None:
+            continue
+        value = _amount(f)
+        if value is None:
+            note = _why_not_carried(f, f"{canonical(line.label)}决算数")
+            if note:
+                summary.notes.append(note)
+            continue
+        content.values[COSTS.field_key(line.key, "prev_final")] = value
+        summary.figures_carried += 1
+
+    items = _roll_items(form, summary)
+    if items is not None:
+        content.blocks[ITEMS] = items
+
+    # Derived lines are formulas in the new form, fed by the figures carried above. Say what they come to,
+    # and where last year's typed total disagreed with its parts (the new form follows the parts).
+    calc = Calculator(form.layout, form.number, form.column)
+    for line in COSTS.lines:
+        if "final" not in line.derived:
+            continue
+        key = COSTS.field_key(line.key, "final")
+        computed = calc.figure(key)
+        label = canonical(line.label)
+        if line.key in ("three_public", "project_spending") and computed is not None:
+            summary.derived.append((label, computed))
+        typed = form.number(key)
+        if typed is None or (computed is not None and abs(typed - computed) <= AMOUNT_TOLERANCE):
+            continue
+        parts = "空白" if computed is None else format_amount(computed)
+        summary.notes.append(
+            f"上年{label}决算数填的是{format_amount(typed)}，但其分项合计为{parts}；新表“{prev}年决算数”的"
+            f"{label}由分项计算，请核对分项"
+        )
+    return content
+
+
+def _roll_items(form: Form, summary: RolloverSummary) -> list[dict[str, object]] | None:
+    """The unit's own 项目支出 rows, labels kept, last year's 决算数 as 上年决算数; None → the official labels."""
+    rows = form.blocks.get(ITEMS)
+    if not rows:
+        return None
+    items: list[dict[str, object]] = []
+    for row in rows:
+        label = _as_typed(row.get("label"))
+        final = row.get("final")
+        value = _amount(final)
+        if value is None and final is not None:
+            note = _why_not_carried(final, f"项目支出分项“{label or '（无名称）'}”决算数")
+            if note:
+                summary.notes.append(note)
+        items.append({"label": label, "prev_final": value})
+        summary.item_rows += 1
+        summary.item_labels.append(str(label) if label is not None else "（无名称）")
+        if value is not None:
+            summary.figures_carried += 1
+    return items
+
+
+# ---------------------------------------------------------------------------
+# 附件2 / 附件3
+# ---------------------------------------------------------------------------
+
+
+def _is_not_applicable(row: BlockRow) -> bool:
+    return any(canonical(_shown(row.get(k))) == NOT_APPLICABLE for k in ("name", "target"))
+
+
+def _short(name: str) -> str:
+    name = " ".join(name.split())
+    return name if len(name) <= MAX_NAME_SHOWN else name[: MAX_NAME_SHOWN - 1] + "…"
+
+
+def _roll_indicators(form: Form) -> list[dict[str, object]]:
+    """Last year's indicator rows with what describes the target; blank template rows are not carried."""
+    rows: list[dict[str, object]] = []
+    for row in form.blocks.get("indicators", []):
+        carried: dict[str, object] = {"level1": row.level1 or None, "level2": row.level2 or None}
+        for key in TEXT_INDICATOR_COLUMNS:
+            carried[key] = _as_typed(row.get(key))  # 附件3 has no 评扣分标准: None, and not placed
+        carried["weight"] = _amount(row.get("weight"))
+        if all(carried.get(k) is None for k in CARRIED_INDICATOR_COLUMNS):
+            continue  # only an actual or a score was left in it: nothing of the target to carry
+        rows.append(carried)
+    return rows
+
+
+def _fell_short(form: Form, settings: Settings) -> list[FellShort]:
+    """Indicators scored below their 分值, or whose actual the scoring rules find short of the target."""
+    out = []
+    for row in form.blocks.get("indicators", []):
+        if _is_not_applicable(row):
+            continue
+        name, target, actual = row.get("name"), row.get("target"), row.get("actual")
+        weight_f, score_f = row.get("weight"), row.get("score")
+        weight = weight_f.number if weight_f else None
+        score = score_f.number if score_f else None
+        below = weight is not None and score is not None and score < weight - SCORE_TOLERANCE
+        short = False
+        if target is not None and actual is not None and not target.is_blank and not actual.is_blank:
+            sug = suggest(
+                target.value, actual.value, weight or Decimal(0), settings, name.text if name else ""
+            )
+            short = sug.achieved is False
+        if below or short:
+            out.append(FellShort(form.display_name, _short(_shown(name)), _shown(target), _shown(actual)))
+    return out
+
+
+def _roll_department(form: Form | None, year: int, summary: RolloverSummary) -> FormContent:
+    if form is None:
+        summary.notes.append("上年工作簿中没有附件2，新附件2为空白表")
+        return FormContent(DEPARTMENT, year, blocks={"indicators": skeleton()})
+    content = FormContent(DEPARTMENT, year, {"unit_name": _as_typed(form.get("unit_name"))})
+    _carry_goal_weight_indicators(form, content, "budget.total.weight", summary)
+    return content
+
+
+def _roll_project(form: Form, year: int, summary: RolloverSummary) -> FormContent:
+    keys = ("project_name", "competent_dept", "implementing_unit")
+    content = FormContent(PROJECT, year, {key: _as_typed(form.get(key)) for key in keys})
+    _carry_goal_weight_indicators(form, content, "funds.total.weight", summary)
+    return content
+
+
+def _carry_goal_weight_indicators(
+    form: Form, content: FormContent, weight_key: str, summary: RolloverSummary
+) -> None:
+    """What 附件2 and 附件3 share: 预期目标, the 执行率 分值 (default 10), the indicator rows or the skeleton."""
+    name = form.display_name
+    goal = _as_typed(form.get("goals.expected"))
+    if goal is not None:
+        content.values["goals.expected"] = goal
+        summary.goals_carried.append(name)
+    weight = _amount(form.get(weight_key))
+    if weight is not None:
+        content.values[weight_key] = weight  # otherwise the layout's default 10
+    summary.execution_weights[name] = Decimal(str(weight)) if weight is not None else Decimal(DEFAULT_WEIGHT)
+    rows = _roll_indicators(form)
+    summary.indicators.append((name, len(rows)))
+    content.blocks["indicators"] = rows or skeleton()
+
+
+# ---------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------
+
+
+def source_year_of(forms: list[Form]) -> int | None:
+    """The year last year's forms were for: the one most of them name (their titles and column headers)."""
+    years = Counter(f.year for f in forms if f.year is not None)
+    if not years:
+        return None
+    top = max(years.values())
+    return max(y for y, n in years.items() if n == top)
+
+
+def next_year_of(forms: list[Form]) -> int:
+    """The year to roll over to: the year after last year's forms, which must name one."""
+    year = source_year_of(forms)
+    if year is None:
+        raise UserError(
+            "上年工作簿的表头看不出年度（标题如“2024年度部门整体支出绩效自评表”），请用 --year 指定新年度"
+        )
+    return year + 1
+
+
+def roll_over(
+    forms: list[Form], year: int, settings: Settings | None = None
+) -> tuple[list[FormContent], RolloverSummary]:
+    """The three forms of ``year`` started from last year's ``forms`` (one 附件3 per project), with a summary."""
+    if not forms:
+        raise UserError("上年工作簿中没有找到绩效自评表（附件1、附件2或附件3），无法结转")
+    settings = settings or Settings()
+    source_year = source_year_of(forms)
+    if source_year is not None and year != source_year + 1:
+        # The {Y-1}年决算数 column would be labelled with a year whose figures it does not hold.
+        raise UserError(
+            f"上年工作簿是{source_year}年度的，只能结转生成{source_year + 1}年度（不指定年度即可）；"
+            f"要生成{year}年度，请用{year - 1}年度的工作簿"
+        )
+    summary = RolloverSummary(source_year, year)
+    years = sorted({f.year for f in forms if f.year is not None})
+    if len(years) > 1:
+        summary.notes.append(
+            f"上年工作簿各表年度不一致（{'、'.join(map(str, years))}），按{source_year}年度结转"
+        )
+    by_kind: dict[str, list[Form]] = {"basic_data": [], "department": [], "project": []}
+    for form in forms:
+        by_kind[form.kind].append(form)
+    for kind, name in (("basic_data", "附件1"), ("department", "附件2")):
+        if len(by_kind[kind]) > 1:
+            summary.notes.append(
+                f"上年工作簿有{len(by_kind[kind])}张{name}，只结转了第一张（{by_kind[kind][0].sheet}）"
+            )
+
+    basic = by_kind["basic_data"][0] if by_kind["basic_data"] else None
+    department = by_kind["department"][0] if by_kind["department"] else None
+    contents = [_roll_basic_data(basic, year, summary), _roll_department(department, year, summary)]
+    projects = by_kind["project"]
+    for form in projects:
+        contents.append(_roll_project(form, year, summary))
+    if not projects:
+        summary.notes.append("上年工作簿中没有附件3，新工作簿附一张空白附件3")
+        contents.append(FormContent(PROJECT, year, blocks={"indicators": skeleton()}))
+    summary.project_forms = max(1, len(projects))
+
+    for form in ([department] if department else []) + projects:
+        summary.fell_short += _fell_short(form, settings)
+        summary.notes += _cost_target_reminders(form)
+    return contents, summary
+
+
+def _cost_target_reminders(form: Form) -> list[str]:
+    """成本控制在预算内 quotes the table's own budget: last year's figure is surely not this year's."""
+    out = []
+    for row in form.blocks.get("indicators", []):
+        if canonical(_shown(row.get("name"))) == COST_WITHIN_BUDGET and _shown(row.get("target")):
+            out.append(
+                f"{form.display_name}“{COST_WITHIN_BUDGET}”的年度指标值沿用了上年的{_shown(row.get('target'))}，"
+                "请改为本年预算数"
+            )
+    return out
+
+
+def read_last_year(source: Path) -> list[Form]:
+    """Last year's forms, read like any workbook (generated, bundled example or hand-typed)."""
+    from xl_selfeval.xlsx import read_workbook
+
+    forms = read_forms(read_workbook(Path(source)))
+    if not forms:
+        raise UserError(
+            f"“{Path(source).name}”中没有找到绩效自评表（附件1基础数据表、附件2部门整体支出绩效自评表或"
+            "附件3项目支出绩效自评表），无法由它生成下一年度"
+        )
+    return forms
+
+
+def rollover_file(source: Path, output: Path, year: int | None = None) -> RolloverSummary:
+    """Write the forms of ``year`` (default: the year after the source's) to ``output``, from ``source``."""
+    from xl_selfeval.files import save_workbook
+    from xl_selfeval.generate import build_workbook
+
+    source, output = Path(source), Path(output)
+    if output.exists() and source.exists() and output.resolve() == source.resolve():
+        raise UserError(f"输出文件不能是上年工作簿本身：{output}（请另取一个文件名）")
+    forms = read_last_year(source)
+    contents, summary = roll_over(forms, year if year is not None else next_year_of(forms))
+    save_workbook(build_workbook(contents), output)
+    return summary
