@@ -281,11 +281,12 @@ EDIT = CellEdit(ref("D3"), Decimal("0.6"), "0.00%", 0.6165, "原值61.65%")
 
 def full_outcome() -> Outcome:
     return Outcome(
+        # In the engine's order: sheet, row, column, severity.
         findings=[
+            finding(Severity.ERROR, "D3", "D3 应为60.00%", expected="60.00%", actual="61.65%", fix=EDIT),
+            finding(Severity.WARNING, "E6", "E6 写成了=SUM(A1)", expected="=SUM(A1)", actual="@5"),
             finding(Severity.ERROR, "G12", "G12 应为88，表中为90", expected="88", actual="90"),
             finding(Severity.INFO, "G12", "G12 请再看看"),
-            finding(Severity.WARNING, "E6", "E6 写成了=SUM(A1)", expected="=SUM(A1)", actual="@5"),
-            finding(Severity.ERROR, "D3", "D3 应为60.00%", expected="60.00%", actual="61.65%", fix=EDIT),
             Finding(Severity.INFO, "c", CellRef("附件1", 3, 2), "单位名称请核对", form="附件1"),
         ],
         edits=[EDIT, CellEdit(ref("D4"), Decimal("12.5"), "0.00", kind="fill", reason="按公式计算")],
@@ -375,21 +376,21 @@ def test_issue_list_sheet(tmp_path: Path) -> None:
     assert ws.freeze_panes == f"A{header + 1}"
     assert ws.auto_filter.ref == f"A{header}:G{header + 5}"
     rows = issue_table(path)
-    assert rows[0] == (1, "错误", FORM, f"{SHEET}!G12", "G12 应为88，表中为90", "88", "90")
-    assert [r[1] for r in rows] == ["错误", "提示", "警告", "错误", "提示"]
+    assert rows[2] == (3, "错误", FORM, f"{SHEET}!G12", "G12 应为88，表中为90", "88", "90")
+    assert [r[1] for r in rows] == ["错误", "警告", "错误", "提示", "提示"]
     links = [ws.cell(row=header + n, column=4).hyperlink for n in range(1, 6)]
     assert [link.location for link in links] == [
-        "'附件3 运转经费'!G12",
-        "'附件3 运转经费'!G12",
-        "'附件3 运转经费'!E6",
         "'附件3 运转经费'!D3",
+        "'附件3 运转经费'!E6",
+        "'附件3 运转经费'!G12",
+        "'附件3 运转经费'!G12",
         "'附件1'!B3",
     ]
     assert all(link.target is None for link in links)  # in-workbook links, no external target
     # user text beginning with = or @ stays text
-    e6 = ws.cell(row=header + 3, column=6)
+    e6 = ws.cell(row=header + 2, column=6)
     assert (e6.value, e6.data_type) == ("=SUM(A1)", "s")
-    assert ws.cell(row=header + 3, column=7).value == "@5"
+    assert ws.cell(row=header + 2, column=7).value == "@5"
     assert ws.column_dimensions["E"].width >= len("G12 应为88，表中为90")
 
 
@@ -397,6 +398,10 @@ def test_restore_after_the_finding_disappears(tmp_path: Path) -> None:
     path = make_book(tmp_path / "自评.xlsx")
     before = snapshot(path)
     recalc(path, full_outcome())
+    wb = load_workbook(path)
+    wb[SHEET]["D3"].value = 0.58  # the user types another figure over the one recalc wrote…
+    wb[SHEET]["D4"].value = None  # …and clears the one it filled in
+    wb.save(path)
     recalc(path, Outcome())
     wb = load_workbook(path)
     ws = wb[SHEET]
@@ -408,12 +413,27 @@ def test_restore_after_the_finding_disappears(tmp_path: Path) -> None:
     assert marks.RECORD_SHEET not in wb.sheetnames
     assert wb[marks.LIST_SHEET]["A2"].value == "未发现问题。"
     assert issue_table(path) == []
-    # apart from the values recalc wrote and the (empty) list, the workbook is as it was
+    # apart from the values the user changed and the (empty) list, the workbook is as it was
     after = snapshot(path)
     written = {f"{SHEET}!3,4", f"{SHEET}!4,4"}
     assert {
         k: v for k, v in after.items() if k not in written and marks.LIST_SHEET not in k and k != "sheets"
     } == {k: v for k, v in before.items() if k not in written and k != "sheets"}
+
+
+def test_a_value_recalc_wrote_keeps_its_note_with_the_old_value_on_later_runs(tmp_path: Path) -> None:
+    """Never overwrite a typed value without keeping it in the note: not on the next run either."""
+    path = make_book(tmp_path / "自评.xlsx")
+    recalc(path, full_outcome())
+    first = snapshot(path)
+    recalc(path, Outcome(scores=full_outcome().scores))  # the engine finds nothing wrong any more
+    ws = load_workbook(path)[SHEET]
+    assert ws["D3"].value == 0.6 and "原值61.65%" in ws["D3"].comment.text
+    assert "已填入" in ws["D4"].comment.text
+    assert ws["G12"].comment.text == "请核对来源"  # a finding without a written value is given back
+    rows = issue_table(path)
+    assert [r[3] for r in rows] == [f"{SHEET}!D3"]  # the correction stays listed
+    assert snapshot(path)[f"{SHEET}!3,4"] == first[f"{SHEET}!3,4"]
 
 
 def test_recalc_twice_gives_the_same_workbook(tmp_path: Path) -> None:
@@ -429,7 +449,7 @@ def test_clear_marks_gives_the_workbook_back(tmp_path: Path) -> None:
     before = snapshot(path)
     outcome = full_outcome()
     outcome.edits = []  # without written values, clearing must give back exactly the original
-    outcome.findings[3] = finding(Severity.ERROR, "D3", "D3 应为60.00%")
+    outcome.findings[0] = finding(Severity.ERROR, "D3", "D3 应为60.00%")
     recalc(path, outcome)
     wb = load_workbook(path)
     clear_marks(wb)

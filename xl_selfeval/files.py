@@ -172,6 +172,7 @@ def _reader(wb: Workbook) -> marks.Reader:
             note=note.text if note is not None else "",
             author=(note.author or "") if note is not None else "",
             is_formula=cell.data_type == "f",
+            value=cell.value,
         )
 
     return read

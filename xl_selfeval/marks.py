@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -21,7 +22,18 @@ LIST_TITLE = NOTE_MARKER + "问题清单"  # in A1: tells our list from a user's
 RECORD_SHEET = "_自评检查记录"
 ISSUE_HEADERS = ("序号", "严重程度", "表格", "单元格", "问题说明", "应为", "表中为")
 ISSUE_LINK_COLUMN = ISSUE_HEADERS.index("单元格")  # 0-based: the column of an issue row that carries its link
-RECORD_HEADERS = ("工作表", "单元格", "原填充", "原批注", "原批注作者")
+RECORD_HEADERS = (
+    "工作表",
+    "单元格",
+    "原填充",
+    "原批注",
+    "原批注作者",
+    "写入值",
+    "写入类别",
+    "标记填充",
+    "标记批注",
+    "清单行",
+)
 
 _FILLS = {Severity.ERROR: FILL_ERROR, Severity.WARNING: FILL_WARNING}  # info: note only, fill left alone
 _ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})")
@@ -35,6 +47,7 @@ class CellState:
     note: str = ""
     author: str = ""
     is_formula: bool = False
+    value: object = None  # what the cell holds now: tells whether a value we wrote is still there
 
 
 # Reads a cell's current state; None when its sheet does not exist (renamed or deleted since).
@@ -43,12 +56,25 @@ Reader = Callable[[CellRef], "CellState | None"]
 
 @dataclass(frozen=True)
 class Record:
-    """The user's own fill and note of a cell we marked, kept in the workbook until we give them back."""
+    """The user's own fill and note of a cell we marked, kept in the workbook until we give them back.
+
+    For a cell whose value recalc wrote, it also keeps that value and the mark that explains it (the old
+    value is in that note): while the value is still there the mark stays, run after run, so the old
+    figure is never lost and a second recalc changes nothing.
+    """
 
     cell: CellRef
     fill: str = ""
     note: str = ""
     author: str = ""
+    written: str = ""  # the value we wrote, as text ("" when we wrote none)
+    written_kind: str = ""  # correct | fill | score
+    mark_fill: str = ""
+    mark_note: str = ""  # our note without the user's part
+    rows: str = ""  # its 问题清单 rows, as JSON
+
+    def keeps_mark(self, state: CellState | None) -> bool:
+        return bool(self.written) and state is not None and written_text(state.value) == self.written
 
 
 @dataclass(frozen=True)
@@ -113,30 +139,147 @@ def plan_marks(
     for finding in outcome.findings:
         by_cell.setdefault(finding.cell, []).append(finding)
     previous = _previous(records, noted, read)
+    sheet_order = _sheet_order(outcome)
 
     plan = Plan()
+    rows: list[ListRow] = []
+    any_kept = False
     for cell in dict.fromkeys([*by_cell, *edits]):  # first appearance order: findings, then edits
         state = read(cell)
+        findings = by_cell.get(cell, [])
+        cell_rows = issue_rows(findings)
         if state is None:
+            rows += cell_rows
             continue  # its sheet is gone: nothing to mark; 问题清单 still lists the finding
         edit = edits.get(cell)
+        record = previous.get(cell)
+        kept = record if record is not None and record.keeps_mark(state) else None
+        original = _original(state, record, cell)
+        worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
+        fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
+        ours = note_text(findings, edit)
+        if kept is not None:
+            any_kept = True
+            ours = _merged_notes(ours, kept.mark_note)
+            cell_rows = _unique_rows([*cell_rows, *_rows_from_json(kept.rows)])
         if edit is not None:
             if state.is_formula:
                 # The engine never corrects a formula (it would destroy the user's model): a bug, not input.
                 raise ValueError(f"CellEdit targets formula cell {cell}")
-            plan.writes.append(ValueWrite(cell, cell_value(edit.value), edit.number_format))
-        original = _original(state, previous.get(cell), cell)
-        findings = by_cell.get(cell, [])
-        worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
-        fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
-        plan.marks.append(Look(cell, fill, note_text(findings, edit, original.note), AUTHOR))
+            value = cell_value(edit.value)
+            plan.writes.append(ValueWrite(cell, value, edit.number_format))
+            original = _with_mark(original, written_text(value), edit.kind, fill, ours, cell_rows)
+        elif kept is not None:
+            original = _with_mark(original, kept.written, kept.written_kind, fill, ours, cell_rows)
+        plan.marks.append(Look(cell, fill, _with_original(ours, original.note), AUTHOR))
         plan.records.append(original)
+        rows += cell_rows
 
     marked = {look.cell for look in plan.marks}
+    for record in previous.values():
+        if record.cell in marked:
+            continue
+        state = read(record.cell)
+        if record.keeps_mark(state):
+            # A value we wrote is still there and nothing new is wrong with it: its mark stays as it was.
+            assert state is not None
+            original = _original(state, record, record.cell)
+            original = _with_mark(
+                original, record.written, record.written_kind, record.mark_fill, record.mark_note, []
+            )
+            original = Record(**{**original.__dict__, "rows": record.rows})
+            plan.marks.append(
+                Look(record.cell, record.mark_fill, _with_original(record.mark_note, original.note), AUTHOR)
+            )
+            plan.records.append(original)
+            rows += _rows_from_json(record.rows)
+            marked.add(record.cell)
+            any_kept = True
     plan.restores = _restores((r for r in previous.values() if r.cell not in marked), read)
-    plan.summary = summary_rows(outcome, plan.writes, edits)
-    plan.issues = issue_rows(outcome.findings)
+    plan.records.sort(
+        key=lambda r: (sheet_order.get(r.cell.sheet, len(sheet_order)), r.cell.sheet, r.cell.row, r.cell.col)
+    )
+    rows = _unique_rows(rows)
+    if any_kept:
+        # Rows kept from an earlier run go where that run listed them: the engine's order, which is
+        # sheet order, then row and column, then severity (a stable sort leaves the engine's ties alone).
+        rows.sort(key=lambda r: _row_key(r, sheet_order))
+    plan.issues = _numbered(rows)
+    plan.summary = summary_rows(outcome, plan.issues, plan.records)
     return plan
+
+
+def _with_mark(
+    record: Record, written: str, kind: str, fill: str, note: str, rows: Sequence[ListRow]
+) -> Record:
+    return Record(
+        record.cell, record.fill, record.note, record.author, written, kind, fill, note, _rows_to_json(rows)
+    )
+
+
+def _with_original(ours: str, original_note: str) -> str:
+    return ours + (f"\n{ORIGINAL_NOTE_RULE}\n{original_note}" if original_note else "")
+
+
+def _merged_notes(current: str, kept: str) -> str:
+    lines = current[len(NOTE_MARKER) :].split("\n") + kept[len(NOTE_MARKER) :].split("\n")
+    return NOTE_MARKER + "\n".join(dict.fromkeys(line for line in lines if line))
+
+
+def _sheet_order(outcome: Outcome) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for form in outcome.forms:
+        order.setdefault(getattr(form, "sheet", ""), len(order))
+    for finding in outcome.findings:
+        order.setdefault(finding.cell.sheet, len(order))
+    return order
+
+
+_RANKS = {s.label: s.rank for s in Severity}
+
+
+def _row_key(row: ListRow, sheet_order: dict[str, int]) -> tuple[int, str, int, int, int]:
+    """Sheet order, then row and column of the cell, then severity: the engine's own order."""
+    sheet, _, address = row.link.rpartition("!")
+    sheet = sheet.strip("'").replace("''", "'")
+    match = _ADDRESS.fullmatch(address)
+    r, c = (int(match[2]), _column_number(match[1])) if match else (0, 0)
+    return (sheet_order.get(sheet, len(sheet_order)), sheet, r, c, _RANKS.get(row.cells[1], 9))
+
+
+def _unique_rows(rows: Iterable[ListRow]) -> list[ListRow]:
+    seen: dict[tuple[tuple[str, ...], str], ListRow] = {}
+    for row in rows:
+        seen.setdefault((row.cells[1:], row.link), row)
+    return list(seen.values())
+
+
+def _numbered(rows: Sequence[ListRow]) -> list[ListRow]:
+    return [ListRow((str(n), *row.cells[1:]), row.link) for n, row in enumerate(rows, start=1)]
+
+
+def _rows_to_json(rows: Sequence[ListRow]) -> str:
+    return json.dumps([[list(r.cells), r.link] for r in rows], ensure_ascii=False) if rows else ""
+
+
+def _rows_from_json(text: str) -> list[ListRow]:
+    try:
+        data = json.loads(text) if text else []
+        return [ListRow(tuple(str(c) for c in cells), str(link)) for cells, link in data]
+    except (ValueError, TypeError):
+        return []  # a tampered record: the mark stays, its list row is lost
+
+
+def written_text(value: object) -> str:
+    """A value as we compare it across runs: 0.6146 and '4791.96万元' the same way every door reads them."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return format(number.normalize(), "f") if number.is_finite() else str(value)
+    return str(value)
 
 
 def plan_clear(records: Iterable[Record], read: Reader, *, noted: Iterable[CellRef] = ()) -> list[Look]:
@@ -204,7 +347,7 @@ def is_our_note(note: str) -> bool:
 
 
 def note_text(findings: Sequence[Finding], edit: CellEdit | None, original_note: str = "") -> str:
-    """Our note: every finding on the cell (worst first), what we wrote, then the user's own note."""
+    """Our note: every finding on the cell (worst first), what we wrote, then the user's own note (if given)."""
     lines = [f"{f.severity.label}：{f.message}" for f in sorted(findings, key=lambda f: f.severity.rank)]
     if edit is not None:
         lines.append(edit_line(edit))
@@ -274,16 +417,16 @@ def issue_rows(findings: Sequence[Finding]) -> list[ListRow]:
     ]
 
 
-def summary_rows(
-    outcome: Outcome, writes: Sequence[ValueWrite], edits: dict[CellRef, CellEdit]
-) -> list[ListRow]:
-    counts = {s: sum(f.severity is s for f in outcome.findings) for s in Severity}
-    if outcome.findings:
+def summary_rows(outcome: Outcome, issues: Sequence[ListRow], records: Sequence[Record]) -> list[ListRow]:
+    """Lines above the list: counts (of every listed problem, those still marked from an earlier run
+    included), what recalc wrote, and each form's totals."""
+    counts = {s: sum(row.cells[1] == s.label for row in issues) for s in Severity}
+    if issues:
         parts = "，".join(f"{s.label} {counts[s]} 项" for s in Severity)
-        rows = [ListRow((f"共发现 {len(outcome.findings)} 项问题：{parts}。",))]
+        rows = [ListRow((f"共发现 {len(issues)} 项问题：{parts}。",))]
     else:
         rows = [ListRow(("未发现问题。",))]
-    kinds = [edits[w.cell].kind for w in writes]
+    kinds = [r.written_kind for r in records if r.written]
     corrected, filled = kinds.count("correct"), len(kinds) - kinds.count("correct")
     if kinds:
         rows.append(
@@ -327,19 +470,50 @@ def _same_number(a: object, b: object) -> bool | None:
 
 def record_rows(records: Iterable[Record]) -> list[tuple[str, ...]]:
     """The record sheet's content, header first; every value is text."""
-    return [RECORD_HEADERS, *((r.cell.sheet, r.cell.address, r.fill, r.note, r.author) for r in records)]
+    return [
+        RECORD_HEADERS,
+        *(
+            (
+                r.cell.sheet,
+                r.cell.address,
+                r.fill,
+                r.note,
+                r.author,
+                r.written,
+                r.written_kind,
+                r.mark_fill,
+                r.mark_note,
+                r.rows,
+            )
+            for r in records
+        ),
+    ]
 
 
 def records_from_rows(rows: Iterable[Sequence[object]]) -> list[Record]:
     """Records read back from the record sheet; rows that do not parse (a tampered sheet) are skipped."""
+    width = len(RECORD_HEADERS)
     records = []
     for row in rows:
-        values = ["" if v is None else str(v) for v in (*row, "", "", "", "", "")][:5]
-        sheet, address, fill, note, author = values
+        values = ["" if v is None else str(v) for v in (*row, *([""] * width))][:width]
+        sheet, address = values[0], values[1]
         match = _ADDRESS.fullmatch(address.strip().upper())
         if not sheet or match is None or tuple(values) == RECORD_HEADERS:
             continue
-        records.append(Record(CellRef(sheet, int(match[2]), _column_number(match[1])), fill, note, author))
+        written, kind, mark_fill, mark_note = values[5:9]
+        if written and not is_our_note(mark_note):
+            written = ""  # a record without our note can't explain the value: treat it as the user's
+        records.append(
+            Record(
+                CellRef(sheet, int(match[2]), _column_number(match[1])),
+                *values[2:5],
+                written,
+                kind,
+                mark_fill,
+                mark_note,
+                values[9],
+            )
+        )
     return records
 
 
