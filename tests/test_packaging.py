@@ -1,0 +1,33 @@
+"""A non-editable `pip install .` ships every package and the data the CLI needs at run time."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def test_every_package_folder_is_listed_in_pyproject() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    listed = set(config["packages"])
+    found = {
+        ".".join(p.parent.relative_to(REPO).parts)
+        for p in (REPO / "xl_selfeval").rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"
+    assert config["package-dir"]["xl_selfeval.templates"] == "templates"
+    assert (REPO / "templates" / "addin" / "customUI.xml.j2").exists()
+
+
+def test_runtime_data_is_declared_as_package_data() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    data = config["package-data"]
+    assert "*.json" in data["xl_selfeval.data"]
+    assert any(Path("addin/customUI.xml.j2").match(pattern) for pattern in data["xl_selfeval.templates"])
