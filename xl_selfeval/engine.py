@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from xl_selfeval.checks import CHECKS
 from xl_selfeval.checks.context import Context
 from xl_selfeval.errors import UserError
@@ -28,12 +30,25 @@ def run_engine(grids: list[Grid], settings: Settings | None = None) -> Outcome:
             findings.append(found)
             if found.fix is not None and found.fix.kind == "score":
                 ctx.filled_scores[(found.cell.sheet, found.cell.row)] = found.fix.value  # type: ignore[assignment]
+    findings = _no_fix_on_formulas(findings, grids)
     order = {g.name: i for i, g in enumerate(grids)}
     findings.sort(key=lambda f: (order.get(f.cell.sheet, 0), f.cell.row, f.cell.col, f.severity.rank))
     outcome = Outcome(forms=forms, findings=_unique(findings))
     outcome.edits = [f.fix for f in outcome.findings if f.fix is not None]
     outcome.scores = [_score_summary(ctx, form) for form in forms if form.kind in ("department", "project")]
     return outcome
+
+
+def _no_fix_on_formulas(findings: list[Finding], grids: list[Grid]) -> list[Finding]:
+    """Recalc never writes over a formula: the user's model stays theirs (the finding itself stays)."""
+    by_name = {g.name: g for g in grids}
+    out = []
+    for f in findings:
+        grid = by_name.get(f.cell.sheet)
+        if f.fix is not None and grid is not None and grid.cell(f.cell.row, f.cell.col).is_formula:
+            f = replace(f, fix=None)
+        out.append(f)
+    return out
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -61,6 +61,8 @@ def _check_row(ctx: Context, form: Form, row: BlockRow) -> Iterator[Finding]:
     score = score_f.number if score_f else None
     if weight_f is None or score_f is None or target is None or actual is None:
         return
+    if (score_f.is_formula and score is None) or (weight_f.is_formula and weight is None):
+        return  # a formula saved without its result: nothing we can judge
     if _not_applicable(row):
         if (weight or 0) > 0 or (score or 0) > 0:
             yield finding(
