@@ -286,3 +286,21 @@ def test_check_exit_codes(tmp_path: Path) -> None:
     result = cli("check", str(junk))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_config_changes_a_province_convention(tmp_path: Path) -> None:
+    """With the over-achievement threshold raised to 200%, 42.41亿元 against 28亿元 (151%) needs no 偏差原因."""
+    rules = tmp_path / "规则.toml"
+    rules.write_text("[scoring]\nover_achievement = 2.0\n", encoding="utf-8")
+    default = json.loads(cli("check", str(EXAMPLE), "--format", "json").stdout)
+    custom = json.loads(cli("check", str(EXAMPLE), "--format", "json", "--config", str(rules)).stdout)
+    over = "over_achievement_unexplained"
+    assert [f["code"] for f in default["findings"]].count(over) == 2
+    assert [f["code"] for f in custom["findings"]].count(over) == 0
+
+
+def test_bad_config_is_one_chinese_line(tmp_path: Path) -> None:
+    rules = tmp_path / "规则.toml"
+    rules.write_text("[scoring]\nover_achievement = '很多'\n", encoding="utf-8")
+    result = cli("check", str(EXAMPLE), "--config", str(rules))
+    assert result.returncode == 2 and "over_achievement" in result.stderr and "Traceback" not in result.stderr
