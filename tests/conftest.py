@@ -55,6 +55,38 @@ def run_soffice(args: list[str], timeout: int = 120) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def uno_python() -> str:
+    """A Python that can drive LibreOffice through UNO (Debian's python3-uno goes with /usr/bin/python3)."""
+    for candidate in ("/usr/bin/python3", shutil.which("python3") or ""):
+        if candidate and subprocess.run([candidate, "-c", "import uno"], capture_output=True).returncode == 0:
+            return candidate
+    message = "no Python with LibreOffice's uno module (python3-uno)"
+    if IN_CI:
+        pytest.fail(message + " (CI must install it: see .ci/run)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def libreoffice_edit() -> Callable[[Path, list[dict[str, object]]], list[dict[str, object]]]:
+    """Insert rows and type numbers in LibreOffice as a user would, then read recalculated cells."""
+    import json
+
+    def edit(book: Path, steps: list[dict[str, object]]) -> list[dict[str, object]]:
+        require_tool("soffice")
+        python = uno_python()
+        steps_file, out_file = book.with_suffix(".steps.json"), book.with_suffix(".out.json")
+        steps_file.write_text(json.dumps(steps), encoding="utf-8")
+        subprocess.run(
+            [python, str(REPO / "tests" / "tools" / "lo_edit.py"), str(book), str(steps_file), str(out_file)],
+            check=True,
+            timeout=180,
+            capture_output=True,
+        )
+        return json.loads(out_file.read_text("utf-8"))
+
+    return edit
+
+
 @pytest.fixture(scope="session")
 def libreoffice_convert() -> Callable[[Path, Path, str], Path]:
     """Convert a workbook with LibreOffice headless (xlsx → xlsx recomputes every formula; or → pdf)."""

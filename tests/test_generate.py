@@ -267,6 +267,36 @@ def test_item_rows_added_inside_the_block_are_summed(tmp_path: Path, libreoffice
     assert "INDEX" in formula and "ROW()+1" in formula
 
 
+def test_rows_a_user_inserts_at_the_edges_of_a_block_stay_in_its_sum(
+    tmp_path: Path, libreoffice_edit
+) -> None:
+    """Insert a 项目支出 item right under 项目支出 and right above 公用经费, and an indicator right above
+    总分, in LibreOffice as a user would: the sums grow with them."""
+    basic = FormContent(BASIC_DATA, 2025)
+    basic.blocks["costs.project_items"] = [{"label": "甲", "final": 1}, {"label": "乙", "final": 2}]
+    dept = blank_contents(2025)[1]
+    path = tmp_path / "insert.xlsx"
+    build_workbook([basic, dept]).save(path)
+    bp, dp = place(basic), place(dept)
+    total_row, col = bp.positions["costs.project_spending.final"]
+    next_line, _ = bp.positions["costs.public_funds.final"]
+    score_total_row, score_col = dp.positions["total.score"]
+    steps = [
+        # 0-based rows: inserting at index r puts the new row above sheet row r+1.
+        {"sheet": 0, "insert_row": next_line - 1},
+        {"sheet": 0, "set": [next_line - 1, col - 1, 10]},
+        {"sheet": 0, "insert_row": total_row},
+        {"sheet": 0, "set": [total_row, col - 1, 100]},
+        {"sheet": 0, "read": [total_row - 1, col - 1]},
+        {"sheet": 1, "insert_row": score_total_row - 1},
+        {"sheet": 1, "set": [score_total_row - 1, score_col - 1, 5]},
+        {"sheet": 1, "read": [score_total_row, score_col - 1]},
+    ]
+    item_sum, score_sum = libreoffice_edit(path, steps)
+    assert item_sum["value"] == 113  # 1 + 2 + the two inserted items
+    assert score_sum["value"] == 5  # the inserted indicator's score counts in 总分
+
+
 def test_formula_cells_locked_inputs_unlocked_sheet_protected_without_password() -> None:
     wb = openpyxl.load_workbook(EXAMPLE)
     for ws in wb.worksheets:

@@ -149,8 +149,10 @@ GARBAGE: list[bytes] = [
         ("small", "xl/styles.xml"),
     ],
 )
-def test_part_replaced_by_garbage(real: bytes, tmp_path: Path, source: str, target: str) -> None:
-    members = _members(real if source == "real" else _small(), tmp_path)
+def test_part_replaced_by_garbage(
+    real: bytes, small: bytes, tmp_path: Path, source: str, target: str
+) -> None:
+    members = _members(real if source == "real" else small, tmp_path)
     assert target in members
     for garbage in GARBAGE:
         outcome(_zip({**members, target: garbage}, tmp_path / "乱.xlsx"))
@@ -204,16 +206,9 @@ def _small_workbook(tmp: Path) -> bytes:
     return path.read_bytes()
 
 
-SMALL: dict[str, bytes] = {}
-
-
-def _small() -> bytes:
-    if not SMALL:
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            SMALL["data"] = _small_workbook(Path(tmp))
-    return SMALL["data"]
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    return _small_workbook(tmp_path_factory.mktemp("small"))
 
 
 _FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -221,8 +216,8 @@ _FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 @_FUZZ
 @given(st.data())
-def test_hypothesis_byte_mutations(tmp_path: Path, data: st.DataObject) -> None:
-    raw = bytearray(_small())
+def test_hypothesis_byte_mutations(small: bytes, tmp_path: Path, data: st.DataObject) -> None:
+    raw = bytearray(small)
     edits = data.draw(
         st.lists(st.tuples(st.integers(0, len(raw) - 1), st.integers(0, 255)), min_size=1, max_size=8)
     )
@@ -236,10 +231,10 @@ def test_hypothesis_byte_mutations(tmp_path: Path, data: st.DataObject) -> None:
 
 @_FUZZ
 @given(st.data())
-def test_hypothesis_xml_mutations(tmp_path: Path, data: st.DataObject) -> None:
+def test_hypothesis_xml_mutations(small: bytes, tmp_path: Path, data: st.DataObject) -> None:
     # Byte flips in a compressed zip mostly end at the CRC check; mutate the XML and re-zip instead,
     # so the XML layer sees the damage.
-    members = _members(_small(), tmp_path)
+    members = _members(small, tmp_path)
     name = data.draw(st.sampled_from(sorted(members)))
     xml = bytearray(members[name])
     for _ in range(data.draw(st.integers(1, 6))):

@@ -21,7 +21,6 @@ from xl_selfeval.grid import Grid
 from xl_selfeval.xlsx import Limits, assert_openpyxl_is_defused, read_workbook
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -307,7 +306,7 @@ def write_xlsx(
         entries.append(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>')
         ct.append(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{CT}.worksheet+xml"/>')
         members[f"xl/worksheets/sheet{i}.xml"] = (
-            f'<worksheet xmlns="{NS}" xmlns:r="{R_NS}">{body}</worksheet>'.encode()
+            f'<worksheet xmlns="{NS}" xmlns:r="{REL}">{body}</worksheet>'.encode()
         )
     if shared:
         rels.append(f'<Relationship Id="rIdS" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>')
@@ -327,7 +326,7 @@ def write_xlsx(
         ' Target="xl/workbook.xml"/></Relationships>'
     ).encode()
     members["xl/workbook.xml"] = (
-        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{R_NS}">{workbook_pr}'
+        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{REL}">{workbook_pr}'
         f"<sheets>{''.join(entries)}</sheets></workbook>"
     ).encode()
     members["xl/_rels/workbook.xml.rels"] = (
@@ -481,6 +480,27 @@ def test_zip_bomb_member_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(small, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/media/zeros.bin", bytes(512 * 1024))
     assert len(read_workbook(small)) == 3
+
+
+def test_one_part_listed_many_times_is_bounded(tmp_path: Path) -> None:
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 200))
+    path = write_xlsx(tmp_path / "重复.xlsx", [("S", f"<sheetData>{rows}</sheetData>")])
+    with zipfile.ZipFile(path) as zf:
+        workbook = zf.read("xl/workbook.xml").decode()
+        sheet_size = zf.getinfo("xl/worksheets/sheet1.xml").file_size
+    entry = '<sheet name="S" sheetId="1" r:id="rId1"/>'
+    workbook = workbook.replace(entry, "".join(entry.replace('"S"', f'"S{i}"') for i in range(1000)))
+    out = rewrite_member(path, tmp_path / "重复2.xlsx", "xl/workbook.xml", workbook.encode())
+    assert len(read_workbook(out)) == 1000
+    assert "压缩比异常" in refused(out, Limits(max_uncompressed_bytes=100 * sheet_size))
+
+
+def test_element_budget_and_long_format_codes(tmp_path: Path) -> None:
+    body = "<sheetData>" + "<x/>" * 5000 + '<row r="1"><c r="A1" s="1"><v>1</v></c></row></sheetData>'
+    styles = f'<numFmts><numFmt numFmtId="164" formatCode="{"[" * 300}"/></numFmts><cellXfs><xf/><xf numFmtId="164"/></cellXfs>'
+    path = write_xlsx(tmp_path / "多.xlsx", [("S", body)], styles=styles)
+    assert read_workbook(path)[0].cell(1, 1).number_format == "General"  # over Excel's 255 characters
+    assert "文件过大" in refused(path, Limits(max_cells=100))
 
 
 def _patch_declared_size(path: Path, member: str, size: int) -> None:

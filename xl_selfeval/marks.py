@@ -503,17 +503,9 @@ def records_from_rows(rows: Iterable[Sequence[object]]) -> list[Record]:
         written, kind, mark_fill, mark_note = values[5:9]
         if written and not is_our_note(mark_note):
             written = ""  # a record without our note can't explain the value: treat it as the user's
-        records.append(
-            Record(
-                CellRef(sheet, int(match[2]), _column_number(match[1])),
-                *values[2:5],
-                written,
-                kind,
-                mark_fill,
-                mark_note,
-                values[9],
-            )
-        )
+        fill, note, author = values[2:5]
+        cell = CellRef(sheet, int(match[2]), _column_number(match[1]))
+        records.append(Record(cell, fill, note, author, written, kind, mark_fill, mark_note, values[9]))
     return records
 
 

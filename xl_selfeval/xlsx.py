@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser, fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 
 from xl_selfeval.errors import UserError
 from xl_selfeval.grid import CellData, Grid
@@ -75,10 +75,7 @@ _MAIN_NS = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "http://purl.oclc.org/ooxml/spreadsheetml/main",  # ISO 29500 strict
 )
-_REL_NS = (
-    "http://schemas.openxmlformats.org/package/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
+_PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"  # strict keeps it
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 _CHUNK = 1 << 20
 # Members this small cannot be bombs, and tiny parts legitimately compress far beyond any ratio.
@@ -87,6 +84,10 @@ _RATIO_FLOOR = 1 << 20
 _MERGE_CLIP = 10_000
 # Every XML element costs a Python callback: bound the work a crafted file can demand.
 _ELEMENTS_PER_CELL = 10
+
+# Excel caps a format code at 255 characters; longer ones are crafted, and regexes over them (here and
+# in the core) could take quadratic time.
+_MAX_FORMAT_LEN = 255
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -152,8 +153,9 @@ _BUILTIN_FORMATS_ZH_CN = {
     58: 'm"月"d"日"',
 }
 
-# Date detection as openpyxl does it, so a date cell reads the same through either path.
-_DATE_STRIP_RE = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+# Date detection as openpyxl does it, so a date cell reads the same through either path (the strip
+# pattern stops at a nested '[' so that it stays linear on crafted codes).
+_DATE_STRIP_RE = re.compile(r'"[^"]*"|\[(?!hh?\]|mm?\]|ss?\])[^\[\]]*\]')
 _DATE_CODE_RE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
 _TIMEDELTA_RE = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.IGNORECASE)
 _WINDOWS_EPOCH = dt.datetime(1899, 12, 30)
@@ -253,10 +255,6 @@ class _NoTarget:
 _NO_TARGET = _NoTarget()
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
 # --- the workbook being read ---------------------------------------------------------------------
 
 
@@ -268,6 +266,7 @@ class _Book:
         self.limits = limits
         self.cells = 0
         self.elements = 0
+        self.inflated = 0  # bytes decompressed so far, over all members
         self.max_elements = limits.max_cells * _ELEMENTS_PER_CELL
         self.merged_area = 0
         self.strings: list[str] = []
@@ -293,11 +292,6 @@ class _Book:
         if self.elements > self.max_elements:
             raise _Refused(_TOO_BIG, what=f"内容超过 {self.max_elements} 个 XML 元素")
 
-    def read(self, info: zipfile.ZipInfo) -> bytes:
-        chunks: list[bytes] = []
-        self.stream(info, chunks.append)
-        return b"".join(chunks)
-
     def stream(self, info: zipfile.ZipInfo, sink: Callable[[bytes], object]) -> None:
         """Feed a member to ``sink`` in chunks, never taking more than its declared size."""
         total = 0
@@ -316,6 +310,11 @@ class _Book:
                 total += len(chunk)
                 if total > info.file_size:
                     raise _Refused(_BOMB)  # the header lied about the size
+                # A part listed many times (say, one sheet under 10 000 names) is read again each
+                # time: bound the bytes read over the whole file, not just each member's.
+                self.inflated += len(chunk)
+                if self.inflated > self.limits.max_uncompressed_bytes:
+                    raise _Refused(_BOMB)
                 sink(chunk)
 
     def parse(self, info: zipfile.ZipInfo, target: Any, part: str) -> None:
@@ -344,14 +343,6 @@ class _Book:
         except _XML_ERRORS as exc:
             raise _Refused(_MALFORMED, part=part) from exc
 
-    def tree(self, info: zipfile.ZipInfo, part: str) -> Any:
-        """A small part (relationships, workbook) as an element tree."""
-        data = self.read(info)
-        try:
-            return fromstring(data, forbid_dtd=True)
-        except _XML_ERRORS as exc:
-            raise _Refused(_MALFORMED, part=part) from exc
-
 
 # Errors zipfile and the decompressors raise on damaged data (a bad CRC, a truncated stream, an
 # unsupported or encrypted member, a name that does not decode).
@@ -374,6 +365,36 @@ _XML_ERRORS = (SyntaxError, DefusedXmlException, ValueError, LookupError, Overfl
 # --- parts -----------------------------------------------------------------------------------------
 
 
+class _ElementsTarget:
+    """Collects (local name, attributes) of the elements in ``wanted`` (expat tag -> local name)."""
+
+    def __init__(self, book: _Book, wanted: dict[str, str]) -> None:
+        self.book = book
+        self.wanted = wanted
+        self.found: list[tuple[str, dict[str, str]]] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self.book.count_element()
+        local = self.wanted.get(tag)
+        if local is not None:
+            self.found.append((local, attrib))
+
+    def end(self, tag: str) -> None:
+        pass
+
+
+def _elements(
+    book: _Book, info: zipfile.ZipInfo, part: str, wanted: dict[str, str]
+) -> list[tuple[str, dict[str, str]]]:
+    target = _ElementsTarget(book, wanted)
+    book.parse(info, target, part)
+    return target.found
+
+
+_RELS_TAGS = {f"{_PACKAGE_REL_NS}}}Relationship": "Relationship", "Relationship": "Relationship"}
+_WORKBOOK_TAGS = _tags("workbookPr", "sheet")
+
+
 def _relationships(book: _Book, source: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type, member name) for the part ``source`` (external targets skipped)."""
     folder, base = posixpath.split(source)
@@ -381,16 +402,14 @@ def _relationships(book: _Book, source: str) -> dict[str, tuple[str, str]]:
     if info is None:
         return {}
     rels: dict[str, tuple[str, str]] = {}
-    for el in book.tree(info, "关系表").iter():
-        if _local(el.tag) != "Relationship" or el.get("TargetMode") == "External":
-            continue
-        rid, target = el.get("Id"), el.get("Target")
-        if not rid or not target:
+    for _, attrib in _elements(book, info, "关系表", _RELS_TAGS):
+        rid, target = attrib.get("Id"), attrib.get("Target")
+        if not rid or not target or attrib.get("TargetMode") == "External":
             continue
         target = target.replace("\\", "/")
         # Targets are relative to the source part's folder, or absolute from the package root.
         name = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        rels[rid] = (el.get("Type") or "", posixpath.normpath(name))
+        rels[rid] = (attrib.get("Type") or "", posixpath.normpath(name))
     return rels
 
 
@@ -410,33 +429,29 @@ def _workbook_part(book: _Book) -> zipfile.ZipInfo:
 def _sheets(book: _Book, workbook: zipfile.ZipInfo) -> list[tuple[str, zipfile.ZipInfo]]:
     """(sheet name, worksheet member) in workbook order; chart, dialog and macro sheets left out."""
     rels = _relationships(book, workbook.filename)
-    root = book.tree(workbook, "工作簿结构")
     sheets: list[tuple[str, zipfile.ZipInfo]] = []
-    for el in root.iter():
-        local = _local(el.tag)
+    for local, attrib in _elements(book, workbook, "工作簿结构", _WORKBOOK_TAGS):
         if local == "workbookPr":
-            if el.get("date1904", "").lower() in ("1", "true"):
+            if attrib.get("date1904", "").lower() in ("1", "true"):
                 book.epoch = _MAC_EPOCH
-        elif local == "sheet":
-            rid = next((v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), None)
-            rel = rels.get(rid or "")
-            if rel is None:
-                raise _Refused(_CORRUPT)
-            rel_type, name = rel
-            if not rel_type.endswith("/worksheet"):
-                continue  # chartsheet, dialogsheet, xlMacrosheet: no cells for us
-            info = book.member(name)
-            if info is None:
-                raise _Refused(_CORRUPT)
-            sheets.append((el.get("name") or "", info))
-    for rel_type, name in rels.values():
+            continue
+        # r:id, whichever prefix and namespace (transitional or strict) the file uses.
+        rid = next((v for k, v in attrib.items() if k.endswith("}id")), "")
+        rel = rels.get(rid)
+        if rel is None:
+            raise _Refused(_CORRUPT)
+        rel_type, name = rel
+        if not rel_type.endswith("/worksheet"):
+            continue  # chartsheet, dialogsheet, xlMacrosheet: no cells for us
         info = book.member(name)
         if info is None:
-            continue
-        if rel_type.endswith("/styles"):
-            _read_styles(book, info)
-        elif rel_type.endswith("/sharedStrings"):
-            _read_strings(book, info)
+            raise _Refused(_CORRUPT)
+        sheets.append((attrib.get("name") or "", info))
+    # One styles part and one string table; a second one would only be a trick (or double the strings).
+    for suffix, read in (("/styles", _read_styles), ("/sharedStrings", _read_strings)):
+        info = next((book.member(n) for t, n in rels.values() if t.endswith(suffix) and book.member(n)), None)
+        if info is not None:
+            read(book, info)
     return sheets
 
 
@@ -480,7 +495,7 @@ def _read_styles(book: _Book, info: zipfile.ZipInfo) -> None:
     kinds: dict[str, int] = {}
     for index, fmt_id in enumerate(target.xf_formats):
         fmt = target.custom.get(fmt_id)
-        if fmt is None:
+        if fmt is None or len(fmt) > _MAX_FORMAT_LEN:
             fmt = _BUILTIN_FORMATS.get(fmt_id) or _BUILTIN_FORMATS_ZH_CN.get(fmt_id) or "General"
         kind = kinds.get(fmt)
         if kind is None:
@@ -719,8 +734,6 @@ def _check_sizes(zf: zipfile.ZipFile, file_bytes: int, limits: Limits) -> None:
     total = compressed = 0
     for info in zf.infolist():
         size, packed = info.file_size, info.compress_size
-        if size < 0 or packed < 0:
-            raise _Refused(_CORRUPT)
         total += size
         compressed += packed
         if size > _RATIO_FLOOR and size > limits.max_ratio * max(packed, 1):
@@ -730,7 +743,8 @@ def _check_sizes(zf: zipfile.ZipFile, file_bytes: int, limits: Limits) -> None:
     if total > limits.max_uncompressed_bytes:
         raise _Refused(_TOO_BIG, what=f"解压后 {_mb(total)}，上限 {_mb(limits.max_uncompressed_bytes)}")
     if compressed > file_bytes:
-        raise _Refused(_CORRUPT)  # members cannot hold more data than the file has
+        # Members sharing their compressed bytes: the overlapping-entries bomb.
+        raise _Refused(_BOMB)
 
 
 def _read(path: Path, limits: Limits) -> list[Grid]:
