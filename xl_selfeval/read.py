@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from xl_selfeval.findings import CellRef
 from xl_selfeval.forms import ALL_LAYOUTS
@@ -223,19 +225,18 @@ class _Reader:
 
     # -- sections --------------------------------------------------------
     def read(self) -> Form:
+        handlers: dict[type, Callable[[Any], None]] = {
+            EntryRow: self.entry_row,
+            Table: self.table,
+            PairedList: self.paired_list,
+            TextBlock: self.text_block,
+            IndicatorBlock: self.indicators,
+            TotalRow: self.total_row,
+        }
         for section in self.layout.sections:
-            if isinstance(section, EntryRow):
-                self.entry_row(section)
-            elif isinstance(section, Table):
-                self.table(section)
-            elif isinstance(section, PairedList):
-                self.paired_list(section)
-            elif isinstance(section, TextBlock):
-                self.text_block(section)
-            elif isinstance(section, IndicatorBlock):
-                self.indicators(section)
-            elif isinstance(section, TotalRow):
-                self.total_row(section)
+            handler = handlers.get(type(section))  # notes carry nothing to read
+            if handler is not None:
+                handler(section)
         return self.form
 
     def entry_row(self, section: EntryRow) -> None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from xl_selfeval.forms.layout import Column, Fmt
+from xl_selfeval.forms.layout import (
+    BlockSum,
+    Column,
+    Fmt,
+    IndicatorBlock,
+    Ref,
+    Sum,
+    TextBlock,
+    TotalRow,
+)
 
 OUTPUT = "产出指标"
 BENEFIT = "效益指标"
@@ -71,3 +80,36 @@ def indicator_columns(*, with_criteria: bool) -> tuple[Column, ...]:
         Column("偏差原因分析及改进措施", "deviation", fmt=Fmt.TEXT),
     ]
     return tuple(cols)
+
+
+def goals_block(expected_span: int, actual_span: int) -> TextBlock:
+    """年度总体目标: 预期目标 | 实际完成情况, one row of text under them."""
+    return TextBlock(
+        key="goals",
+        caption="年度总体目标",
+        caption_span=1,
+        columns=(
+            Column("预期目标", "expected", span=expected_span, fmt=Fmt.TEXT),
+            Column("实际完成情况", "actual", span=actual_span, fmt=Fmt.TEXT),
+        ),
+    )
+
+
+def indicator_block(*, with_criteria: bool) -> IndicatorBlock:
+    return IndicatorBlock(
+        key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=with_criteria)
+    )
+
+
+def total_row(execution_table: str, label_span: int) -> TotalRow:
+    """总分 row: Σ分值 and 总分 both count the 执行率 row of ``execution_table`` with the indicators."""
+    return TotalRow(
+        key="total",
+        label="总分",
+        label_span=label_span,
+        block="indicators",
+        cells=(
+            ("weight", Sum((Ref(f"{execution_table}.total.weight"), BlockSum("indicators", "weight")))),
+            ("score", Sum((Ref(f"{execution_table}.total.score"), BlockSum("indicators", "score")))),
+        ),
+    )

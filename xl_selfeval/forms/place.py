@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from xl_selfeval.forms.layout import (
     BlockSum,
@@ -346,21 +347,17 @@ class _Placer:
         raise TypeError(f"unknown expression {expr!r}")
 
     def run(self, unit: str) -> Placement:
+        handlers: dict[type, Callable[[Any], None]] = {
+            Note: self.note,
+            EntryRow: lambda section: self.entry_row(section, unit),
+            Table: self.table,
+            PairedList: self.paired_list,
+            TextBlock: self.text_block,
+            IndicatorBlock: self.indicators,
+            TotalRow: self.total_row,
+        }
         for section in self.layout.sections:
-            if isinstance(section, Note):
-                self.note(section)
-            elif isinstance(section, EntryRow):
-                self.entry_row(section, unit)
-            elif isinstance(section, Table):
-                self.table(section)
-            elif isinstance(section, PairedList):
-                self.paired_list(section)
-            elif isinstance(section, TextBlock):
-                self.text_block(section)
-            elif isinstance(section, IndicatorBlock):
-                self.indicators(section)
-            elif isinstance(section, TotalRow):
-                self.total_row(section)
+            handlers[type(section)](section)
         for cell, expr in self.pending:
             cell.value = "=" + self.formula(expr, cell.row)
         self.out.last_row = self.row - 1

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from xl_selfeval.forms.indicators import indicator_columns
+from xl_selfeval.forms.indicators import goals_block, indicator_block, total_row
 from xl_selfeval.forms.layout import (
-    BlockSum,
     Column,
     Entry,
     EntryRow,
     ExecutionScore,
     Fmt,
     FormLayout,
-    IndicatorBlock,
     Line,
     Note,
     Ratio,
     Ref,
     Sum,
     Table,
-    TextBlock,
-    TotalRow,
 )
 
 DEFAULT_EXECUTION_WEIGHT = 10
@@ -59,30 +55,9 @@ FUNDS = Table(
     ),
 )
 
-GOALS = TextBlock(
-    key="goals",
-    caption="年度总体目标",
-    caption_span=1,
-    columns=(
-        Column("预期目标", "expected", span=4, fmt=Fmt.TEXT),
-        Column("实际完成情况", "actual", span=4, fmt=Fmt.TEXT),
-    ),
-)
-
-INDICATORS = IndicatorBlock(
-    key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=False)
-)
-
-TOTAL = TotalRow(
-    key="total",
-    label="总分",
-    label_span=6,
-    block="indicators",
-    cells=(
-        ("weight", Sum((Ref("funds.total.weight"), BlockSum("indicators", "weight")))),
-        ("score", Sum((Ref("funds.total.score"), BlockSum("indicators", "score")))),
-    ),
-)
+GOALS = goals_block(expected_span=4, actual_span=4)
+INDICATORS = indicator_block(with_criteria=False)
+TOTAL = total_row("funds", label_span=6)
 
 LAYOUT = FormLayout(
     kind="project",
