@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from xl_selfeval.findings import CellRef
@@ -554,4 +553,4 @@ def rate_of(f: Field) -> Decimal | None:
     return q.number
 
 
-__all__ = ["BlockRow", "Field", "Form", "cached_property", "rate_of", "read_forms"]
+__all__ = ["BlockRow", "Field", "Form", "rate_of", "read_forms"]
