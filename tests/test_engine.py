@@ -304,3 +304,13 @@ def test_bad_config_is_one_chinese_line(tmp_path: Path) -> None:
     rules.write_text("[scoring]\nover_achievement = '很多'\n", encoding="utf-8")
     result = cli("check", str(EXAMPLE), "--config", str(rules))
     assert result.returncode == 2 and "over_achievement" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_headers_with_a_note_in_brackets_are_still_found(tmp_path: Path) -> None:
+    """Other provinces print 年度指标值（A） and 实际完成值（B）: the same columns."""
+    project = copy.deepcopy(PROJECT)
+    header = next(r for r in project if r and r[0] == "绩效指标")
+    header[4], header[5], header[7] = "年度指标值（A）", "实际完成值（B）", "得分（分）"
+    outcome = variant(tmp_path, project=project)
+    assert any(f.code == "score_differs_from_rule" and f.form.startswith("附件3") for f in outcome.findings)
+    assert len(outcome.forms[2].blocks["indicators"]) == 19

@@ -159,10 +159,13 @@ class _Region:
     ) -> list[_Hit]:
         key = canonical(label)
         if "{Y" in key:
-            pattern = re.compile(year_pattern(key) + "$")
+            pattern = re.compile(year_pattern(key) + r"(?:\(.*\))?$")
             hits = [_Hit(r, c) for r, c, text in self.texts if pattern.match(text)]
         else:
             hits = self.index.get(key, [])
+            if not hits:
+                # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
+                hits = [_Hit(r, c) for r, c, text in self.texts if text.startswith(key + "(")]
         bottom = self.bottom if before is None else before
         return [h for h in hits if after < h.row <= bottom and (row is None or h.row == row)]
 
