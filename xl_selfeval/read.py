@@ -163,11 +163,15 @@ class _Region:
             hits = [_Hit(r, c) for r, c, text in self.texts if pattern.match(text)]
         else:
             hits = self.index.get(key, [])
-            if not hits:
-                # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
-                hits = [_Hit(r, c) for r, c, text in self.texts if text.startswith(key + "(")]
         bottom = self.bottom if before is None else before
-        return [h for h in hits if after < h.row <= bottom and (row is None or h.row == row)]
+
+        def within(found: list[_Hit]) -> list[_Hit]:
+            return [h for h in found if after < h.row <= bottom and (row is None or h.row == row)]
+
+        if not within(hits) and "{Y" not in key:
+            # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
+            hits = [_Hit(r, c) for r, c, text in self.texts if text.startswith(key + "(")]
+        return within(hits)
 
     def span(self, row: int, col: int) -> tuple[int, int]:
         merge = self.grid.merge_of(row, col)
