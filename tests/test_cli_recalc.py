@@ -13,7 +13,9 @@ from xl_selfeval.marks import LIST_SHEET, NOTE_MARKER
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "xl_selfeval", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "xl_selfeval", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:

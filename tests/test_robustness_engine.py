@@ -18,9 +18,41 @@ from xl_selfeval.files import apply_outcome
 from xl_selfeval.xlsx import read_workbook
 
 ODD_VALUES: list[object] = [
-    "", " ", "=SUM(A1:A3)", "+1", "-", "@x", "不适用", "无", "#DIV/0!", "１２３．４５", "1,701.93", "12%%", "≥", "≤-5%",
-    "控制在-3%以上", "50%-", "~70%", "1e309", "NaN", "inf", "0", 0, -3.5, 1e12, 10**20, True, "分值", "总分",
-    "三级指标", "2024年度项目支出绩效自评表", "项目支出：", "其中:基本支出:abc", "5分", "😀", "\n\n",
+    "",
+    " ",
+    "=SUM(A1:A3)",
+    "+1",
+    "-",
+    "@x",
+    "不适用",
+    "无",
+    "#DIV/0!",
+    "１２３．４５",
+    "1,701.93",
+    "12%%",
+    "≥",
+    "≤-5%",
+    "控制在-3%以上",
+    "50%-",
+    "~70%",
+    "1e309",
+    "NaN",
+    "inf",
+    "0",
+    0,
+    -3.5,
+    1e12,
+    10**20,
+    True,
+    "分值",
+    "总分",
+    "三级指标",
+    "2024年度项目支出绩效自评表",
+    "项目支出：",
+    "其中:基本支出:abc",
+    "5分",
+    "😀",
+    "\n\n",
 ]
 
 
@@ -35,7 +67,9 @@ def mutate(rows: list[list[object]], rng: random.Random) -> list[list[object]]:
         elif action < 0.8 and len(out) > 3:
             del out[rng.randrange(len(out))]
         else:
-            out.insert(rng.randrange(len(out) + 1), [rng.choice(ODD_VALUES) for _ in range(rng.randint(0, 10))])
+            out.insert(
+                rng.randrange(len(out) + 1), [rng.choice(ODD_VALUES) for _ in range(rng.randint(0, 10))]
+            )
     return out
 
 
@@ -70,7 +104,10 @@ def test_cli_on_a_broken_file_exits_2_without_traceback(tmp_path: Path) -> None:
     path.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
     for command in ("check", "recalc"):
         result = subprocess.run(
-            [sys.executable, "-m", "xl_selfeval", command, str(path)], capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "xl_selfeval", command, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert "截断.xlsx" in result.stderr

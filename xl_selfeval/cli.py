@@ -120,6 +120,34 @@ def cmd_recalc(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
 
 
+def cmd_addin_build(args: argparse.Namespace) -> int:
+    from xl_selfeval.addin.build import build_addin
+    from xl_selfeval.addin.install import ADDIN_FILE_NAME
+
+    out = Path(args.output or ADDIN_FILE_NAME)
+    if out.suffix.lower() != ".xlam":
+        raise UserError(f"加载项文件名应以 .xlam 结尾，收到的是“{out}”")
+    _check_output(out, args.force)
+    try:
+        build_addin(out)
+    except (FileNotFoundError, RuntimeError) as error:  # xlwings missing, or a version we do not know
+        raise UserError(f"无法生成加载项：{error}") from None
+    print(f"已生成 {out}（Excel 加载项“绩效自评”；安装到本机 Excel：xl-selfeval addin install）")
+    return EXIT_OK
+
+
+def cmd_addin_install(args: argparse.Namespace) -> int:
+    from xl_selfeval.addin.install import AddinInstallError, install_addin
+
+    try:
+        lines = install_addin(dry_run=args.dry_run, launcher=args.launcher)
+    except (AddinInstallError, FileNotFoundError, RuntimeError) as error:
+        raise UserError(str(error)) from None
+    for line in lines:
+        print(line)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xl-selfeval", description="预算绩效自评三表：生成模板、检查、重算。")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
@@ -151,6 +179,20 @@ def build_parser() -> argparse.ArgumentParser:
     recalc.add_argument("--no-backup", action="store_true", help="改写原文件时不留备份")
     recalc.add_argument("--config", help="评分规则设置文件（TOML）")
     recalc.set_defaults(func=cmd_recalc)
+
+    addin = sub.add_parser("addin", help="Excel 加载项（功能区“绩效自评”选项卡）：生成、安装")
+    addin_sub = addin.add_subparsers(dest="addin_command", metavar="操作", parser_class=_Parser)
+    addin_sub.required = True
+    build = addin_sub.add_parser("build", help="生成加载项文件（.xlam）")
+    build.add_argument("-o", "--output", help="输出文件（默认：绩效自评.xlam）")
+    build.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    build.set_defaults(func=cmd_addin_build)
+    install = addin_sub.add_parser("install", help="把加载项装到本机 Excel 的启动文件夹（仅 Windows）")
+    install.add_argument("--dry-run", action="store_true", help="只列出将要做的事，不写入任何文件")
+    install.add_argument(
+        "--launcher", action="store_true", help="同时在桌面生成拖放脚本（供 WPS、LibreOffice 用户使用）"
+    )
+    install.set_defaults(func=cmd_addin_install)
     return parser
 
 

@@ -123,8 +123,8 @@ REPORT = RibbonButton(
 )
 ALL_BUTTONS = (RECALC, CHECK, CLEAR_MARKS, ROLLOVER, REPORT)
 
-# Flip once xl_selfeval.excel.rollover_caller / report_caller exist.
-ENABLE_ROLLOVER = False
+# 新建下一年度 runs xl_selfeval.excel.rollover_caller; flip ENABLE_REPORT once report_caller exists.
+ENABLE_ROLLOVER = True
 ENABLE_REPORT = False
 
 
