@@ -5,6 +5,9 @@
 Each figure is the median wall time of whole processes (start-up included), because that is what a
 user waits for. Targets: check ≤ 1.5× a process that loads the file with openpyxl and reads every cell;
 recalc ≤ 1.5× a process that loads and saves it with openpyxl.
+
+Then the number of Excel round trips of the ribbon's 重新计算 on the same workbook, counted on the strict
+xlwings fakes of tests/test_excel_door.py (needs the test extras; no Excel here).
 """
 
 from __future__ import annotations
@@ -83,5 +86,27 @@ def main() -> None:
     )
 
 
+def excel_round_trips(source: Path) -> None:
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_excel_door import FakeExcel  # the autospec'd xlwings fakes, counting every call
+
+    import xl_selfeval.excel as ribbon
+    from xl_selfeval.engine import run_engine
+    from xl_selfeval.xlsx import read_workbook
+
+    excel = FakeExcel()
+    book = excel.open_file(source)
+    sheets = len(book.sheets)
+    outcome = run_engine(read_workbook(source))
+    ribbon.recalc_caller(book.mock)
+    flagged = len({f.cell for f in outcome.findings})
+    print(
+        f"Excel round trips per 重新计算: {excel.log.excel_calls} "
+        f"({excel.log.data_reads} data reads for {sheets} sheets; "
+        f"{len(outcome.findings)} findings on {flagged} cells, {len(outcome.edits)} values written)"
+    )
+
+
 if __name__ == "__main__":
     main()
+    excel_round_trips(Path(sys.argv[1]) if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else EXAMPLE)
