@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -314,3 +315,18 @@ def test_headers_with_a_note_in_brackets_are_still_found(tmp_path: Path) -> None
     outcome = variant(tmp_path, project=project)
     assert any(f.code == "score_differs_from_rule" and f.form.startswith("附件3") for f in outcome.findings)
     assert len(outcome.forms[2].blocks["indicators"]) == 19
+
+
+def test_blank_spending_split_is_filled_from_the_other_forms(tmp_path: Path) -> None:
+    department = edited(edited(DEPARTMENT, "项目支出：", 4, None), "一般公共预算：", 3, "其中:基本支出：")
+    outcome = variant(tmp_path, department=department)
+    fills = {f.fix.value for f in outcome.findings if f.code == "filled_from_other_form" and f.fix}
+    assert fills == {Decimal("1701.93"), Decimal("3090.03")}  # 附件1 项目支出决算数; 4791.96 − 1701.93
+    assert all(f.severity is Severity.INFO for f in outcome.findings if f.code == "filled_from_other_form")
+
+
+def test_a_typed_figure_is_never_overwritten_by_another_form(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, department=edited(DEPARTMENT, "项目支出：", 4, "1800.00"))
+    assert "filled_from_other_form" not in codes(outcome)
+    [f] = [f for f in outcome.findings if f.code == "project_spending_mismatch"]
+    assert f.fix is None and (f.expected, f.actual) == ("1701.93", "1800.00")
