@@ -81,7 +81,8 @@ def field_label(form: Form, key: str) -> str:
             column = next((c for c in section.columns if c.key == parts[2]), None)
             line_label = line.label.rstrip("：:") if line and line.label else section.caption.split("\n")[0]
             header = _header(column, year)
-            return f"{line_label.replace('其中：', '').replace('其中:', '')} {header}".strip()
+            line_label = line_label.replace("其中：", "").replace("其中:", "")
+            return f"{line_label}（{header}）" if header and line_label else (line_label or header)
         if isinstance(section, TotalRow) and parts[0] == section.key:
             return "总分" if parts[1] == "score" else "分值合计"
     return key
