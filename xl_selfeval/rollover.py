@@ -11,7 +11,7 @@ from xl_selfeval.compute import Calculator
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
 from xl_selfeval.forms.basic_data import COSTS
-from xl_selfeval.forms.department import DEFAULT_EXECUTION_WEIGHT as DEFAULT_WEIGHT
+from xl_selfeval.forms.indicators import DEFAULT_EXECUTION_WEIGHT as DEFAULT_WEIGHT
 from xl_selfeval.forms.indicators import NOT_APPLICABLE, skeleton
 from xl_selfeval.forms.layout import with_year
 from xl_selfeval.forms.place import FormContent

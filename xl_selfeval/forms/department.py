@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from xl_selfeval.forms.indicators import goals_block, indicator_block, total_row
+from xl_selfeval.forms.indicators import (
+    DEFAULT_EXECUTION_WEIGHT,
+    execution_figures,
+    goals_block,
+    indicator_block,
+    total_row,
+)
 from xl_selfeval.forms.layout import (
     Column,
     Entry,
     EntryRow,
-    ExecutionScore,
     Fmt,
     FormLayout,
     Line,
     Note,
     PairedList,
-    Ratio,
-    Ref,
     Table,
 )
-
-DEFAULT_EXECUTION_WEIGHT = 10
 
 BUDGET = Table(
     key="budget",
@@ -38,10 +39,7 @@ BUDGET = Table(
         Line(
             "年度资金总额：",
             "total",
-            derived={
-                "rate": Ratio(Ref("budget.total.executed"), Ref("budget.total.budget")),
-                "score": ExecutionScore(Ref("budget.total.weight"), Ref("budget.total.rate")),
-            },
+            derived=execution_figures("budget"),
             default={"weight": DEFAULT_EXECUTION_WEIGHT},
         ),
     ),

@@ -5,8 +5,11 @@ from __future__ import annotations
 from xl_selfeval.forms.layout import (
     BlockSum,
     Column,
+    ExecutionScore,
+    Expr,
     Fmt,
     IndicatorBlock,
+    Ratio,
     Ref,
     Sum,
     TextBlock,
@@ -45,6 +48,7 @@ SKELETON_ROWS: dict[str, int] = {
 }
 
 NOT_APPLICABLE = "不适用"
+DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
 
 
 def level1_of(level2: str) -> str | None:
@@ -113,3 +117,11 @@ def total_row(execution_table: str, label_span: int) -> TotalRow:
             ("score", Sum((Ref(f"{execution_table}.total.score"), BlockSum("indicators", "score")))),
         ),
     )
+
+
+def execution_figures(table: str) -> dict[str, Expr]:
+    """执行率 = 全年执行数 ÷ 全年预算数 and its 得分, on the 年度资金总额 line of ``table``."""
+    return {
+        "rate": Ratio(Ref(f"{table}.total.executed"), Ref(f"{table}.total.budget")),
+        "score": ExecutionScore(Ref(f"{table}.total.weight"), Ref(f"{table}.total.rate")),
+    }

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from xl_selfeval.forms.indicators import goals_block, indicator_block, total_row
+from xl_selfeval.forms.indicators import (
+    DEFAULT_EXECUTION_WEIGHT,
+    execution_figures,
+    goals_block,
+    indicator_block,
+    total_row,
+)
 from xl_selfeval.forms.layout import (
     Column,
     Entry,
     EntryRow,
-    ExecutionScore,
     Fmt,
     FormLayout,
     Line,
     Note,
-    Ratio,
     Ref,
     Sum,
     Table,
 )
 
-DEFAULT_EXECUTION_WEIGHT = 10
 AMOUNT_COLUMNS = ("initial_budget", "budget", "executed")
 SCORE_COLUMNS = frozenset({"weight", "rate", "score"})
 SOURCE_LINES = ("current_year", "carried_over", "other")
@@ -47,8 +50,7 @@ FUNDS = Table(
             "total",
             derived={
                 **{c: Sum(tuple(Ref(f"funds.{line}.{c}") for line in SOURCE_LINES)) for c in AMOUNT_COLUMNS},
-                "rate": Ratio(Ref("funds.total.executed"), Ref("funds.total.budget")),
-                "score": ExecutionScore(Ref("funds.total.weight"), Ref("funds.total.rate")),
+                **execution_figures("funds"),
             },
             default={"weight": DEFAULT_EXECUTION_WEIGHT},
         ),
