@@ -330,3 +330,66 @@ def test_a_typed_figure_is_never_overwritten_by_another_form(tmp_path: Path) -> 
     assert "filled_from_other_form" not in codes(outcome)
     [f] = [f for f in outcome.findings if f.code == "project_spending_mismatch"]
     assert f.fix is None and (f.expected, f.actual) == ("1701.93", "1800.00")
+
+
+MOF_PROJECT = [  # the 财政部 wording of 附件3: 项目名称, 上年结转资金, 其他资金, (A)/(B) headers, total first
+    ["2024年度项目支出绩效自评表"],
+    ["项目名称", "信息化建设经费"],
+    ["主管部门", "衡阳市住房公积金管理中心", None, "实施单位", "衡阳市住房公积金管理中心"],
+    [
+        "项目资金（万元）",
+        None,
+        "年初预算数",
+        "全年预算数（A）",
+        "全年执行数（B）",
+        "分值",
+        "执行率（B/A）",
+        "得分",
+    ],
+    [None, "年度资金总额", 320, 310, 302.98, 10, "97.74%", 9.77],
+    [None, "其中：当年财政拨款", 320, 310, 302.98, None, None, None],
+    [None, "上年结转资金", 0, 0, 0],
+    [None, "其他资金", 0, 0, 0],
+    ["年度总体目标", "预期目标", None, None, None, "实际完成情况"],
+    [None, "保障系统运行", None, None, None, "系统运行稳定"],
+    [
+        "绩效指标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值（A）",
+        "实际完成值（B）",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ],
+    [None, "产出指标", "数量指标", "短信服务平台运营", "≥12个月", "12个月", 50, 50],
+    [None, "效益指标", "社会效益指标", "公积金服务渠道", "8个", "8个", 30, 30],
+    [None, "满意度指标", "服务对象满意度指标", "缴存职工满意度", "≥90%", "96%", 10, 10],
+    ["总分", None, None, None, None, None, 100, 99.77],
+]
+
+
+def test_the_finance_ministry_wording_of_the_project_form_is_read(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    write_rows(wb.active, MOF_PROJECT, 2, 2)
+    wb.save(tmp_path / "衡阳.xlsx")
+    outcome = check(tmp_path / "衡阳.xlsx")
+    [form] = outcome.forms
+    assert form.kind == "project" and form.text("project_name") == "信息化建设经费"
+    assert (
+        str(form.number("funds.carried_over.budget")) == "0" and str(form.number("funds.other.budget")) == "0"
+    )
+    assert str(form.number("funds.total.executed")) == "302.98"
+    assert len(form.blocks["indicators"]) == 3
+    assert not serious(outcome.findings), [f.message for f in serious(outcome.findings)]
+    assert outcome.scores == [
+        {
+            "sheet": "Sheet",
+            "form": "附件3（信息化建设经费）",
+            "typed_total": 99.77,
+            "total": 99.77,
+            "total_text": "99.77",
+            "grade": "优",
+        }
+    ]

@@ -11,6 +11,19 @@ _UNIT_SUFFIX = re.compile(r"\((?:万元|元|㎡|m2|平方米)\)$")
 _OF_WHICH = re.compile(r"^其中[:：]?")
 
 
+# Other wordings of the same label, in other provinces' and the 财政部 versions of the forms.
+SYNONYMS = {
+    "项目名称": "项目支出名称",
+    "其它资金": "其他资金",
+    "上年结转资金": "上年结转金额",
+    "上年结转": "上年结转金额",
+    "部门名称": "预算部门名称",
+    "部门(单位)名称": "预算部门名称",
+    "单位名称": "预算部门名称",
+    "预算单位名称": "预算部门名称",
+}
+
+
 def canonical(text: object) -> str:
     """'其中：公车购置' → '公车购置'; '1、公务用车购置和维护经费' → '公务用车购置和维护经费'; '年初预算数\\n(万元)' → '年初预算数'."""
     if text is None:
@@ -20,5 +33,5 @@ def canonical(text: object) -> str:
     out = out.rstrip(":")
     out = _UNIT_SUFFIX.sub("", out)
     out = _NUMBERING.sub("", out)
-    out = _OF_WHICH.sub("", out)
-    return out.rstrip(":")
+    out = _OF_WHICH.sub("", out).rstrip(":")
+    return SYNONYMS.get(out, out)
