@@ -393,3 +393,42 @@ def test_the_finance_ministry_wording_of_the_project_form_is_read(tmp_path: Path
             "grade": "优",
         }
     ]
+
+
+# --- a typed total whose parts are blank or not found is the user's figure, not an error ------------------
+
+
+def test_fund_total_typed_without_its_sources_stands(tmp_path: Path) -> None:
+    project = copy.deepcopy(PROJECT)
+    for label in ("其中:当年财政拨款", "上年结转金额", "其它资金"):
+        row = next(r for r in project if label in [c for c in r if isinstance(c, str)])
+        row[2:5] = [None, None, None]
+    outcome = variant(tmp_path, project=project)
+    assert [f.code for f in serious(outcome.findings) if f.form.startswith("附件3")].count("rate_wrong") == 1
+    assert "total_score_wrong" not in codes(outcome) and "sum_wrong" not in codes(outcome)
+
+
+def test_a_source_row_worded_otherwise_is_read_or_reported_never_zeroed(tmp_path: Path) -> None:
+    for wording in ("其中:财政拨款", "本年财政拨款"):
+        outcome = variant(tmp_path, project=edited(PROJECT, "其中:当年财政拨款", 1, wording))
+        assert "sum_wrong" not in codes(outcome) and "total_score_wrong" not in codes(outcome), wording
+    outcome = variant(tmp_path, project=edited(PROJECT, "其中:当年财政拨款", 1, "一般公共预算安排"))
+    assert "sum_wrong" not in codes(outcome) and "total_score_wrong" not in codes(outcome)
+    [missing] = [f for f in outcome.findings if f.code == "row_not_found"]
+    assert missing.severity is Severity.INFO and "当年财政拨款" in missing.message
+
+
+def test_subtotal_typed_without_its_breakdown_counts_in_the_total(tmp_path: Path) -> None:
+    basic = edited(edited(BASIC, "其中：公车购置", 1, None), "其中：公车购置", 2, None)
+    basic = edited(
+        edited(edited(basic, "其中：公车购置", 3, None), "公车运行维护", 1, None), "公车运行维护", 2, None
+    )
+    basic = edited(basic, "公车运行维护", 3, None)
+    outcome = variant(tmp_path, basic=basic)
+    assert "sum_wrong" not in codes(outcome)  # 三公经费 5.43 = 公务用车 4.3 (typed) + 0 + 1.13
+
+
+def test_other_provinces_labels_for_the_three_public_expenses(tmp_path: Path) -> None:
+    basic = edited(edited(BASIC, "2、出国经费", 0, "2、因公出国（境）费"), "3、公务接待", 0, "3、公务接待费")
+    outcome = variant(tmp_path, basic=basic)
+    assert "sum_wrong" not in codes(outcome) and "row_not_found" not in codes(outcome)

@@ -37,12 +37,23 @@ def derived_cells(layout: FormLayout) -> dict[str, Expr]:
 
 
 class Calculator:
-    """Evaluates derived figures from the inputs only, so a wrong intermediate figure never hides another."""
+    """Evaluates derived figures from the inputs, so a wrong intermediate figure never hides another.
 
-    def __init__(self, layout: FormLayout, inputs: Lookup, column: ColumnLookup) -> None:
+    Where a total cannot be worked out from its parts (every part blank, or a part's row not found in
+    the workbook), the figure typed in the total's own cell stands: the user's total is not the error.
+    """
+
+    def __init__(
+        self,
+        layout: FormLayout,
+        inputs: Lookup,
+        column: ColumnLookup,
+        located: Callable[[str], bool] | None = None,
+    ) -> None:
         self.derived = derived_cells(layout)
         self.inputs = inputs
         self.column = column
+        self.located = located or (lambda key: True)
         self.cache: dict[str, Decimal | None] = {}
 
     def figure(self, key: str) -> Decimal | None:
@@ -50,18 +61,29 @@ class Calculator:
             return self.inputs(key)
         if key not in self.cache:
             self.cache[key] = None  # guards against a cycle in a layout
-            self.cache[key] = self.evaluate(self.derived[key])
+            expr = self.derived[key]
+            value = self.evaluate(expr)
+            if value is None and isinstance(expr, (Sum, BlockSum)):
+                value = self.inputs(key)
+            self.cache[key] = value
         return self.cache[key]
+
+    def from_parts(self, key: str) -> bool:
+        """Whether figure(key) was worked out from its parts rather than taken as typed."""
+        return key in self.derived and self.evaluate(self.derived[key]) is not None
 
     def evaluate(self, expr: Expr) -> Decimal | None:
         if isinstance(expr, Ref):
             return self.figure(expr.key)
         if isinstance(expr, Sum):
+            if any(isinstance(t, Ref) and t.key not in self.derived and not self.located(t.key) for t in expr.terms):
+                return None  # a part's row is not in the workbook: the sum cannot be checked
             return _total([self.evaluate(t) for t in expr.terms])
         if isinstance(expr, BlockSum):
             return _total(self.column(expr.block, expr.column))
         if isinstance(expr, Ratio):
-            return execution_rate(self.evaluate(expr.num) or Decimal(0), self.evaluate(expr.den))
+            num = self.evaluate(expr.num)
+            return None if num is None else execution_rate(num, self.evaluate(expr.den))
         if isinstance(expr, ExecutionScore):
             return execution_score(self.evaluate(expr.weight) or Decimal(0), self.evaluate(expr.rate))
         raise TypeError(f"unknown expression {expr!r}")

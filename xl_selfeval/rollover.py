@@ -210,7 +210,7 @@ def _roll_basic_data(form: Form | None, year: int, summary: RolloverSummary) -> 
 
     # Derived lines are formulas in the new form, fed by the figures carried above. Say what they come to,
     # and where last year's typed total disagreed with its parts (the new form follows the parts).
-    calc = Calculator(form.layout, form.number, form.column)
+    calc = Calculator(form.layout, form.number, form.column, form.fields.__contains__)
     for line in COSTS.lines:
         if "final" not in line.derived:
             continue

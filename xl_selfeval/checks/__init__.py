@@ -13,6 +13,7 @@ Check = Callable[[Context], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     cross.check_forms_present,
     cross.check_years,
+    cross.check_rows_found,
     # Indicator rows come before the arithmetic: the scores recalc fills count in the 总分 it checks.
     indicators.check_indicator_rows,
     arithmetic.check_derived_figures,

@@ -42,7 +42,7 @@ class Context:
                     ]
                 return values
 
-            self._calculators[key] = Calculator(form.layout, form.number, column)
+            self._calculators[key] = Calculator(form.layout, form.number, column, form.fields.__contains__)
         return self._calculators[key]
 
 

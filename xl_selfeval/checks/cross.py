@@ -173,5 +173,26 @@ def check_forms_present(ctx: Context) -> Iterator[Finding]:
             yield finding(Severity.INFO, "year_unknown", form, ref, "标题和表头中都没有年度", "年度", "未知")
 
 
+def check_rows_found(ctx: Context) -> Iterator[Finding]:
+    """A line of a table the reader could not find: say so, since the sums over it go unchecked."""
+    for form in ctx.forms:
+        for table in form.layout.tables():
+            found = [f for k, f in form.fields.items() if k.startswith(table.key + ".")]
+            if not found:
+                continue  # the whole table is missing; the form is cut short or laid out otherwise
+            anchor = min(found, key=lambda f: (f.ref.row, f.ref.col)).ref
+            for line in table.lines:
+                if line.label and not any(k.startswith(f"{table.key}.{line.key}.") for k in form.fields):
+                    yield finding(
+                        Severity.INFO,
+                        "row_not_found",
+                        form,
+                        anchor,
+                        f"没有找到“{line.label.rstrip('：:')}”这一行，涉及它的合计未能核对（如行名不同，请改为表样的行名）",
+                        line.label.rstrip("：:"),
+                        "未找到",
+                    )
+
+
 def forms_summary(forms: list[Form]) -> str:
     return "、".join(f.display_name for f in forms)

@@ -333,7 +333,8 @@ class _Placer:
             return "SUM(" + ",".join(self.formula(t, at_row) for t in expr.terms) + ")"
         if isinstance(expr, Ratio):
             den, num = self.formula(expr.den, at_row), self.formula(expr.num, at_row)
-            return f'IF(N({den})=0,"",{num}/{den})'
+            # Blank, not 0% or #DIV/0!, until both figures are typed in.
+            return f'IF(OR(N({den})=0,{num}=""),"",{num}/{den})'
         if isinstance(expr, ExecutionScore):
             rate, weight = self.formula(expr.rate, at_row), self.formula(expr.weight, at_row)
             return f'IF({rate}="","",ROUND({weight}*MIN({rate},1),2))'
