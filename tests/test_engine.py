@@ -432,3 +432,33 @@ def test_other_provinces_labels_for_the_three_public_expenses(tmp_path: Path) ->
     basic = edited(edited(BASIC, "2、出国经费", 0, "2、因公出国（境）费"), "3、公务接待", 0, "3、公务接待费")
     outcome = variant(tmp_path, basic=basic)
     assert "sum_wrong" not in codes(outcome) and "row_not_found" not in codes(outcome)
+
+
+def test_the_total_row_tells_the_weight_sum_from_the_total(tmp_path: Path) -> None:
+    # 分值合计 100 typed under 分值 and 总分 left blank: fill 总分, never put 94.15 over the 100.
+    project = edited(PROJECT, "总分", 7, None)
+    outcome = variant(tmp_path, project=project)
+    form = outcome.forms[2]
+    assert form.get("total.weight").number == 100 and form.get("total.score").is_blank
+    [fill] = [f for f in outcome.findings if f.code == "derived_blank" and f.form.startswith("附件3")]
+    assert fill.fix is not None and fill.fix.value == Decimal("94.15")
+    # "总分：94.15" in one cell is read as the total
+    project = copy.deepcopy(PROJECT)
+    row = next(r for r in project if r and r[0] == "总分")
+    row[:] = ["总分：94.15"]
+    outcome = variant(tmp_path, project=project)
+    assert outcome.forms[2].number("total.score") == Decimal("94.15")
+    assert "derived_blank" not in [f.code for f in outcome.findings if f.form.startswith("附件3")]
+
+
+def test_two_project_forms_side_by_side_on_one_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    write_rows(wb.active, PROJECT, 1, 1)
+    second = edited(PROJECT, "运转经费", 1, "业务工作经费")
+    write_rows(wb.active, second, 1, 12)  # L1: a second 附件3 to the right of the first
+    wb.save(tmp_path / "并排.xlsx")
+    outcome = check(tmp_path / "并排.xlsx")
+    assert [f.display_name for f in outcome.forms] == ["附件3（运转经费）", "附件3（业务工作经费）"]
+    rates = [f for f in outcome.findings if f.code == "rate_wrong"]
+    assert [r.cell.address for r in rates] == ["G10", "R10"]  # each form's own 61.65%
+    assert "form_cut_short" not in codes(outcome)

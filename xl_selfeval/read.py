@@ -134,13 +134,19 @@ class _Hit:
 class _Region:
     """The rows of one form on a sheet, indexed by canonical label."""
 
-    def __init__(self, grid: Grid, top: int, bottom: int) -> None:
+    def __init__(self, grid: Grid, top: int, bottom: int, left: int = 1, right: int | None = None) -> None:
         self.grid = grid
         self.top, self.bottom = top, bottom
+        self.left, self.right = left, right if right is not None else max(grid.max_col, 1)
         self.index: dict[str, list[_Hit]] = defaultdict(list)
         self.texts: list[tuple[int, int, str]] = []
         for (r, c), cell in sorted(grid.cells.items()):
-            if top <= r <= bottom and isinstance(cell.value, str) and cell.value.strip():
+            if (
+                top <= r <= bottom
+                and left <= c <= self.right
+                and isinstance(cell.value, str)
+                and cell.value.strip()
+            ):
                 label = canonical(cell.value)
                 self.index[label].append(_Hit(r, c))
                 self.texts.append((r, c, label))
@@ -183,12 +189,12 @@ class _Region:
 
 
 class _Reader:
-    def __init__(
-        self, grid: Grid, layout: FormLayout, top: int, bottom: int, title: str | None, year: int | None
-    ):
+    def __init__(self, grid: Grid, layout: FormLayout, bounds: tuple[int, int, int, int], anchor: _Anchor):
+        top, bottom, left, right = bounds
+        title, year = anchor.title, anchor.year
         self.grid = grid
         self.layout = layout
-        self.region = _Region(grid, top, bottom)
+        self.region = _Region(grid, top, bottom, left, right)
         self.form = Form(
             layout, grid.name, title, year, CellRef(grid.name, top, self._title_col(top)) if title else None
         )
@@ -219,7 +225,7 @@ class _Reader:
 
     def value_right_of(self, hit: _Hit, stop: int | None = None) -> int:
         _, c2 = self.region.span(hit.row, hit.col)
-        last = stop - 1 if stop else max(self.grid.max_col, c2 + 1)
+        last = stop - 1 if stop else max(self.region.right, c2 + 1)
         for c in range(c2 + 1, last + 1):
             r, cc = self.grid.top_left(hit.row, c)
             if r != hit.row:
@@ -452,33 +458,49 @@ class _Reader:
         return self.grid.merge_of(row, c1) is not None
 
     def total_row(self, total: TotalRow) -> None:
+        """总分 row: Σ分值 under 分值 and 总分 under 得分; a form that shows only the total may put it
+        elsewhere on the row, or in the label's own cell ("总分：94.15")."""
         hit = self.region.find(total.label, after=self.cursor - 1)
         if hit is None:
             return
+        spans = self._total_spans(total)
+        cols = {key: self.value_in_span(hit.row, *span) for key, span in spans.items()}
+        if hit.inline is not None:
+            self.field_at(f"{total.key}.score", hit.row, hit.col, hit.inline)
+            cols.pop("score", None)
+        elif not self._filled(hit.row, cols.get("score")):
+            weight_span = spans.get("weight", (0, -1))
+            elsewhere = [
+                c
+                for (r, c), cell in sorted(self.grid.cells.items())
+                if r == hit.row
+                and hit.col < c <= self.region.right
+                and not weight_span[0] <= c <= weight_span[1]
+                and (cell.value not in (None, "") or cell.is_formula)
+            ]
+            if elsewhere:
+                cols["score"] = elsewhere[-1]
+        for key, col in cols.items():
+            self.field_at(f"{total.key}.{key}", hit.row, col)
+
+    def _total_spans(self, total: TotalRow) -> dict[str, tuple[int, int]]:
         header = self.region.find("三级指标", after=self.region.top - 1)
-        numbers = [
-            c
-            for (r, c), cell in sorted(self.grid.cells.items())
-            if r == hit.row and c > hit.col and (cell.value not in (None, "") or cell.is_formula)
-        ]
-        for column_key, _ in total.cells:
-            col = None
-            if header is not None:
-                column = next(c for c in self.layout.section(total.block).columns if c.key == column_key)  # type: ignore[union-attr]
-                h = self.region.find(column.header, row=header.row)
-                if h is not None:
-                    c1, c2 = self.region.span(h.row, h.col)
-                    col = self.value_in_span(hit.row, c1, c2)
-            if col is None or (
-                self.grid.cell(hit.row, col).value in (None, "")
-                and not self.grid.cell(hit.row, col).is_formula
-            ):
-                # The form shows only the total: take the last figure on the row for 总分.
-                if column_key == "score" and numbers:
-                    col = numbers[-1]
-                elif col is None:
-                    continue
-            self.field_at(f"{total.key}.{column_key}", hit.row, col)
+        block = self.layout.section(total.block)
+        if header is None or not isinstance(block, IndicatorBlock):
+            return {}
+        spans = {}
+        for key, _ in total.cells:
+            column = next(c for c in block.columns if c.key == key)
+            h = self.region.find(column.header, row=header.row)
+            if h is not None:
+                spans[key] = self.region.span(h.row, h.col)
+        return spans
+
+    def _filled(self, row: int, col: int | None) -> bool:
+        if col is None:
+            return False
+        cell = self.grid.cell(row, col)
+        return cell.value not in (None, "") or cell.is_formula
 
 
 def _year_of(text: str, template: str) -> int | None:
@@ -535,19 +557,35 @@ def find_anchors(grid: Grid) -> list[_Anchor]:
 
 
 def read_forms(grids: list[Grid]) -> list[Form]:
-    """Every form found in the workbook, in sheet order then top to bottom."""
+    """Every form found in the workbook, in sheet order then top to bottom (left to right in a band)."""
     forms: list[Form] = []
     for grid in grids:
         if not grid.cells or is_our_sheet(grid.name, grid.cell(1, 1).value):
             continue  # 问题清单 and the record sheet are ours, not forms
         anchors = find_anchors(grid)
-        for i, anchor in enumerate(anchors):
-            bottom = anchors[i + 1].row - 1 if i + 1 < len(anchors) else grid.max_row
-            reader = _Reader(grid, anchor.layout, anchor.row, bottom, anchor.title, anchor.year)
+        for anchor in anchors:
+            reader = _Reader(grid, anchor.layout, form_bounds(anchor, anchors, grid), anchor)
             if anchor.title:
                 reader.form.title_ref = CellRef(grid.name, anchor.row, anchor.col)
             forms.append(reader.read())
     return forms
+
+
+SAME_BAND_ROWS = 5  # forms whose titles are this close in rows sit side by side
+
+
+def form_bounds(anchor: _Anchor, anchors: list[_Anchor], grid: Grid) -> tuple[int, int, int, int]:
+    """Rows and columns of one form: down to the next form below it, across to the next one beside it."""
+    band = sorted((a for a in anchors if abs(a.row - anchor.row) <= SAME_BAND_ROWS), key=lambda a: a.col)
+    beside = [a for a in band if a.col > anchor.col]
+    left = 1 if band[0] is anchor else anchor.col
+    right = min(a.col for a in beside) - 1 if beside else max(grid.max_col, 1)
+    below = [a.row for a in anchors if a.row > anchor.row + SAME_BAND_ROWS and left <= a.col <= right]
+    below += [
+        a.row for a in anchors if anchor.row < a.row <= anchor.row + SAME_BAND_ROWS and a.col == anchor.col
+    ]
+    bottom = min(below) - 1 if below else grid.max_row
+    return anchor.row, bottom, left, right
 
 
 def rate_of(f: Field) -> Decimal | None:
