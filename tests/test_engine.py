@@ -462,3 +462,57 @@ def test_two_project_forms_side_by_side_on_one_sheet(tmp_path: Path) -> None:
     rates = [f for f in outcome.findings if f.code == "rate_wrong"]
     assert [r.cell.address for r in rates] == ["G10", "R10"]  # each form's own 61.65%
     assert "form_cut_short" not in codes(outcome)
+
+
+def test_indicator_not_met_needs_its_deviation_even_with_full_marks(tmp_path: Path) -> None:
+    project = edited(
+        edited(PROJECT, "年度个人住房贷款逾期率", 5, "0.09%"), "年度个人住房贷款逾期率", 7, "5.00"
+    )
+    outcome = variant(tmp_path, project=project)
+    [f] = [f for f in outcome.findings if f.code == "deviation_missing"]
+    assert "未达到年度指标值" in f.message and "0.09%" in f.message
+
+
+def test_actual_not_applicable_yet_scored(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, project=edited(PROJECT, "实现公积金保值增值", 5, "不适用"))
+    assert "actual_not_applicable_but_scored" in codes(outcome)
+
+
+def test_an_actual_no_rule_can_read_asks_the_evaluator_to_score(tmp_path: Path) -> None:
+    project = edited(edited(PROJECT, "归集住房公积金", 4, "≤100吨标煤"), "归集住房公积金", 5, "120吨标煤")
+    project = edited(project, "归集住房公积金", 7, None)
+    outcome = variant(tmp_path, project=project)
+    assert any(
+        f.code == "score_blank" and f.fix is None and "请评价人" in f.message for f in outcome.findings
+    )
+
+
+def test_one_formula_in_a_typed_form_does_not_make_every_total_suspect(tmp_path: Path) -> None:
+    project = edited(PROJECT, "总分", 7, "=H10+SUM(H15:H33)")
+    outcome = variant(tmp_path, project=project)
+    assert "formula_replaced_by_constant" not in codes(outcome)
+
+
+def test_execution_score_from_the_displayed_rate_is_accepted(tmp_path: Path) -> None:
+    # 6124.5 ÷ 10000 = 61.245%, shown as 61.25%; 10 × 61.25% = 6.125 → 6.13 is what an accountant writes.
+    project = copy.deepcopy(PROJECT)
+    total = next(r for r in project if r and r[1:2] == ["年度资金总额"])
+    source = next(r for r in project if r and r[1:2] == ["其中:当年财政拨款"])
+    total[2:8] = [10000, 10000, 6124.5, 10, "61.25%", 6.13]
+    source[2:5] = [10000, 10000, 6124.5]
+    outcome = variant(tmp_path, project=project)
+    assert "execution_score_wrong" not in codes(outcome) and "rate_wrong" not in codes(outcome)
+
+
+def test_a_blank_template_has_no_errors() -> None:
+    from conftest import BLANK
+
+    outcome = check(BLANK)
+    assert not outcome.has_errors
+    assert "weights_not_filled" in codes(outcome)
+
+
+def test_a_header_with_the_wrong_year_says_what_it_should_read(tmp_path: Path) -> None:
+    outcome = variant(tmp_path, basic=edited(BASIC, "2023年决算数", 1, "2022年决算数"))
+    [f] = [f for f in outcome.findings if f.code == "header_year_mismatch"]
+    assert (f.expected, f.actual) == ("2023年决算数", "2022年决算数")

@@ -495,3 +495,142 @@ def test_options_that_do_not_fit_with_from_are_refused(
 def test_plain_new_still_needs_a_year(tmp_path: Path) -> None:
     result = run("new", "-o", "x.xlsx", cwd=tmp_path)
     assert result.returncode == 2 and "--year" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- totals typed without their parts (a reviewer's reproduction: the seed's 2024 figures, typed by hand) ----
+
+PREV = "2024年决算数"
+UNITEMISED = "项目支出（上年未列明细）"
+CAR_NOTE = "请核对：上年“公务用车购置和维护经费”只填了合计4.30，未分项，新表“2024年决算数”列需补填其中各项"
+
+
+def build_totals_only(path: Path, item_rows: bool = True) -> Path:
+    """The hand-typed 2024 workbook with the seed's totals typed without parts in the 2024年决算数 column.
+
+    三公经费 5.43 over 1、公务用车购置和维护经费 4.3 (其中 blank), 出国 0, 公务接待 1.13; 项目支出 1701.93 with
+    its item rows blank in that column, or (item_rows=False) with no item rows at all.
+    """
+    build_handtyped(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["表一"]
+    final = column_of(ws, "2024年决算数")
+    typed = {
+        "三公经费": 5.43,
+        "1、公务用车购置和维护经费": 4.3,
+        "其中：公车购置": None,
+        "公车运行维护": None,
+        "2、出国经费": 0,
+        "3、公务接待": 1.13,
+        "项目支出：": 1701.93,
+        INFO: None,
+        BRANCH: None,
+    }
+    for label, value in typed.items():
+        ws.cell(row_of(ws, label, col=3), final).value = value
+    if not item_rows:
+        ws.delete_rows(row_of(ws, INFO, col=3), 2)
+    wb.save(path)
+    return path
+
+
+def basic_data_line(out: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith("附件1："))
+
+
+@pytest.mark.parametrize("item_rows", [True, False], ids=["blank-item-rows", "no-item-rows"])
+def test_totals_typed_without_parts_are_kept_or_pointed_out(
+    tmp_path: Path, libreoffice_convert, item_rows: bool
+) -> None:
+    source = build_totals_only(tmp_path / "2024.xlsx", item_rows)
+    result = run("new", "--from", source.name, "-o", "2025.xlsx", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ws = openpyxl.load_workbook(libreoffice_convert(tmp_path / "2025.xlsx", tmp_path / "lo"), data_only=True)[
+        "附件1 基础数据表"
+    ]
+    # 项目支出 1701.93 lands in one item row, so the new form's sum over its item rows shows it.
+    assert figure(ws, "项目支出：", PREV) == Decimal("1701.93")
+    holder = INFO if item_rows else UNITEMISED
+    assert figure(ws, holder, PREV) == Decimal("1701.93")
+    if item_rows:
+        assert figure(ws, BRANCH, PREV) is None
+    else:  # the official rows stay for this year's items, and take nothing of last year's total
+        for label in ("1、业务工作经费", "2、运行维护经费", "3、本级专项资金（一个专项一行）"):
+            assert figure(ws, label, PREV) is None, label
+    # No invented split of 公务用车 4.30: its parts stay blank, so its SUM shows 0 and 三公经费 = 0 + 0 + 1.13.
+    assert figure(ws, "其中：公车购置", PREV) is None and figure(ws, "公车运行维护", PREV) is None
+    assert figure(ws, "1、公务用车购置和维护经费", PREV) == Decimal("0.00")
+    assert figure(ws, "三公经费", PREV) == Decimal("1.13")
+
+    out = result.stdout
+    assert CAR_NOTE in out.splitlines()
+    assert (
+        f"已整笔填入新表{'分项“' + INFO if item_rows else '新增分项“' + UNITEMISED}”的“2024年决算数”" in out
+    )
+    # The figures the summary says the new form computes are the ones LibreOffice shows, and 1.13 is said to
+    # leave out the 4.30 still to be split.
+    line = basic_data_line(out)
+    assert "由此算得三公经费1.13（未含待补填分项的公务用车购置和维护经费4.30）、项目支出1701.93" in line
+    assert "三公经费5.43" not in out
+
+
+def test_a_lone_subtotal_is_not_claimed_as_a_figure_of_the_new_form(tmp_path: Path) -> None:
+    """三公经费 5.43 typed with all four of its part rows blank: the new form's 三公经费 is a SUM of blanks."""
+    source = build_handtyped(tmp_path / "src.xlsx")
+    wb = openpyxl.load_workbook(source)
+    ws = wb["表一"]
+    final = column_of(ws, "2024年决算数")
+    ws.cell(row_of(ws, "三公经费", col=3), final).value = 5.43
+    for label in (
+        "1、公务用车购置和维护经费",
+        "其中：公车购置",
+        "公车运行维护",
+        "2、出国经费",
+        "3、公务接待",
+    ):
+        ws.cell(row_of(ws, label, col=3), final).value = None
+    wb.save(source)
+    contents, summary = roll_over(read_forms(read_workbook(source)), 2025)
+    assert "上年“三公经费”只填了合计5.43，未分项，新表“2024年决算数”列需补填其中各项" in summary.notes
+    assert not any("公务用车购置和维护经费”只填了合计" in note for note in summary.notes)  # it was blank too
+    assert not any(key.startswith("costs.car") or "three_public" in key for key in contents[0].values)
+    # Only 项目支出 (120.5 + 236.30, as typed) is said to be computed; 三公经费 is not claimed at all.
+    assert dict(summary.derived) == {"项目支出": Decimal("356.8")}
+    assert "三公经费5.43" not in summary.text and "三公经费0" not in summary.text
+
+
+def test_a_source_without_basic_data_says_only_that(tmp_path: Path) -> None:
+    source = build_handtyped(tmp_path / "src.xlsx")
+    wb = openpyxl.load_workbook(source)
+    del wb["表一"]
+    wb.save(source)
+    contents, summary = roll_over(read_forms(read_workbook(source)), 2025)
+    text = summary.text
+    assert "请核对：上年工作簿中没有附件1，新附件1为空白表" in text
+    assert "附件1：" not in text and "上年决算数0个" not in text and "编制数" not in text
+    assert contents[0].values == {} and contents[0].blocks == {}
+
+
+def test_targets_are_only_called_reached_when_there_were_indicators_to_judge(tmp_path: Path) -> None:
+    source = build_handtyped(tmp_path / "src.xlsx")
+    wb = openpyxl.load_workbook(source)
+    for name in ("表二 整体", f"项目-{INFO}"):
+        del wb[name]
+    wb.save(source)
+    # Left: 附件1 and the 附件3 of 网点改造经费, whose indicators were never filled in.
+    _, summary = roll_over(read_forms(read_workbook(source)), 2025)
+    assert summary.indicators_assessed == 0 and summary.fell_short == []
+    assert "目标" not in summary.text.split("请按本年目标修改。")[1]
+    assert "上年各指标均已达到目标" not in summary.text and "未达到目标" not in summary.text
+
+    # The 附件3 of 信息化建设经费 with its one short indicator met (5个, full 50): now all reached their target.
+    source = build_handtyped(tmp_path / "src2.xlsx")
+    wb = openpyxl.load_workbook(source)
+    ws = wb[f"项目-{INFO}"]
+    row = row_of(ws, "系统上线模块数", col=6)
+    ws.cell(row, 8).value, ws.cell(row, 10).value = "5个", 50
+    for name in ("表二 整体", f"项目-{BRANCH}"):
+        del wb[name]
+    wb.save(source)
+    _, summary = roll_over(read_forms(read_workbook(source)), 2025)
+    assert summary.indicators_assessed == 3 and summary.fell_short == []
+    assert "上年各指标均已达到目标。" in summary.text

@@ -20,6 +20,7 @@ from xl_selfeval.forms.layout import (
     Table,
     TextBlock,
     TotalRow,
+    with_year,
     year_pattern,
 )
 from xl_selfeval.grid import EMPTY, CellData, Grid
@@ -92,8 +93,8 @@ class Form:
     blocks: dict[str, list[BlockRow]] = field(default_factory=dict)
     blank_rows: list[int] = field(default_factory=list)  # indicator rows nobody filled
     cut_short: bool = False  # no indicator block found
-    # Column headers whose year disagrees with the title's: (cell, the year that header implies).
-    year_mismatches: list[tuple[CellRef, int]] = field(default_factory=list)
+    # Column headers whose year disagrees with the title's: (cell, the header as typed, as it should read).
+    year_mismatches: list[tuple[CellRef, str, str]] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -306,7 +307,9 @@ class _Reader:
         if self.form.year is None and found is not None:
             self.form.year = found
         elif found is not None and found != self.form.year:
-            self.form.year_mismatches.append((CellRef(self.grid.name, pick.row, pick.col), found))
+            typed = self.grid.text(pick.row, pick.col).replace("\n", "")
+            expected = with_year(header, self.form.year).replace("\n", "")
+            self.form.year_mismatches.append((CellRef(self.grid.name, pick.row, pick.col), typed, expected))
         return pick
 
     def table(self, table: Table) -> None:

@@ -13,7 +13,7 @@ from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
 from xl_selfeval.forms.basic_data import COSTS
 from xl_selfeval.forms.indicators import DEFAULT_EXECUTION_WEIGHT as DEFAULT_WEIGHT
 from xl_selfeval.forms.indicators import NOT_APPLICABLE, skeleton
-from xl_selfeval.forms.layout import with_year
+from xl_selfeval.forms.layout import Ref, Sum, with_year
 from xl_selfeval.forms.place import FormContent
 from xl_selfeval.labels import canonical
 from xl_selfeval.read import BlockRow, Field, Form, read_forms
@@ -27,6 +27,10 @@ __all__ = ["FellShort", "RolloverSummary", "next_year_of", "read_last_year", "ro
 CARRIED_INDICATOR_COLUMNS = ("name", "target", "criteria", "weight")
 TEXT_INDICATOR_COLUMNS = ("name", "target", "criteria")
 ITEMS = "costs.project_items"
+PROJECT_SPENDING = "costs.project_spending.final"
+# The item row that takes last year's 项目支出 when it was typed as a lone total and there is no labelled item
+# row to hold it: naming it after an official item (1、业务工作经费…) would invent a classification.
+UNITEMISED_PROJECTS = "项目支出（上年未列明细）"
 COST_WITHIN_BUDGET = "成本控制在预算内"
 AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen, as the checks compare amounts
 SCORE_TOLERANCE = Decimal("0.005")
@@ -61,16 +65,22 @@ class RolloverSummary:
     year: int
     # Last year's 决算数 figures now in the {Y-1}年决算数 column, item rows included.
     figures_carried: int = 0
-    item_rows: int = 0  # 项目支出 item rows of the new 附件1
+    basic_data: bool = False  # last year's workbook had a 附件1 (else there is nothing to say of its figures)
+    item_rows: int = 0  # 项目支出 item rows of the new 附件1 from last year (the official labels not counted)
     item_labels: list[str] = field(default_factory=list)
     # 三公经费 and 项目支出 in the {Y-1}年决算数 column, as the new form's formulas compute them.
     derived: list[tuple[str, Decimal]] = field(default_factory=list)
+    # Per derived label: subtotals inside it typed last year without their parts, so missing from its formula.
+    derived_missing: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
     staff: Decimal | None = None  # 编制数 carried
     indicators: list[tuple[str, int]] = field(default_factory=list)  # (form, indicator rows carried)
     goals_carried: list[str] = field(default_factory=list)  # forms whose 预期目标 was carried
     execution_weights: dict[str, Decimal] = field(default_factory=dict)  # form → 执行率 分值 in the new form
     project_forms: int = 0
     fell_short: list[FellShort] = field(default_factory=list)
+    # Indicators whose achievement could be judged (target and actual, or 分值 and 得分): with none, saying
+    # "all reached their target" would be a claim about nothing.
+    indicators_assessed: int = 0
     notes: list[str] = field(default_factory=list)  # figures that could not be carried, totals that disagree
 
     @property
@@ -79,9 +89,10 @@ class RolloverSummary:
         prev = self.year - 1
         source = f"{self.source_year}年度" if self.source_year else "上年"
         lines = [
-            f"已由{source}工作簿结转生成{self.year}年度三表（附件1、附件2、{self.project_forms}张附件3）。",
-            "附件1：" + self._basic_data_line(prev),
+            f"已由{source}工作簿结转生成{self.year}年度三表（附件1、附件2、{self.project_forms}张附件3）。"
         ]
+        if self.basic_data:  # without one, the note 上年工作簿中没有附件1 says all there is
+            lines.append("附件1：" + self._basic_data_line(prev))
         for form, count in self.indicators:
             lines.append(f"{form}：{self._indicator_part(form, count)}")
         lines.append("留空待填：" + "；".join(with_year(text, self.year) for text in LEFT_BLANK) + "。")
@@ -90,7 +101,7 @@ class RolloverSummary:
         if self.fell_short:
             lines.append(f"上年未达到目标的指标{len(self.fell_short)}条（可考虑调整本年目标）：")
             lines += [f"  {item.text}" for item in self.fell_short]
-        else:
+        elif self.indicators_assessed:
             lines.append("上年各指标均已达到目标。")
         return "\n".join(lines)
 
@@ -113,9 +124,18 @@ class RolloverSummary:
             labels = "".join(f"“{label}”" for label in self.item_labels)
             parts[0] += f"（含项目支出分项{self.item_rows}行：{labels}）"
         if self.derived:
-            parts.append("由此算得" + "、".join(f"{label}{format_amount(v)}" for label, v in self.derived))
+            parts.append("由此算得" + "、".join(self._derived_part(label, v) for label, v in self.derived))
         parts.append(f"编制数{self.staff:f}已结转" if self.staff is not None else "上年编制数为空，未结转")
         return "，".join(parts) + "。"
+
+    def _derived_part(self, label: str, value: Decimal) -> str:
+        # The figure is the new form's, so it leaves out a subtotal whose parts are still to be filled in:
+        # say so, or 三公经费1.13 would read as last year's 三公经费.
+        missing = self.derived_missing.get(label)
+        if not missing:
+            return f"{label}{format_amount(value)}"
+        left_out = "、".join(f"{name}{format_amount(amount)}" for name, amount in missing)
+        return f"{label}{format_amount(value)}（未含待补填分项的{left_out}）"
 
     def __str__(self) -> str:
         return self.text
@@ -182,6 +202,7 @@ def _roll_basic_data(form: Form | None, year: int, summary: RolloverSummary) -> 
     if form is None:
         summary.notes.append("上年工作簿中没有附件1，新附件1为空白表")
         return content
+    summary.basic_data = True
     prev = year - 1
     staff = form.get("staff.value.authorized")
     if staff is not None and staff.number is not None:
@@ -204,22 +225,40 @@ def _roll_basic_data(form: Form | None, year: int, summary: RolloverSummary) -> 
         content.values[COSTS.field_key(line.key, "prev_final")] = value
         summary.figures_carried += 1
 
-    items = _roll_items(form, summary)
+    items = _carry_lone_project_total(form, _roll_items(form, summary), prev, summary)
     if items is not None:
         content.blocks[ITEMS] = items
 
-    # Derived lines are formulas in the new form, fed by the figures carried above. Say what they come to,
+    # Derived lines are formulas in the new form, fed by the figures carried above. Say what they come to
+    # there (worked out from the new form's own inputs, so the summary never disagrees with the workbook),
     # and where last year's typed total disagreed with its parts (the new form follows the parts).
     calc = Calculator(form.layout, form.number, form.column, form.fields.__contains__)
-    for line in COSTS.lines:
-        if "final" not in line.derived:
-            continue
-        key = COSTS.field_key(line.key, "final")
-        computed = calc.figure(key)
+    derived = [(line, COSTS.field_key(line.key, "final")) for line in COSTS.lines if "final" in line.derived]
+    # Subtotals typed without their parts, by their key in the new column: found first, as 三公经费 (above
+    # 公务用车购置和维护经费 in the table) must say which of its parts its new figure leaves out.
+    lone: dict[str, tuple[str, Decimal]] = {}
+    for line, key in derived:
+        expr, typed = line.derived["final"], form.number(key)
+        if isinstance(expr, Sum) and typed is not None and typed != 0 and _parts_blank(calc, expr):
+            # The new form's formula over blank parts cannot show it, and splitting it would be invented.
+            label = canonical(line.label)
+            lone[COSTS.field_key(line.key, "prev_final")] = (label, typed)
+            summary.notes.append(
+                f"上年“{label}”只填了合计{format_amount(typed)}，未分项，新表“{prev}年决算数”列需补填其中各项"
+            )
+    new = _new_form_calculator(content)
+    for line, key in derived:
         label = canonical(line.label)
-        if line.key in ("three_public", "project_spending") and computed is not None:
-            summary.derived.append((label, computed))
+        shown = new.figure(COSTS.field_key(line.key, "prev_final"))
+        if line.key in ("three_public", "project_spending") and shown is not None:
+            summary.derived.append((label, shown))
+            prev_expr = line.derived["prev_final"]
+            terms = prev_expr.terms if isinstance(prev_expr, Sum) else ()
+            missing = [lone[t.key] for t in terms if isinstance(t, Ref) and t.key in lone]
+            if missing:
+                summary.derived_missing[label] = missing
         typed = form.number(key)
+        computed = calc.figure(key)
         if typed is None or (computed is not None and abs(typed - computed) <= AMOUNT_TOLERANCE):
             continue
         parts = "空白" if computed is None else format_amount(computed)
@@ -228,6 +267,72 @@ def _roll_basic_data(form: Form | None, year: int, summary: RolloverSummary) -> 
             f"{label}由分项计算，请核对分项"
         )
     return content
+
+
+def _parts_blank(calc: Calculator, expr: Sum) -> bool:
+    """Whether every part of a fixed subtotal is blank (a part itself a subtotal counts with its typed figure).
+
+    A part whose row is missing from the workbook is blank too; but a subtotal with some parts filled is not
+    "typed without its parts", so its other, missing rows are no reason to speak of it.
+    """
+    return all(calc.evaluate(term) is None for term in expr.terms)
+
+
+def _new_form_calculator(content: FormContent) -> Calculator:
+    """The derived figures of the new 附件1 as its formulas will show them, from the values placed in it.
+
+    Nothing derived is placed, so a Sum over blank parts stays blank here, as no typed figure stands behind
+    the formula (Excel shows 0 there, which the summary leaves unsaid).
+    """
+
+    def number(value: object) -> Decimal | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        return Decimal(str(value))
+
+    def column(block: str, key: str) -> list[Decimal | None]:
+        return [number(row.get(key)) for row in content.blocks.get(block, [])]
+
+    return Calculator(content.layout, lambda key: number(content.values.get(key)), column)
+
+
+def _carry_lone_project_total(
+    form: Form, items: list[dict[str, object]] | None, prev: int, summary: RolloverSummary
+) -> list[dict[str, object]] | None:
+    """Last year's 项目支出 typed without item figures, put into an item row so the new form's sum shows it.
+
+    The new form's 项目支出 is a sum over its item rows; with last year's items blank it would lose the
+    figure. The first labelled item row of last year takes it (the unit's own row); without one, a row
+    named for what it is, after the official labels (kept for this year's items).
+    """
+    typed = form.number(PROJECT_SPENDING)
+    rows = form.blocks.get(ITEMS, [])
+    # Only truly blank items: a text or result-less formula in one is reported, and the total is not its.
+    if typed is None or typed == 0 or any(_filled(row.get("final")) for row in rows):
+        return items
+    amount = _plain_number(typed)
+    labelled = next((item for item in items or [] if item.get("label") is not None), None)
+    if labelled is not None:
+        labelled["prev_final"] = amount
+        where = f"分项“{labelled['label']}”"
+    else:
+        official: list[dict[str, object]] = [
+            {"label": label} for label in (COSTS.items.default_labels if COSTS.items else ())
+        ]
+        items = [*(items or official), {"label": UNITEMISED_PROJECTS, "prev_final": amount}]
+        summary.item_rows += 1
+        summary.item_labels.append(UNITEMISED_PROJECTS)
+        where = f"新增分项“{UNITEMISED_PROJECTS}”"
+    summary.figures_carried += 1
+    summary.notes.append(
+        f"上年“项目支出”只填了合计{format_amount(typed)}，未列分项，已整笔填入新表{where}的“{prev}年决算数”，"
+        "如需请按实际拆分到各分项"
+    )
+    return items
+
+
+def _filled(f: Field | None) -> bool:
+    return f is not None and (f.is_formula or not f.is_blank)
 
 
 def _roll_items(form: Form, summary: RolloverSummary) -> list[dict[str, object]] | None:
@@ -280,9 +385,11 @@ def _roll_indicators(form: Form) -> list[dict[str, object]]:
     return rows
 
 
-def _fell_short(form: Form, settings: Settings) -> list[FellShort]:
-    """Indicators scored below their 分值, or whose actual the scoring rules find short of the target."""
+def _fell_short(form: Form, settings: Settings) -> tuple[list[FellShort], int]:
+    """Indicators scored below their 分值, or whose actual the scoring rules find short of the target; and
+    how many indicators could be judged at all."""
     out = []
+    assessed = 0
     for row in form.blocks.get("indicators", []):
         if _is_not_applicable(row):
             continue
@@ -290,16 +397,20 @@ def _fell_short(form: Form, settings: Settings) -> list[FellShort]:
         weight_f, score_f = row.get("weight"), row.get("score")
         weight = weight_f.number if weight_f else None
         score = score_f.number if score_f else None
-        below = weight is not None and score is not None and score < weight - SCORE_TOLERANCE
-        short = False
+        below = short = judged = False
+        if weight is not None and score is not None:
+            judged = True
+            below = score < weight - SCORE_TOLERANCE
         if target is not None and actual is not None and not target.is_blank and not actual.is_blank:
+            judged = True
             sug = suggest(
                 target.value, actual.value, weight or Decimal(0), settings, name.text if name else ""
             )
             short = sug.achieved is False
+        assessed += judged
         if below or short:
             out.append(FellShort(form.display_name, _short(_shown(name)), _shown(target), _shown(actual)))
-    return out
+    return out, assessed
 
 
 def _roll_department(form: Form | None, year: int, summary: RolloverSummary) -> FormContent:
@@ -401,7 +512,9 @@ def roll_over(
     summary.project_forms = max(1, len(projects))
 
     for form in ([department] if department else []) + projects:
-        summary.fell_short += _fell_short(form, settings)
+        short, assessed = _fell_short(form, settings)
+        summary.fell_short += short
+        summary.indicators_assessed += assessed
         summary.notes += _cost_target_reminders(form)
     return contents, summary
 

@@ -21,6 +21,7 @@ from xl_selfeval.forms.basic_data import PUBLIC_FUNDS_PARTS
 from xl_selfeval.forms.department import INCOME_KEYS, SPENDING_KEYS
 from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, Fmt, Ratio, Ref, Sum
 from xl_selfeval.read import Field, Form, rate_of
+from xl_selfeval.scoring import execution_score
 from xl_selfeval.values import Kind, round_half_up
 
 
@@ -92,7 +93,10 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
     for form in ctx.forms:
         calc = ctx.calculator(form)
         derived = derived_cells(form.layout)
-        formula_based = any(form.fields[k].is_formula for k in derived if k in form.fields)
+        located = [form.fields[k] for k in derived if k in form.fields]
+        # A form made from our template keeps most derived cells as formulas; one formula in a typed form
+        # does not make every typed total "a formula replaced by a constant".
+        formula_based = bool(located) and 2 * sum(f.is_formula for f in located) >= len(located)
         for key, expr in derived.items():
             f = form.get(key)
             if f is None:
@@ -108,7 +112,8 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                         _code(key, expr),
                         form,
                         f.ref,
-                        f"{label}的公式结果为{show(actual, fmt)}，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}），请检查公式",
+                        f"{label}的公式结果为{show(actual, fmt)}，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}），请检查公式"
+                        + _text_numbers_hint(form, expr),
                         show(expected, fmt),
                         show(actual, fmt),
                     )
@@ -119,9 +124,9 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     "formula_replaced_by_constant",
                     form,
                     f.ref,
-                    f"{label}应为公式，表中被改成了手填数字{f.text}",
+                    f"{label}应为公式，表中被改成了手填数字{_shown(f, fmt)}",
                     "公式",
-                    f.text,
+                    _shown(f, fmt),
                 )
             if expected is None:
                 continue
@@ -161,9 +166,9 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     fix=fix,
                 )
                 continue
-            if agrees(actual, expected, fmt):
+            if any(agrees(actual, e, fmt) for e in _acceptable(ctx, form, key, expr, expected)):
                 continue
-            shown = f.text if fmt is not Fmt.RATE or f.value.kind is not Kind.NUMBER else show(actual, fmt)
+            shown = _shown(f, fmt)
             message = f"{label}应为{show(expected, fmt)}（{explain(form, expr, ctx)}），表中为{shown}"
             if key == "total.score":
                 message += _total_hint(form, ctx, actual)
@@ -171,6 +176,55 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
             yield finding(
                 Severity.ERROR, _code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix
             )
+
+
+def _shown(f: Field, fmt: Fmt) -> str:
+    """A typed figure as the form shows it: a rate stored as 0.966 reads 96.60%."""
+    figure = typed_figure(f, fmt)
+    if fmt is Fmt.RATE and f.value.kind is Kind.NUMBER and figure is not None:
+        return show(figure, fmt)
+    return f.text
+
+
+def _acceptable(ctx: Context, form: Form, key: str, expr: Expr, expected: Decimal) -> list[Decimal]:
+    """The exact figure, and for 执行率得分 (and a 总分 counting it) also the one worked from the rate as
+    the form displays it (61.25% → 6.13 where 61.245% gives 6.12): both are what an accountant computes."""
+    calc = ctx.calculator(form)
+    out = [expected]
+    score_key = next(
+        (k for k, e in derived_cells(form.layout).items() if isinstance(e, ExecutionScore)), None
+    )
+    if score_key is None:
+        return out
+    score_expr = derived_cells(form.layout)[score_key]
+    assert isinstance(score_expr, ExecutionScore)
+    rate, weight = calc.evaluate(score_expr.rate), calc.evaluate(score_expr.weight)
+    exact = calc.figure(score_key)
+    if rate is None or exact is None:
+        return out
+    shown_rate = execution_score(weight or Decimal(0), round_half_up(rate, 4))
+    if shown_rate is None or shown_rate == exact:
+        return out
+    if key == score_key:
+        out.append(shown_rate)
+    elif key == "total.score":
+        out.append(expected - exact + shown_rate)
+    return out
+
+
+def _text_numbers_hint(form: Form, expr: Expr) -> str:
+    """A SUM that skips figures typed as text is the usual cause of a wrong formula total."""
+    blocks = [
+        t
+        for t in ((expr,) if isinstance(expr, BlockSum) else getattr(expr, "terms", ()))
+        if isinstance(t, BlockSum)
+    ]
+    for block in blocks:
+        for row in form.blocks.get(block.block, []):
+            f = row.get(block.column)
+            if f is not None and isinstance(f.cell.value, str) and f.number is not None:
+                return f"；{f.ref.address}等单元格的数字是文本格式（如“{f.text}”），公式不会计入，请改为数字"
+    return ""
 
 
 def _total_hint(form: Form, ctx: Context, actual: Decimal) -> str:

@@ -132,15 +132,15 @@ def check_years(ctx: Context) -> Iterator[Finding]:
     years = [f.year for f in ctx.forms if f.year is not None]
     common = max(set(years), key=years.count) if years else None
     for form in ctx.forms:
-        for ref, year in form.year_mismatches:
+        for ref, typed, expected in form.year_mismatches:
             yield finding(
                 Severity.ERROR,
                 "header_year_mismatch",
                 form,
                 ref,
-                f"表头年度与标题年度{form.year}年不一致（此表头对应{year}年）",
-                str(form.year),
-                str(year),
+                f"表头“{typed}”应为“{expected}”（标题为{form.year}年度）",
+                expected,
+                typed,
             )
         if common is not None and form.year is not None and form.year != common:
             ref = form.title_ref or CellRef(form.sheet, 1, 1)

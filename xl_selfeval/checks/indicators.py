@@ -126,6 +126,18 @@ def _check_row(ctx: Context, form: Form, row: BlockRow) -> Iterator[Finding]:
         yield from _cost_within_budget(ctx, form, row, title)
         if actual.is_blank:
             return
+    if actual.value.kind is Kind.NOT_APPLICABLE and (score or 0) > 0:
+        yield finding(
+            Severity.WARNING,
+            "actual_not_applicable_but_scored",
+            form,
+            actual.ref,
+            f"指标“{title}”实际完成值为“{actual.text}”，却得分{score_f.text}；不适用的指标不应计分，适用的请填实际完成值",
+            "实际完成值",
+            actual.text,
+            related=(score_f.ref,),
+        )
+        return
     sug = suggest(target.value, actual.value, weight, ctx.settings, name.text if name else "")
     if sug.actual_blank:
         if score is not None and score > 0:
@@ -169,7 +181,8 @@ def _check_row(ctx: Context, form: Form, row: BlockRow) -> Iterator[Finding]:
             related=(target.ref,),
         )
     yield from _score_against_rule(form, row, sug, weight, score, title)
-    below = score is not None and score < weight - SCORE_TOLERANCE
+    # §5: an indicator not met needs its 偏差原因, whatever score it was given.
+    below = (score is not None and score < weight - SCORE_TOLERANCE) or sug.achieved is False
     if deviation is not None and deviation.is_blank:
         if below:
             yield finding(
@@ -177,7 +190,13 @@ def _check_row(ctx: Context, form: Form, row: BlockRow) -> Iterator[Finding]:
                 "deviation_missing",
                 form,
                 deviation.ref,
-                f"指标“{title}”未得满分（{score_f.text}/{weight_f.text}），应填写偏差原因分析及改进措施",
+                f"指标“{title}”"
+                + (
+                    f"未得满分（{score_f.text}/{weight_f.text}）"
+                    if score is not None and score < weight - SCORE_TOLERANCE
+                    else f"未达到年度指标值（{target.text}，实际{actual.text}）"
+                )
+                + "，应填写偏差原因分析及改进措施",
                 "偏差原因",
                 "空白",
             )
@@ -196,7 +215,20 @@ def _check_row(ctx: Context, form: Form, row: BlockRow) -> Iterator[Finding]:
 
 def _score_against_rule(form, row, sug, weight, score, title) -> Iterator[Finding]:  # type: ignore[no-untyped-def]
     score_f = row.get("score")
-    if sug.kind in (IndicatorKind.UNKNOWN, IndicatorKind.NOT_APPLICABLE):
+    if sug.kind is IndicatorKind.NOT_APPLICABLE:
+        return
+    if sug.score is None and (sug.low is None or sug.high is None):
+        if score is None:
+            # No rule fits the wording (e.g. 120吨标煤 against ≤100吨标煤): the evaluator has to score it.
+            yield finding(
+                Severity.INFO,
+                "score_blank",
+                form,
+                score_f.ref,
+                f"指标“{title}”得分未填，无法按规则自动评分（{sug.explanation}），请评价人按完成情况打分",
+                "得分",
+                "空白",
+            )
         return
     if sug.score is not None:
         if score is None:
@@ -325,6 +357,18 @@ def check_weights(ctx: Context) -> Iterator[Finding]:
         exec_f = form.get(execution_weight_key(form))
         anchor = form.get("total.weight") or exec_f
         if total is None or anchor is None:
+            continue
+        indicator_weights = [w for w in calc.column("indicators", "weight") if w is not None]
+        if not any(indicator_weights):
+            yield finding(
+                Severity.INFO,
+                "weights_not_filled",
+                form,
+                anchor.ref,
+                "绩效指标的分值尚未填写（连同预算执行率应合计100分）",
+                "100.00",
+                format_score(total),
+            )
             continue
         if abs(total - HUNDRED) > SCORE_TOLERANCE:
             yield finding(
