@@ -73,3 +73,13 @@ def test_a_workbook_open_in_excel_is_not_touched(tmp_path: Path) -> None:
     result = run("recalc", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr and "关闭" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_recalc_does_not_overwrite_another_file_without_force(tmp_path: Path) -> None:
+    path = build_handtyped(tmp_path / "h.xlsx")
+    other = tmp_path / "别人的.xlsx"
+    other.write_bytes(b"keep me")
+    result = run("recalc", str(path), "-o", str(other))
+    assert result.returncode == 2 and "--force" in result.stderr and other.read_bytes() == b"keep me"
+    assert run("recalc", str(path), "-o", str(other), "--force").returncode == 1
+    assert LIST_SHEET in openpyxl.load_workbook(other).sheetnames

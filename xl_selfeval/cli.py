@@ -110,6 +110,8 @@ def cmd_recalc(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     output = Path(args.output) if args.output else None
+    if output is not None and output.exists() and not args.force and output.resolve() != path.resolve():
+        raise UserError(f"输出文件已存在：{output}（如需覆盖，请加 --force）")
     outcome = _outcome(path, _settings(args))
     written = write_recalc(path, outcome, output=output, backup=not args.no_backup)
     print(outcome_text(path, outcome))
@@ -177,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     recalc.add_argument("file", help="要重算的工作簿（.xlsx/.xlsm）")
     recalc.add_argument("-o", "--output", help="另存为此文件（默认：改写原文件，并在旁边留备份）")
     recalc.add_argument("--no-backup", action="store_true", help="改写原文件时不留备份")
+    recalc.add_argument("--force", action="store_true", help="用 -o 时覆盖已存在的输出文件")
     recalc.add_argument("--config", help="评分规则设置文件（TOML）")
     recalc.set_defaults(func=cmd_recalc)
 
