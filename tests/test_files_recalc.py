@@ -1,4 +1,4 @@
-"""write_recalc on real files: atomic write, backups, -o, lock files, VBA kept, LibreOffice recomputes."""
+"""write_recalc on real files: atomic write, backups, -o, lock files, VBA and pictures kept, LibreOffice recomputes."""
 
 from __future__ import annotations
 
@@ -8,16 +8,20 @@ import sys
 import zipfile
 from collections.abc import Callable
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
+from openpyxl.drawing.image import Image
 from openpyxl.styles import PatternFill
+from PIL import Image as PILImage
 
 from xl_selfeval import files, marks
 from xl_selfeval.errors import UserError
-from xl_selfeval.files import load_for_update, write_recalc
+from xl_selfeval.files import load_for_update, objects_openpyxl_drops, write_recalc
 from xl_selfeval.findings import NOTE_MARKER, CellEdit, CellRef, Finding, Outcome, Severity
 
 SHEET = "附件3 运转经费"
@@ -67,7 +71,7 @@ def leftovers(folder: Path) -> list[str]:
 def test_in_place_with_backup(tmp_path: Path) -> None:
     path = make_book(tmp_path / "自评 2024.xlsx")
     original = path.read_bytes()
-    assert write_recalc(path, outcome()) == path
+    assert write_recalc(path, outcome()).path == path
     assert (tmp_path / "自评 2024.bak.xlsx").read_bytes() == original
     ws = load_workbook(path)[SHEET]
     assert ws["D3"].value == 0.6 and "原值61.65%" in ws["D3"].comment.text
@@ -92,7 +96,7 @@ def test_output_elsewhere_leaves_the_source_untouched(tmp_path: Path) -> None:
     original = path.read_bytes()
     out = tmp_path / "out" / "结果.xlsx"
     out.parent.mkdir()
-    assert write_recalc(path, outcome(), output=out) == out
+    assert write_recalc(path, outcome(), output=out).path == out
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "自评.xlsx"]  # and no backup
     assert load_workbook(out)[marks.LIST_SHEET]["A1"].value == marks.LIST_TITLE
@@ -238,3 +242,195 @@ def test_libreoffice_opens_the_result_and_recomputes_its_formulas(
     links = [c.hyperlink.location for row in wb[marks.LIST_SHEET].iter_rows() for c in row if c.hyperlink]
     assert "'附件3 运转经费'!G12" in links  # LibreOffice understood the in-workbook links
     assert ws["G12"].comment is not None and ws["G12"].comment.text.startswith(NOTE_MARKER)
+
+
+# --- pictures, text boxes and controls ---------------------------------------------------------------------
+
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+DRAWINGML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def seal_png() -> bytes:
+    """A tiny red PNG standing in for a scanned 公章."""
+    buffer = BytesIO()
+    PILImage.new("RGB", (12, 12), (200, 0, 0)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def make_book_with_seal(path: Path) -> Path:
+    """Our small book with a picture on the form sheet, as Excel or WPS would insert it."""
+    make_book(path)
+    wb = load_workbook(path)
+    wb[SHEET].add_image(Image(BytesIO(seal_png())), "H14")
+    wb.save(path)
+    return path
+
+
+def anchored(inner: str) -> bytes:
+    """One Excel-style anchored object (prefixed xdr:/a:, as Excel writes them) for a drawing part."""
+    return (
+        f'<xdr:twoCellAnchor xmlns:xdr="{XDR}" xmlns:a="{DRAWINGML}">'
+        "<xdr:from><xdr:col>8</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff>"
+        "</xdr:from><xdr:to><xdr:col>11</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>4</xdr:row>"
+        f"<xdr:rowOff>0</xdr:rowOff></xdr:to>{inner}<xdr:clientData/></xdr:twoCellAnchor>"
+    ).encode()
+
+
+def shape(text_box: bool) -> bytes:
+    flag = ' txBox="1"' if text_box else ""
+    return anchored(
+        '<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="9" name="TextBox 1"/>'
+        f'<xdr:cNvSpPr{flag}/></xdr:nvSpPr><xdr:spPr><a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
+        "</xdr:spPr><xdr:txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:t>经办人：张会计</a:t></a:r></a:p>"
+        "</xdr:txBody></xdr:sp>"
+    )
+
+
+SMART_ART = anchored(
+    '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="10" name="Diagram 1"/>'
+    "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm/><a:graphic>"
+    '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/diagram"/></a:graphic>'
+    "</xdr:graphicFrame>"
+)
+
+
+def rewrite(path: Path, change: Callable[[str, bytes], bytes], extra: dict[str, bytes] | None = None) -> Path:
+    """Rewrite the workbook's zip member by member (``change(name, data)``), adding ``extra`` members."""
+    parts = {}
+    with zipfile.ZipFile(path) as src:
+        for item in src.infolist():
+            parts[item.filename] = change(item.filename, src.read(item))
+    parts.update(extra or {})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    return path
+
+
+def with_drawn(path: Path, *objects: bytes) -> Path:
+    """The seal book with more anchored objects written into its drawing part by hand."""
+    make_book_with_seal(path)
+
+    def change(name: str, data: bytes) -> bytes:
+        return (
+            data.replace(b"</wsDr>", b"".join(objects) + b"</wsDr>")
+            if name == "xl/drawings/drawing1.xml"
+            else data
+        )
+
+    return rewrite(path, change)
+
+
+def media(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n.startswith("xl/media/")}
+
+
+def test_a_scanned_seal_picture_survives_recalc_in_place(tmp_path: Path) -> None:
+    path = make_book_with_seal(tmp_path / "自评.xlsx")
+    result = write_recalc(path, outcome())
+    assert list(media(path).values()) == [seal_png()]
+    assert load_workbook(path)[SHEET]._images  # still anchored on the form sheet
+    assert result.warnings == ()  # nothing was lost, so nothing to say
+
+
+def test_a_scanned_seal_picture_survives_recalc_to_another_file(tmp_path: Path) -> None:
+    path = make_book_with_seal(tmp_path / "自评.xlsx")
+    out = tmp_path / "结果.xlsx"
+    assert write_recalc(path, outcome(), output=out).warnings == ()
+    assert list(media(out).values()) == [seal_png()]
+
+
+def test_a_text_box_in_place_with_a_backup_is_written_with_a_warning_naming_the_backup(
+    tmp_path: Path,
+) -> None:
+    path = with_drawn(tmp_path / "自评.xlsx", shape(text_box=True))
+    original = path.read_bytes()
+    result = write_recalc(path, outcome())
+    assert result.warnings == ("注意：本工作簿中的文本框等对象无法保留，原文件已备份为“自评.bak.xlsx”。",)
+    assert result.backup == tmp_path / "自评.bak.xlsx" and result.backup.read_bytes() == original
+    assert list(media(path).values()) == [seal_png()]  # the picture beside the text box is kept
+
+
+def test_a_text_box_in_place_without_a_backup_is_refused_and_the_file_left_alone(tmp_path: Path) -> None:
+    path = with_drawn(tmp_path / "自评.xlsx", shape(text_box=True))
+    original = path.read_bytes()
+    with pytest.raises(
+        UserError, match=r"“自评\.xlsx”含有文本框等对象，重算后无法保留；请去掉 --no-backup 或用 -o 另存"
+    ):
+        write_recalc(path, outcome(), backup=False)
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["自评.xlsx"]  # no backup, no temporary file
+
+
+def test_a_text_box_with_output_elsewhere_is_written_with_a_warning_and_the_source_untouched(
+    tmp_path: Path,
+) -> None:
+    path = with_drawn(tmp_path / "自评.xlsx", shape(text_box=True))
+    original = path.read_bytes()
+    result = write_recalc(path, outcome(), output=tmp_path / "结果.xlsx", backup=False)
+    assert result.warnings == (
+        "注意：本工作簿中的文本框等对象无法保留到“结果.xlsx”中，原文件“自评.xlsx”未改动。",
+    )
+    assert path.read_bytes() == original and result.backup is None
+
+
+def test_without_pillow_a_picture_counts_as_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # openpyxl reads pictures back only through Pillow: if it is missing, say so instead of dropping them.
+    import openpyxl.reader.drawings
+
+    monkeypatch.setattr(openpyxl.reader.drawings, "PILImage", False)
+    monkeypatch.setattr(files, "PILImage", False)
+    path = make_book_with_seal(tmp_path / "自评.xlsx")
+    with pytest.raises(UserError, match="含有图片等对象"):
+        write_recalc(path, outcome(), backup=False)
+
+
+def test_a_chart_is_kept_by_openpyxl_and_not_reported(tmp_path: Path) -> None:
+    path = make_book_with_seal(tmp_path / "自评.xlsx")
+    wb = load_workbook(path)
+    chart = BarChart()
+    chart.add_data(Reference(wb[SHEET], min_col=3, min_row=3, max_row=4))
+    wb[SHEET].add_chart(chart, "J2")
+    wb.save(path)
+    assert objects_openpyxl_drops(path) == []
+
+
+@pytest.mark.parametrize(
+    ("objects", "extra", "kinds"),
+    [
+        ((), {}, []),
+        ((shape(text_box=False),), {}, ["形状"]),
+        ((shape(text_box=True), shape(text_box=False)), {}, ["文本框", "形状"]),
+        ((SMART_ART,), {}, ["SmartArt 图形"]),
+        (
+            (
+                anchored(
+                    '<xdr:grpSp><xdr:nvGrpSpPr><xdr:cNvPr id="3" name="G"/><xdr:cNvGrpSpPr/></xdr:nvGrpSpPr></xdr:grpSp>'
+                ),
+            ),
+            {},
+            ["组合对象"],
+        ),
+        ((), {"xl/ctrlProps/ctrlProp1.xml": b"<formControlPr/>"}, ["表单控件"]),
+        ((), {"xl/activeX/activeX1.xml": b"<ax:ocx/>"}, ["ActiveX 控件"]),
+        ((), {"xl/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0"}, ["嵌入的对象（OLE）"]),
+        ((), {"xl/media/image9.emf": b"\x01\x00\x00\x00"}, ["EMF/WMF 格式的图片"]),
+    ],
+)
+def test_objects_openpyxl_cannot_keep_are_named_for_the_user(
+    tmp_path: Path, objects: tuple[bytes, ...], extra: dict[str, bytes], kinds: list[str]
+) -> None:
+    path = rewrite(with_drawn(tmp_path / "自评.xlsx", *objects), lambda name, data: data, extra)
+    assert objects_openpyxl_drops(path) == kinds
+
+
+def test_a_drawing_part_that_cannot_be_checked_counts_as_lost(tmp_path: Path) -> None:
+    # A DTD (the start of an entity bomb) is refused unread; the part is not promised to survive.
+    path = rewrite(
+        make_book_with_seal(tmp_path / "自评.xlsx"),
+        lambda name, data: (
+            b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + data if name.endswith("drawing1.xml") else data
+        ),
+    )
+    assert objects_openpyxl_drops(path) == ["无法检查的绘图内容"]

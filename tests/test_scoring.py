@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -346,6 +347,74 @@ def test_a_plain_target_is_read_in_the_actual_unit() -> None:
     assert (s.score, s.unit_missing) == (D("5"), False)
 
 
+# --- a bare number against a rate: read as a percentage (52.07) or a fraction (0.99), the one nearer A ---
+
+
+def bare(target: str, actual: object, weight: str = "10", name: str = "") -> Suggestion:
+    """B as a number cell in General format (parse_value gives a PLAIN figure), A as typed text."""
+    return suggest(parse_value(target), parse_value(actual), D(weight), DEFAULT, name)
+
+
+def test_satisfaction_typed_as_the_fraction_0_99_reads_as_99_percent_and_scores_full() -> None:
+    # 0.99% would be a hundred times below 95%; 99% is just above it.
+    s = bare("95%", 0.99, name="住房公积金窗口服务满意度")
+    assert (s.kind, s.score, s.achieved, s.unit_missing) == (IndicatorKind.POSITIVE, D("10"), True, True)
+    assert "实际完成值“0.99”未写单位，按小数读作99%" in s.explanation
+    assert "实际值99%达到年度指标值95%，得满分10" in s.explanation
+
+
+def test_an_overdue_rate_typed_as_a_fraction_reads_as_0_02_percent_under_its_ceiling() -> None:
+    # 0.0002 as a fraction is 0.02% (a third of the 0.06% ceiling); as a percentage it is 0.0002%.
+    s = bare("控制在0.06%以下", 0.0002, "5", "年度个人住房贷款逾期率")
+    assert (s.kind, s.score, s.achieved, s.unit_missing) == (IndicatorKind.NEGATIVE, D("5"), True, True)
+    assert "按小数读作0.02%" in s.explanation and "实际值0.02%未超过年度指标值0.06%" in s.explanation
+
+
+def test_the_seed_loan_ratio_52_07_stays_52_07_percent_inside_its_range() -> None:
+    # 52.07% lies inside 50%–70%; 5207% would be far above it.
+    s = bare("控制在50%-70%的区间", "52.07", "2", "住房公积金个贷率")
+    assert (s.kind, s.score, s.unit_missing) == (IndicatorKind.RANGE, D("2"), True)
+    assert "按年度指标值的单位读作52.07%" in s.explanation
+
+
+def test_half_against_a_one_percent_ceiling_is_half_a_percent() -> None:
+    # 0.5% is half the ceiling; 50% would be fifty times over it.
+    s = bare("≤1%", "0.5", "5", "投诉率")
+    assert (s.kind, s.score, s.achieved, s.unit_missing) == (IndicatorKind.NEGATIVE, D("5"), True, True)
+    assert "读作0.5%" in s.explanation
+
+
+def test_1_2_against_95_percent_is_the_fraction_120_percent_not_1_2_percent() -> None:
+    s = bare("≥95%", 1.2, "5")
+    assert (s.score, s.achieved, s.unit_missing) == (D("5"), True, True)
+    assert "按小数读作120%" in s.explanation and "读作1.2%与年度指标值相差更远" in s.explanation
+
+
+def test_when_both_readings_fall_inside_the_range_the_row_unit_is_kept() -> None:
+    # 0.5% and 50% are both within 0.1%–100%: nothing says the cell meant a fraction.
+    s = bare("0.1%-100%", "0.5", "5")
+    assert (s.score, s.unit_missing) == (D("5"), True)
+    assert "按年度指标值的单位读作0.5%" in s.explanation
+
+
+@pytest.mark.parametrize(("actual", "shown"), [(0, "0%"), (-0.5, "-0.5%")])
+def test_zero_and_negative_bare_figures_are_still_read_in_the_target_unit(actual: float, shown: str) -> None:
+    # No logarithm for them: the reading stays the one the row's unit gives, and scores nothing.
+    s = bare("≥95%", actual, "5")
+    assert (s.score, s.achieved, s.unit_missing) == (D("0"), False, True)
+    assert f"按年度指标值的单位读作{shown}" in s.explanation
+
+
+def test_a_bare_fraction_target_is_read_as_a_fraction_against_a_percent_actual() -> None:
+    # The mirror: A typed ≥0.95 means 95%, not 0.95%, next to B = 98%.
+    s = score("≥0.95", "98%", "5")
+    assert (s.score, s.achieved, s.unit_missing) == (D("5"), True, False)
+    assert "年度指标值未写单位，按小数读作95%" in s.explanation
+    ranged = score("0.5-0.7", "80%", "5")  # 80% above 50%–70%: 5 × 70% ÷ 80% = 4.375 → 4.38
+    assert (ranged.score, ranged.achieved) == (D("4.38"), False)
+    assert "按小数读作50%–70%" in ranged.explanation
+
+
 # --- blank, copied, not applicable ---------------------------------------------------------------------
 
 
@@ -459,3 +528,42 @@ def test_suggest_never_raises_for_pairs_built_from_typical_pieces(
     assert s.kind is classify(parse_value(target), parse_value(actual), name)
     for bound in (s.score, s.low, s.high):
         assert bound is None or D(0) <= bound <= weight
+
+
+# A bare number as a cell holds it: small and large, zero and negative.
+_bare_numbers = st.one_of(
+    st.decimals(min_value=D("-1000"), max_value=D("1000"), places=6, allow_nan=False),
+    st.builds(lambda m, e: m.scaleb(e), st.decimals(D("0.1"), D("9.99"), places=2), st.integers(-30, 30)),
+)
+_rate_targets = st.one_of(
+    st.builds(lambda c, n: f"{c}{n}%", st.sampled_from(["≥", "≤", "不低于", "控制在", ""]), _numbers),
+    st.builds(lambda n: f"控制在{n}‰以下", _numbers),
+    st.builds(lambda a, b: f"{a}%-{b}%", _numbers, _numbers),
+)
+
+
+@given(_rate_targets, _bare_numbers, _weights, _settings, st.sampled_from(["", "逾期率", "满意度"]))
+def test_a_bare_number_against_a_rate_is_scored_as_one_of_its_two_readings(
+    target: str, number: Decimal, weight: Decimal, settings: Settings, name: str
+) -> None:
+    a = parse_value(target)
+    s = suggest(a, parse_value(number), weight, settings, name)  # never raises
+    if s.score is None:
+        return  # a target the parser did not take as a rate, or a rule that needs the evaluator
+    assert D(0) <= s.score <= weight
+    assert s.unit_missing  # the cell shows no %, whichever reading was taken
+    # The same figure in a cell formatted as a percentage: once as typed in A's unit, once as a fraction.
+    scale = D("0.001") if "‰" in target else D("0.01")
+    as_unit = suggest(a, parse_value(number * scale, "0.00%"), weight, settings, name)
+    as_fraction = suggest(a, parse_value(number, "0.00%"), weight, settings, name)
+    took_fraction = "按小数读作" in s.explanation
+    assert (s.score, s.achieved) == (
+        (as_fraction.score, as_fraction.achieved) if took_fraction else (as_unit.score, as_unit.achieved)
+    )
+    # With a single positive target, the reading taken is the one nearer it on a log scale.
+    t = a.quantity
+    if t is not None and t.number > 0 and number > 0:
+        unit_gap = abs(math.log(number * scale / t.number))
+        fraction_gap = abs(math.log(number / t.number))
+        if abs(unit_gap - fraction_gap) > 1e-9:
+            assert took_fraction == (fraction_gap < unit_gap)

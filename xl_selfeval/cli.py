@@ -113,10 +113,12 @@ def cmd_recalc(args: argparse.Namespace) -> int:
     if output is not None and output.exists() and not args.force and output.resolve() != path.resolve():
         raise UserError(f"输出文件已存在：{output}（如需覆盖，请加 --force）")
     outcome = _outcome(path, _settings(args))
-    written = write_recalc(path, outcome, output=output, backup=not args.no_backup)
+    result = write_recalc(path, outcome, output=output, backup=not args.no_backup)
     print(outcome_text(path, outcome))
+    for line in result.warnings:
+        print(line, file=sys.stderr)
     print(
-        f"已写入 {written}（已改正 {sum(1 for e in outcome.edits if e.kind == 'correct')} 处，"
+        f"已写入 {result.path}（已改正 {sum(1 for e in outcome.edits if e.kind == 'correct')} 处，"
         f"已补填 {sum(1 for e in outcome.edits if e.kind != 'correct')} 处，问题清单见“问题清单”工作表）"
     )
     return EXIT_FINDINGS if outcome.has_errors else EXIT_OK

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
 import shutil
 import stat
+import struct
 import tempfile
+import zipfile
+import zlib
 from copy import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
+from openpyxl.drawing.image import PILImage
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.fills import Fill
 from openpyxl.utils import get_column_letter
@@ -24,6 +32,7 @@ from openpyxl.xml.functions import fromstring, tostring
 from xl_selfeval import marks
 from xl_selfeval.errors import UserError
 from xl_selfeval.findings import CellRef, Outcome
+from xl_selfeval.xlsx import DEFAULT_LIMITS, Limits
 
 SUFFIXES = (".xlsx", ".xlsm")
 _ARGB = re.compile(r"[0-9A-F]{8}")
@@ -375,9 +384,160 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def write_recalc(source: Path, outcome: Outcome, *, output: Path | None = None, backup: bool = True) -> Path:
+# --- what openpyxl cannot carry over -------------------------------------------------------------------------
+
+# Each kind as the user knows it, in the order the warning names them.
+_TEXT_BOX = "文本框"
+_SHAPE = "形状"
+_CONNECTOR = "连接线"
+_GROUP = "组合对象"
+_GRAPHIC = "SmartArt 图形"
+_INK = "墨迹（手写）"
+_PICTURE = "图片"
+_METAFILE = "EMF/WMF 格式的图片"
+_FORM_CONTROL = "表单控件"
+_ACTIVEX = "ActiveX 控件"
+_OLE_OBJECT = "嵌入的对象（OLE）"
+_UNREADABLE = "无法检查的绘图内容"
+_KIND_ORDER = (
+    *(_TEXT_BOX, _SHAPE, _CONNECTOR, _GROUP, _GRAPHIC, _INK, _PICTURE, _METAFILE),
+    *(_FORM_CONTROL, _ACTIVEX, _OLE_OBJECT, _UNREADABLE),
+)
+
+_DRAWING_PART = re.compile(r"xl/drawings/[^/]+\.xml", re.IGNORECASE)
+_METAFILE_PART = re.compile(r"xl/media/[^/]+\.(?:emf|wmf)", re.IGNORECASE)
+# Folders of parts that openpyxl never writes back.
+_DROPPED_FOLDERS = (
+    ("xl/ctrlprops/", _FORM_CONTROL),
+    ("xl/activex/", _ACTIVEX),
+    ("xl/embeddings/", _OLE_OBJECT),
+)
+_XDR_NS = (
+    "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing",
+    "http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",  # ISO 29500 strict
+)
+_A_NS = ("http://schemas.openxmlformats.org/drawingml/2006/main", "http://purl.oclc.org/ooxml/drawingml/main")
+_CHART_URIS = (
+    "http://schemas.openxmlformats.org/drawingml/2006/chart",
+    "http://purl.oclc.org/ooxml/drawingml/chart",
+)
+# Anchored objects openpyxl reads back: pictures (with Pillow) and charts. Everything else is dropped.
+_DROPPED_ANCHORED = {"cxnSp": _CONNECTOR, "grpSp": _GROUP, "contentPart": _INK}
+_CHUNK = 1 << 20
+_RATIO_FLOOR = 1 << 20  # as in xlsx.py: tiny parts legitimately compress beyond any ratio
+_ZIP_ERRORS = (
+    *(zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, RuntimeError),
+    *(struct.error, OverflowError),
+)
+_XML_ERRORS = (SyntaxError, DefusedXmlException, ValueError, LookupError)
+
+
+class _DrawingScan:
+    """Parser target: notes the kinds of object in one drawing part that openpyxl would not keep."""
+
+    def __init__(self, found: set[str], pictures_kept: bool) -> None:
+        self.found = found
+        self.pictures_kept = pictures_kept
+        self.shapes: list[bool] = []  # one entry per open <xdr:sp>: is it a text box?
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        ns, _, local = tag[1:].rpartition("}")
+        if ns in _XDR_NS:
+            if local == "sp":
+                self.shapes.append(False)
+            elif local == "cNvSpPr" and self.shapes and attrib.get("txBox") in ("1", "true"):
+                self.shapes[-1] = True
+            elif local in _DROPPED_ANCHORED:
+                self.found.add(_DROPPED_ANCHORED[local])
+            elif local == "pic" and not self.pictures_kept:
+                self.found.add(_PICTURE)
+        elif ns in _A_NS and local == "graphicData" and attrib.get("uri") not in _CHART_URIS:
+            self.found.add(_GRAPHIC)  # a graphic frame holding SmartArt, a new-style chart, a table …
+
+    def end(self, tag: str) -> None:
+        ns, _, local = tag[1:].rpartition("}")
+        if ns in _XDR_NS and local == "sp" and self.shapes:
+            self.found.add(_TEXT_BOX if self.shapes.pop() else _SHAPE)
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _scan_drawing(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, found: set[str], allowance: int, limits: Limits
+) -> int:
+    """Stream-parse one drawing part into ``found``; returns the bytes inflated. Unreadable counts as lost."""
+    size, packed = info.file_size, max(info.compress_size, 1)
+    if size > allowance or (size > _RATIO_FLOOR and size > limits.max_ratio * packed):
+        found.add(_UNREADABLE)  # too big or a likely bomb: do not inflate it, and do not promise it survives
+        return 0
+    # Untrusted XML: no DTD at all, so entity tricks cannot even start (as in xlsx.py).
+    parser = DefusedXMLParser(target=_DrawingScan(found, bool(PILImage)), forbid_dtd=True)
+    read = 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(_CHUNK):
+                read += len(chunk)
+                if read > size:  # the header lied about the size
+                    found.add(_UNREADABLE)
+                    return read
+                parser.feed(chunk)
+        parser.close()
+    except (*_ZIP_ERRORS, *_XML_ERRORS):
+        found.add(_UNREADABLE)
+    return read
+
+
+def objects_openpyxl_drops(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
+    """Kinds of object a save through openpyxl would lose (文本框, 表单控件 …), in Chinese; [] if none."""
+    found: set[str] = set()
+    allowance = limits.max_uncompressed_bytes  # inflated bytes for all drawing parts together
+    try:
+        with zipfile.ZipFile(Path(path)) as zf:
+            for info in zf.infolist():
+                name = info.filename.replace("\\", "/")  # some tools write backslashes
+                if info.is_dir():
+                    continue
+                for folder, kind in _DROPPED_FOLDERS:
+                    if name.lower().startswith(folder):
+                        found.add(kind)
+                if _METAFILE_PART.fullmatch(name):
+                    found.add(_METAFILE)  # openpyxl drops WMF/EMF pictures even with Pillow
+                if _DRAWING_PART.fullmatch(name):
+                    allowance -= _scan_drawing(zf, info, found, allowance, limits)
+    except _ZIP_ERRORS:
+        # Not a zip that can be listed: openpyxl has not opened it either, so no object is at stake.
+        return []
+    return [kind for kind in _KIND_ORDER if kind in found]
+
+
+@dataclass(frozen=True)
+class RecalcResult:
+    """What write_recalc wrote, the backup it made, and warnings (Chinese, one line each) for the user."""
+
+    path: Path
+    backup: Path | None = None
+    warnings: tuple[str, ...] = ()
+
+    # Callers that took the old return value (the written Path) as a path or printed it keep working.
+    def __fspath__(self) -> str:
+        """The written file, for open() and Path()."""
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        """The written file, as printed after 已写入."""
+        return str(self.path)
+
+
+def write_recalc(
+    source: Path, outcome: Outcome, *, output: Path | None = None, backup: bool = True
+) -> RecalcResult:
     """Apply ``outcome`` to ``source`` and save: in place (with a backup unless ``backup`` is False), or to
-    ``output``, leaving the source untouched. Returns the path written."""
+    ``output``, leaving the source untouched. Refuses an in-place write without backup that would lose
+    text boxes, shapes or controls; otherwise says in ``warnings`` what was not kept and where it is."""
     source = Path(source)
     target = Path(output) if output is not None else source
     in_place = output is None or _same_file(source, target)
@@ -389,11 +549,19 @@ def write_recalc(source: Path, outcome: Outcome, *, output: Path | None = None, 
         raise UserError(f"输出文件夹不存在：{target.parent}")
     check_not_locked(target)
     wb = load_for_update(source, check_lock=in_place)
+    # After loading: a file openpyxl cannot open gets its own message, not one about shapes.
+    lost = "、".join(objects_openpyxl_drops(source))
+    if lost and in_place and not backup:
+        # Nothing else would hold these objects afterwards: refuse rather than destroy them.
+        raise UserError(
+            f"“{_name(source)}”含有{lost}等对象，重算后无法保留；请去掉 --no-backup 或用 -o 另存，原文件未改动。"
+        )
     apply_outcome(wb, outcome)
     check_not_locked(target)  # the user may have opened it while we worked
+    saved: Path | None = None
     if in_place and backup:
         try:
-            make_backup(source)
+            saved = make_backup(source)
         except OSError as exc:
             problem = exc.strerror or exc
             raise UserError(f"无法在“{source.parent}”中保存备份（{problem}），原文件未改动。") from None
@@ -403,4 +571,11 @@ def write_recalc(source: Path, outcome: Outcome, *, output: Path | None = None, 
         raise _locked(target) from None
     except OSError as exc:
         raise UserError(f"无法写入“{_name(target)}”：{exc.strerror or exc}。") from None
-    return target
+    warnings: tuple[str, ...] = ()
+    if lost and saved is not None:
+        warnings = (f"注意：本工作簿中的{lost}等对象无法保留，原文件已备份为“{_name(saved)}”。",)
+    elif lost:
+        warnings = (
+            f"注意：本工作簿中的{lost}等对象无法保留到“{_name(target)}”中，原文件“{_name(source)}”未改动。",
+        )
+    return RecalcResult(target, saved, warnings)

@@ -86,7 +86,7 @@ class Suggestion:
     explanation: str  # Chinese, with the figures
     achieved: bool | None  # B meets A; None when that cannot be told
     over_achieved: bool  # B ≥ over_achievement × A (positive kind)
-    unit_missing: bool  # B typed without the unit A has: read in A's unit
+    unit_missing: bool  # B typed without the unit A has: read in A's unit (a rate: or as a fraction)
     actual_repeats_target: bool  # B only repeats A ('≥80%' copied)
     actual_blank: bool
 
@@ -286,6 +286,24 @@ class _Aligned:
     note: str = ""
 
 
+def _log_distance(x: Decimal, target: tuple[Decimal, ...]) -> Decimal | None:
+    """|ln(x / target)|: 0 inside a range, else to its nearer bound; None where no logarithm exists."""
+    positive = [b for b in target if b > 0]
+    if x <= 0 or not positive:
+        return None
+    if len(target) > 1 and min(target) <= x <= max(target):
+        return _ZERO
+    # ln(x) − ln(b) rather than ln(x / b): no division, so no overflow for extreme exponents.
+    return min(abs(x.ln() - b.ln()) for b in positive)
+
+
+def _fraction_is_closer(as_unit: Decimal | None, as_fraction: Decimal | None) -> bool:
+    """Whether the fraction reading of a bare number (0.99 = 99%) lies nearer the target than the unit's."""
+    # Zero or negative figures and targets have no log distance: read them in the rate's unit as before.
+    # A tie (both readings inside a range) keeps the unit too: that is how the row is labelled.
+    return as_unit is not None and as_fraction is not None and as_fraction < as_unit
+
+
 def _align(bounds: tuple[Quantity, ...], actual: Quantity) -> _Aligned | str:
     """Bring A and B into one unit, or say (in Chinese) why they cannot be compared."""
     ref = bounds[0]
@@ -303,14 +321,35 @@ def _align(bounds: tuple[Quantity, ...], actual: Quantity) -> _Aligned | str:
         read = _in_unit(actual.number, ref.dimension, ref.unit)
         if read is None:
             return f"无法按年度指标值的单位“{ref.unit}”读取实际完成值"
-        note = f"实际完成值“{_plain(actual.number)}”未写单位，按年度指标值的单位读作{_show(read)}；"
+        typed = _plain(actual.number)
+        if ref.dimension is Dimension.RATE:
+            # A number cell in General format holds 0.99 for 99%: the unit reading (0.99%) would be a
+            # hundred times off. Take whichever reading lies nearer the target.
+            fraction = Quantity(actual.number, Dimension.RATE, ref.unit)
+            target = tuple(b.number for b in bounds)
+            if _fraction_is_closer(_log_distance(read.number, target), _log_distance(actual.number, target)):
+                note = (
+                    f"实际完成值“{typed}”未写单位，按小数读作{_show(fraction)}"
+                    f"（读作{_show(read)}与年度指标值相差更远）；"
+                )
+                return _Aligned(bounds, fraction, unit_missing=True, note=note)
+        note = f"实际完成值“{typed}”未写单位，按年度指标值的单位读作{_show(read)}；"
         return _Aligned(bounds, read, unit_missing=True, note=note)
     if ref.dimension is Dimension.PLAIN:
-        read_bounds = tuple(_in_unit(b.number, actual.dimension, actual.unit) for b in bounds)
-        if any(b is None for b in read_bounds):
+        maybe = tuple(_in_unit(b.number, actual.dimension, actual.unit) for b in bounds)
+        read_bounds = tuple(b for b in maybe if b is not None)
+        if len(read_bounds) != len(bounds):
             return f"无法按实际完成值的单位“{actual.unit}”读取年度指标值"
+        if actual.dimension is Dimension.RATE:
+            # The mirror case: a target typed as ≥0.95 against an actual of 98%.
+            fractions = tuple(Quantity(b.number, Dimension.RATE, actual.unit) for b in bounds)
+            as_unit = _log_distance(actual.number, tuple(b.number for b in read_bounds))
+            if _fraction_is_closer(as_unit, _log_distance(actual.number, tuple(b.number for b in bounds))):
+                shown = "–".join(_show(b) for b in fractions)
+                note = f"年度指标值未写单位，按小数读作{shown}；"
+                return _Aligned(fractions, actual, note=note)
         note = f"年度指标值未写单位，按实际完成值的单位“{actual.unit}”读取；"
-        return _Aligned(tuple(b for b in read_bounds if b is not None), actual, note=note)
+        return _Aligned(read_bounds, actual, note=note)
     return f"单位不一致：年度指标值是{_describe(ref)}，实际完成值是{_describe(actual)}，无法比较"
 
 
