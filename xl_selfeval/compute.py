@@ -76,7 +76,10 @@ class Calculator:
         if isinstance(expr, Ref):
             return self.figure(expr.key)
         if isinstance(expr, Sum):
-            if any(isinstance(t, Ref) and t.key not in self.derived and not self.located(t.key) for t in expr.terms):
+            if any(
+                isinstance(t, Ref) and t.key not in self.derived and not self.located(t.key)
+                for t in expr.terms
+            ):
                 return None  # a part's row is not in the workbook: the sum cannot be checked
             return _total([self.evaluate(t) for t in expr.terms])
         if isinstance(expr, BlockSum):
