@@ -97,8 +97,10 @@ def check_not_locked(path: Path) -> None:
         raise _locked(path, locks[0])
 
 
-def _check_suffix(path: Path) -> None:
+def _check_suffix(path: Path, what: str = "") -> None:
     if path.suffix.lower() not in SUFFIXES:
+        if what == "output":
+            raise UserError(f"输出文件“{_name(path)}”应以 .xlsx 或 .xlsm 结尾（与原工作簿相同）。")
         raise UserError(f"“{_name(path)}”不是 .xlsx/.xlsm 工作簿，请在 Excel 中另存为 .xlsx 后再试。")
 
 
@@ -339,6 +341,17 @@ def _write_list(ws: Worksheet, plan: marks.Plan) -> None:
             cell.font = _LINK_FONT
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(width + 2, _MAX_WIDTH)
+    # Row heights for the wrapped text: spreadsheets do not grow a row on their own when a file is
+    # opened, so a long message would print cut off.
+    for offset, issue in enumerate(plan.issues, start=1):
+        lines = max(
+            sum(
+                -(-_text_width(part) // max(min(widths[col] + 2, _MAX_WIDTH) - 1, 1)) or 1
+                for part in text.split("\n")
+            )
+            for col, text in enumerate(issue.cells)
+        )
+        ws.row_dimensions[header + offset].height = max(15.0, 15.0 * lines + 2)
     last = header + len(plan.issues)
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
     ws.auto_filter.ref = f"A{header}:{get_column_letter(len(marks.ISSUE_HEADERS))}{last}"
@@ -541,7 +554,8 @@ def write_recalc(
     source = Path(source)
     target = Path(output) if output is not None else source
     in_place = output is None or _same_file(source, target)
-    _check_suffix(target)
+    _check_suffix(source)
+    _check_suffix(target, "" if in_place else "output")
     if target.suffix.lower() != source.suffix.lower():
         # openpyxl writes the package type of the source: an .xlsm saved as .xlsx (or back) will not open.
         raise UserError(f"输出文件的扩展名应与原文件相同（{source.suffix}），收到的是“{_name(target)}”。")
