@@ -479,7 +479,9 @@ def test_actual_not_applicable_yet_scored(tmp_path: Path) -> None:
 
 
 def test_an_actual_no_rule_can_read_asks_the_evaluator_to_score(tmp_path: Path) -> None:
-    project = edited(edited(PROJECT, "归集住房公积金", 4, "≤100吨标煤"), "归集住房公积金", 5, "120吨标煤")
+    project = edited(
+        edited(PROJECT, "归集住房公积金", 4, "≤100吨燃煤当量"), "归集住房公积金", 5, "120吨燃煤当量（估算）"
+    )
     project = edited(project, "归集住房公积金", 7, None)
     outcome = variant(tmp_path, project=project)
     assert any(

@@ -394,6 +394,216 @@ def test_no_deadline_without_a_working_day_limit(raw: str) -> None:
     assert parse_value(raw).deadline_days is None
 
 
+# --- approximate wording and less common units (reviewer's list) ---------------------------------------
+# 余/多 ("more than") is a floor: ≥ the number typed. 约/左右/近 ("about", "just under") set no direction:
+# the figure typed is the one a scorer uses, and a target's direction comes from the indicator's name as
+# for a bare figure ('近3亿元' as a ceiling would turn 贷款发放额 into a "less is better" indicator).
+
+
+def test_1000余人_is_at_least_1000_people() -> None:
+    value = parse_value("1000余人")
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is Comparator.GE
+    assert value.quantity == q("1000", COUNT, "人")
+
+
+def test_100余家_is_at_least_100_units() -> None:
+    value = parse_value("100余家")
+    assert value.comparator is Comparator.GE
+    assert value.quantity == q("100", COUNT, "家")
+
+
+def test_2万多人_keeps_the_number_as_typed_in_wan_people_as_a_floor() -> None:
+    value = parse_value("2万多人")
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is Comparator.GE
+    assert value.quantity == q("2", COUNT, "万人")
+    assert value.quantity.unit == "万人"
+
+
+def test_100多万元_is_at_least_100_wan_yuan() -> None:
+    value = parse_value("100多万元")
+    assert value.comparator is Comparator.GE
+    assert value.quantity == q("100", AMOUNT, "万元")
+
+
+def test_约100人_is_a_plain_100_people() -> None:
+    value = parse_value("约100人")
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is None
+    assert value.quantity == q("100", COUNT, "人")
+
+
+def test_100人左右_is_a_plain_100_people() -> None:
+    value = parse_value("100人左右")
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is None
+    assert value.quantity == q("100", COUNT, "人")
+
+
+def test_近3亿元_is_a_plain_3_yi_yuan_not_a_ceiling() -> None:
+    value = parse_value("近3亿元")
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is None
+    assert value.quantity == q("30000", AMOUNT, "亿元")
+
+
+@pytest.mark.parametrize(
+    ("raw", "comparator", "expected"),
+    [
+        ("1000余", Comparator.GE, q("1000", PLAIN, "")),
+        ("1000多", Comparator.GE, q("1000", PLAIN, "")),
+        ("10余个项目", Comparator.GE, q("10", COUNT, "个项目")),
+        ("3万余人", Comparator.GE, q("3", COUNT, "万人")),
+        ("３万余人", Comparator.GE, q("3", COUNT, "万人")),
+        ("3千多万元", Comparator.GE, q("3000", AMOUNT, "千万元")),  # 3000-odd 万元
+        ("1000余人以上", Comparator.GE, q("1000", COUNT, "人")),  # two floors agree
+        ("约100", None, q("100", PLAIN, "")),
+        ("大约100人", None, q("100", COUNT, "人")),
+        ("约为95%", None, q("0.95", RATE, "%")),
+        ("约１，０００人", None, q("1000", COUNT, "人")),
+        ("100左右", None, q("100", PLAIN, "")),
+        ("接近100%", None, q("1", RATE, "%")),
+        ("将近3个月", None, q("3", COUNT, "个月")),  # 将近 is only "nearly"
+        ("3个多月", Comparator.GE, q("3", COUNT, "个月")),  # not a noun 多月 after 个
+        ("约100人以上", Comparator.GE, q("100", COUNT, "人")),  # the comparator word still counts
+    ],
+)
+def test_approximate_wording(raw: str, comparator: Comparator | None, expected: Quantity) -> None:
+    value = parse_value(raw)
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is comparator
+    assert value.quantity == expected
+    assert value.quantity.unit == expected.unit
+
+
+def test_approximate_range_is_still_a_range() -> None:
+    value = parse_value("约50%-70%")
+    assert value.comparator is Comparator.RANGE
+    assert (value.low, value.high) == (q("0.5", RATE, "%"), q("0.7", RATE, "%"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "comparator", "expected"),
+    [
+        ("120吨标煤", None, q("120", COUNT, "吨标煤")),
+        ("≤100吨标煤", Comparator.LE, q("100", COUNT, "吨标煤")),
+        ("1.2万吨标准煤", None, q("1.2", COUNT, "万吨标准煤")),
+        ("0.35千克标准煤", None, q("0.35", COUNT, "千克标准煤")),
+        ("500万千瓦时", None, q("500", COUNT, "万千瓦时")),
+        ("3.5万平方米", None, q("3.5", COUNT, "万平方米")),
+        ("800立方米", None, q("800", COUNT, "立方米")),
+        ("12个月", None, q("12", COUNT, "个月")),
+        ("≥12个月", Comparator.GE, q("12", COUNT, "个月")),
+        ("8个", None, q("8", COUNT, "个")),
+        ("30天", None, q("30", COUNT, "天")),
+        ("2次/年", None, q("2", COUNT, "次/年")),
+        ("100%以上", Comparator.GE, q("1", RATE, "%")),
+        ("0起", None, q("0", COUNT, "起")),
+    ],
+)
+def test_compound_and_less_common_units_keep_the_unit_as_typed(
+    raw: str, comparator: Comparator | None, expected: Quantity
+) -> None:
+    value = parse_value(raw)
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is comparator
+    assert value.quantity == expected
+    assert value.quantity.unit == expected.unit
+
+
+@pytest.mark.parametrize(
+    ("raw", "unit"), [("零起", "起"), ("零次", "次"), ("零例", "例"), ("零宗", "宗"), ("≤零起", "起")]
+)
+def test_零_before_a_count_of_incidents_is_zero(raw: str, unit: str) -> None:
+    value = parse_value(raw)
+    assert value.kind is Kind.NUMBER
+    assert value.quantity == q("0", COUNT, unit)
+    assert value.quantity.unit == unit
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "无重大事故",
+        "零事故",  # 事故 is a noun, not a measure word: the wording rules read it (as 达成)
+        "零",
+        "零件",  # a spare part, not zero of anything
+        "一百零五次",  # Chinese numerals are not read
+        "安全事故0起",  # a label before the figure (split_label_amount reads it)
+        "近3年",  # "the last 3 years", not "nearly 3 years"
+        "近3个月",
+        "近12个月",
+        "不超过1000余人",  # a ceiling and a floor at once
+        "少于100多人",
+        "1000余额",  # 余额 is a balance, 额 no unit
+        "100余-200余人",  # 余 is not read inside a range
+        "约定30天",  # 约 starts a word here
+        "约合100万元",
+        "100余人之间",
+    ],
+)
+def test_approximate_or_zero_wording_that_stays_text(raw: str) -> None:
+    value = parse_value(raw)
+    assert value.kind is Kind.TEXT
+    assert value.quantity is None
+    assert value.comparator is None
+
+
+def test_安全事故_零起_splits_into_label_and_zero() -> None:
+    result = split_label_amount("安全事故：零起")
+    assert result is not None
+    assert result[0] == "安全事故"
+    assert result[1].quantity == q("0", COUNT, "起")
+
+
+approx_units = st.sampled_from(
+    [
+        ("", PLAIN, Fraction(1)),
+        ("人", COUNT, Fraction(1)),
+        ("万人", COUNT, Fraction(1)),
+        ("吨标煤", COUNT, Fraction(1)),
+        ("万元", AMOUNT, Fraction(1)),
+        ("亿元", AMOUNT, Fraction(10000)),
+    ]
+)
+# How the wording goes around '<number><unit>', and the comparator it means, written by hand.
+APPROX_FORMS = [
+    ("约{n}{u}", None),
+    ("大约{n}{u}", None),
+    ("{n}{u}左右", None),
+    ("近{n}{u}", None),
+    ("接近{n}{u}", None),
+    ("{n}余{u}", Comparator.GE),
+    ("{n}多{u}", Comparator.GE),
+]
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=0, max_value=10**12),
+    approx_units,
+    st.sampled_from(APPROX_FORMS),
+    st.booleans(),
+)
+def test_approximate_wording_around_a_formatted_amount_reads_as_that_amount(
+    d: Decimal,
+    unit: tuple[str, Dimension, Fraction],
+    form: tuple[str, Comparator | None],
+    full_width: bool,
+) -> None:
+    typed_unit, dimension, scale = unit
+    template, comparator = form
+    number = format_amount(d)
+    if full_width:
+        number = number.translate(FULL_WIDTH)
+    value = parse_value(template.format(n=number, u=typed_unit))
+    assert value.kind is Kind.NUMBER
+    assert value.comparator is comparator
+    assert value.quantity is not None
+    assert (value.quantity.dimension, value.quantity.unit) == (dimension, typed_unit)
+    assert Fraction(value.quantity.number) == excel_round(d, 2) * scale
+
+
 # --- numeric cells (openpyxl / xlwings values) ---------------------------------------------------------
 
 
@@ -517,7 +727,7 @@ FRAGMENTS = [
     *"0123456789０５９.．,，%％‰‱-－~～—至/／ 　",
     "万元", "亿元", "元", "万", "亿", "人次", "个", "工作日", "内", "以上", "以下", "控制在",
     "≥", "≤", "＞", "<", "区间", "的", "（含）", "百分之", "￥", "分", "不低于", "不适用", "无",
-    "e", "NaN", "inf", "①", "٣", "\n",
+    "e", "NaN", "inf", "①", "٣", "\n", "约", "近", "左右", "余", "多", "零", "起", "吨标煤", "万人",
 ]  # fmt: skip
 typed_like = st.lists(st.sampled_from(FRAGMENTS), max_size=14).map("".join)
 

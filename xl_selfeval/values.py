@@ -209,7 +209,8 @@ _MEASURES = _words(
     """人 人次 次 户 户次 家 家次 笔 件 项 份 本 册 台 辆 套 间 所 座 条 张 篇 场 场次 期 批 批次 块 名 位
     例 宗 起 处 栋 幢 棵 株 头 只 架 艘 部 门 种 类 组 队 支 对 片 级 届 轮 单 床 床位 个 倍 分 星
     平方米 平米 平方公里 平方千米 公顷 亩 立方米 方 吨 千克 公斤 克 斤 升 毫升 米 千米 公里 厘米 毫米
-    千瓦 千瓦时 度 兆瓦 小时 分钟 秒 天 日 工作日 个工作日 周 个月 月 季度 年 学时 课时 节 班 ㎡"""
+    吨标煤 吨标准煤 千克标煤 千克标准煤 公斤标煤 公斤标准煤
+    千瓦 千瓦时 度 兆瓦 兆瓦时 小时 分钟 秒 天 日 工作日 个工作日 周 个月 月 季度 年 学时 课时 节 班 ㎡"""
 )
 _CLASSIFIERS = frozenset("个家户项件名所座台辆套场期批条篇本份类种支处栋间张次位笔门")
 _MAGNITUDES = ("百万", "千万", "十万", "十", "百", "千", "万", "亿")
@@ -220,6 +221,11 @@ _PROSE_MARKS = _words(
     """的 以 之 内 外 前 后 左右 约 共 及 和 与 或 不 未 已
     完成 实现 达到 超过 做出 办结 办理 降低 提高 增长 减少"""
 )
+
+
+# '1000余人', '2万多人', '100多万元', '3个多月': 余/多 after the number, after the magnitude of the unit
+# or after 个 means "more than". It is only looked for when the unit as typed is not one.
+_MORE_WORDS = ("余", "多")
 
 
 def _is_han(text: str) -> bool:
@@ -238,6 +244,7 @@ def _is_simple_count_unit(unit: str) -> bool:
             rest[:1] in _CLASSIFIERS
             and 1 <= len(noun) <= 4
             and _is_han(noun)
+            and noun[:1] not in _MORE_WORDS  # '个多月' is more than a 个月, not a noun 多月
             and not any(mark in noun for mark in _PROSE_MARKS)
         ):
             return True
@@ -251,6 +258,14 @@ def _is_count_unit(unit: str) -> bool:
     return (
         bool(slash) and (per in _AMOUNT_UNITS or _is_simple_count_unit(per)) and _is_simple_count_unit(base)
     )
+
+
+def _without_more(unit: str) -> str | None:
+    """The unit with its 余/多 taken out ('万多人' -> '万人', '个多月' -> '个月'), or None if it has none."""
+    for head in ("", *_MAGNITUDES, "个"):
+        if unit.startswith(head) and unit[len(head) : len(head) + 1] in _MORE_WORDS:
+            return head + unit[len(head) + 1 :]
+    return None
 
 
 def _quantity(number: str, unit: str) -> Quantity | None:
@@ -329,14 +344,27 @@ _SUFFIX_COMPARATORS: dict[str, Comparator] = {
 }
 _NEUTRAL_SUFFIXES = ("(含)", "(含本数)")
 _RANGE_SUFFIXES = ("的区间内", "的区间", "区间内", "区间", "之间", "的范围内", "范围内", "的范围", "范围")
+# About a figure: the figure typed is what a scorer uses, so these set no direction. '近3亿元' (just
+# under 3亿) is deliberately not '≤': as a target of 贷款发放额 that would turn a "more is better"
+# indicator into a ceiling. The indicator's name decides the direction, as for a bare figure.
+_APPROX_PREFIXES = ("大约", "约为", "约", "将近", "接近", "近")
+_APPROX_SUFFIXES = ("左右",)
+# '近3年' is "the last 3 years", not "nearly 3 years": bare 近 before a span of time stays TEXT.
+_RECENT = "近"
+_TIME_SPANS = frozenset({"年", "年度", "个月", "月", "季度", "周", "天", "日", "个工作日", "工作日", "小时"})
+# 零 is read as 0 only in '零起', '零次', '零例', '零宗': a count of incidents that did not happen.
+# '零事故' stays TEXT (事故 is a noun, not a measure word), like '无重大事故'.
+_ZERO_FIGURES = frozenset({"零起", "零次", "零例", "零宗"})
 
 
 def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(words, key=len, reverse=True))
 
 
-_PREFIX_WORDS = _longest_first([*_PREFIX_COMPARATORS, *_NEUTRAL_PREFIXES])
-_SUFFIX_WORDS = _longest_first([*_SUFFIX_COMPARATORS, *_NEUTRAL_SUFFIXES, *_RANGE_SUFFIXES])
+_PREFIX_WORDS = _longest_first([*_PREFIX_COMPARATORS, *_NEUTRAL_PREFIXES, *_APPROX_PREFIXES])
+_SUFFIX_WORDS = _longest_first(
+    [*_SUFFIX_COMPARATORS, *_NEUTRAL_SUFFIXES, *_RANGE_SUFFIXES, *_APPROX_SUFFIXES]
+)
 
 _RANGE_SEP = r"(?:-|~|〜|—{1,2}|–|―|至|到)"
 _RANGE_RE = re.compile(
@@ -375,14 +403,20 @@ def _parse_number_cell(number: Decimal, raw: str, number_format: str | None) -> 
     return Value(raw, Kind.NUMBER, Quantity(number, Dimension.PLAIN, ""))
 
 
-def _peel(core: str) -> tuple[str, list[Comparator], Comparator | None, bool]:
-    """Remove comparator words around a figure.
+@dataclass(frozen=True)
+class _Peeled:
+    figure: str  # what is left: a number with its unit, or a range
+    directions: tuple[Comparator, ...]  # from comparator words ('≥', '以上', '不超过' ...)
+    default: Comparator | None  # from a neutral prefix ('控制在' caps the value)
+    range_suffix: bool  # '…之间', '…区间'
+    recent: bool  # the figure came after a bare '近'
 
-    Returns (figure, directions, default from a neutral prefix, has a range suffix).
-    """
+
+def _peel(core: str) -> _Peeled:
+    """Remove comparator and approximation words around a figure."""
     directions: list[Comparator] = []
     default: Comparator | None = None
-    range_suffix = False
+    range_suffix = recent = False
     for _ in range(2):
         word = next((w for w in _PREFIX_WORDS if core.startswith(w) and len(core) > len(w)), None)
         if word is None:
@@ -390,8 +424,9 @@ def _peel(core: str) -> tuple[str, list[Comparator], Comparator | None, bool]:
         core = core[len(word) :]
         if word in _PREFIX_COMPARATORS:
             directions.append(_PREFIX_COMPARATORS[word])
-        else:
+        elif word in _NEUTRAL_PREFIXES:
             default = default or _NEUTRAL_PREFIXES[word]
+        recent = recent or word == _RECENT
     for _ in range(3):
         word = next((w for w in _SUFFIX_WORDS if core.endswith(w) and len(core) > len(w)), None)
         if word is None:
@@ -401,7 +436,7 @@ def _peel(core: str) -> tuple[str, list[Comparator], Comparator | None, bool]:
             directions.append(_SUFFIX_COMPARATORS[word])
         elif word in _RANGE_SUFFIXES:
             range_suffix = True
-    return core, directions, default, range_suffix
+    return _Peeled(core, tuple(directions), default, range_suffix, recent)
 
 
 def _parse_range(figure: str) -> tuple[Quantity, Quantity] | None:
@@ -417,16 +452,26 @@ def _parse_range(figure: str) -> tuple[Quantity, Quantity] | None:
     return (low, high) if low.number <= high.number else (high, low)
 
 
-def _parse_single(figure: str) -> Quantity | None:
+def _parse_single(figure: str) -> tuple[Quantity, Comparator | None] | None:
+    """The figure's Quantity, with the direction of a 余/多 in it ('1000余人' is at least 1000人)."""
     for word, (dimension, places) in _LEADING_UNITS.items():
         if figure.startswith(word):
             number = figure[len(word) :]
             if not _NUM_RE.fullmatch(number):
                 return None
             unit = "" if dimension is Dimension.PLAIN else word
-            return Quantity(_shift(Decimal(number), places), dimension, unit)
+            return Quantity(_shift(Decimal(number), places), dimension, unit), None
+    if figure in _ZERO_FIGURES:
+        return Quantity(Decimal(0), Dimension.COUNT, figure[1:]), None
     match = _SINGLE_RE.fullmatch(figure)
-    return None if match is None else _quantity(match["n"], match["u"])
+    if match is None:
+        return None
+    quantity = _quantity(match["n"], match["u"])
+    if quantity is not None:
+        return quantity, None
+    floor_unit = _without_more(match["u"])
+    quantity = None if floor_unit is None else _quantity(match["n"], floor_unit)
+    return None if quantity is None else (quantity, Comparator.GE)
 
 
 def _parse_text(raw: str) -> Value:
@@ -438,26 +483,31 @@ def _parse_text(raw: str) -> Value:
     deadline_match = _DEADLINE_RE.search(s)
     deadline = int(deadline_match.group(1)) if deadline_match else None
     text = Value(raw, Kind.TEXT, deadline_days=deadline)
-    if len(s) > _MAX_FIGURE_LEN or not any("0" <= ch <= "9" for ch in s):
+    if len(s) > _MAX_FIGURE_LEN or not any("0" <= ch <= "9" or ch == "零" for ch in s):
         return text
 
-    figure, directions, default, range_suffix = _peel(s)
-    if len(set(directions)) > 1:
-        return text  # '≥95%以下' says two things
-    direction = directions[0] if directions else None
-
-    bounds = _parse_range(figure)
+    peeled = _peel(s)
+    directions = set(peeled.directions)
+    bounds = _parse_range(peeled.figure)
     if bounds is not None:
-        if direction is not None:
-            return text
+        if directions:
+            return text  # '≥50%-70%' is a direction and a range at once
         low, high = bounds
         return Value(raw, Kind.NUMBER, None, Comparator.RANGE, low, high, deadline)
-    if range_suffix:
+    if peeled.range_suffix:
         return text  # '50%之间' is not a figure
-    quantity = _parse_single(figure)
-    if quantity is None:
+    single = _parse_single(peeled.figure)
+    if single is None:
         return text
-    return Value(raw, Kind.NUMBER, quantity, direction or default, deadline_days=deadline)
+    quantity, more = single
+    if more is not None:
+        directions.add(more)
+    if len(directions) > 1:
+        return text  # '≥95%以下', '不超过1000余人' say two things
+    if peeled.recent and quantity.unit in _TIME_SPANS:
+        return text
+    direction = next(iter(directions), None)
+    return Value(raw, Kind.NUMBER, quantity, direction or peeled.default, deadline_days=deadline)
 
 
 def parse_value(raw: object, number_format: str | None = None) -> Value:
