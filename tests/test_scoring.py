@@ -567,3 +567,9 @@ def test_a_bare_number_against_a_rate_is_scored_as_one_of_its_two_readings(
         fraction_gap = abs(math.log(number / t.number))
         if abs(unit_gap - fraction_gap) > 1e-9:
             assert took_fraction == (fraction_gap < unit_gap)
+
+
+def test_energy_in_tonnes_of_standard_coal_compares_across_its_two_spellings() -> None:
+    # 能耗 控制在≤100吨标准煤, actual 120吨标煤: a ceiling exceeded, 5 × 100 ÷ 120 = 4.17.
+    s = suggest(parse_value("≤100吨标准煤"), parse_value("120吨标煤"), Decimal("5"), Settings(), "综合能耗")
+    assert s.kind is IndicatorKind.NEGATIVE and s.score == Decimal("4.17")
