@@ -8,7 +8,7 @@ import re
 import struct
 import sys
 import zipfile
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import defusedxml.ElementTree as SafeET
 import olefile
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream
 
-from xl_selfeval.addin import build, cfb, install, ovba
+from xl_selfeval.addin import build, cfb, install, names, ovba
 
 CUSTOMUI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 XLWINGS_ADDIN = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
@@ -336,16 +336,73 @@ def test_xlwings_modules_are_kept_as_xlwings_ships_them(built: Path) -> None:
     assert "RibbonMyAddin" in theirs
     for name in ("ThisWorkbook", "Dictionary", "Sheet2"):
         assert ours[name] == theirs[name], name
-    # The xlwings module differs in exactly one line: its config name (see build.XLWINGS_CONFIG_NAME).
+    # The xlwings module differs in exactly one line: its config name (see names.XLWINGS_CONFIG_NAME).
     ours_lines, theirs_lines = _lines(ours["xlwings"]), _lines(theirs["xlwings"])
     assert len(ours_lines) == len(theirs_lines)
     changed = [(a, b) for a, b in zip(theirs_lines, ours_lines, strict=True) if a != b]
     assert changed == [
         (
             'Public Const PROJECT_NAME As String = "myaddin"',
-            'Public Const PROJECT_NAME As String = "xlwings"',
+            'Public Const PROJECT_NAME As String = "xl_selfeval"',
         )
     ]
+
+
+def _vba_concat(expression: str, known: dict[str, str]) -> str:
+    """The value of a VBA string expression made of "literals" and known names joined by &."""
+    parts = re.findall(r'"(?:[^"]|"")*"|[^&\s][^&]*?(?=\s*(?:&|$))', expression.strip())
+    value = ""
+    for part in parts:
+        part = part.strip()
+        value += part[1:-1].replace('""', '"') if part.startswith('"') else known[part]
+    return value
+
+
+def test_the_vba_reads_settings_only_under_our_own_name(built: Path, tmp_path: Path) -> None:
+    """Config.bas (in the add-in's xlwings module) derives every settings sheet and file name from
+    PROJECT_NAME: so the add-in reads xl_selfeval.conf, never xlwings' own xlwings.conf, and
+    `addin install` writes the very file GetConfigFilePath names."""
+    source = _olevba_modules(built)["xlwings"]
+    code = [line for line in _lines(source) if not line.strip().startswith("'")]
+    (const,) = [line for line in code if "Const PROJECT_NAME" in line]
+    project_name = re.fullmatch(r'Public Const PROJECT_NAME As String = "([^"]*)"', const.strip())[1]
+    assert project_name == names.XLWINGS_CONFIG_NAME == "xl_selfeval"
+    # Every ".conf" of the code is PROJECT_NAME & ".conf": no file or sheet name is written out.
+    confs = [line.strip() for line in code if ".conf" in line]
+    assert confs and all('PROJECT_NAME & ".conf"' in line for line in confs), confs
+    assert "xlwings.conf" not in "\n".join(code)
+
+    profile = PureWindowsPath("C:/Users/张会计")
+    known = {
+        "PROJECT_NAME": project_name,
+        'Environ("USERPROFILE")': str(profile),
+        "GetDirectoryPath(ActiveWorkbook)": "D:\\财务科",
+        "pathSeparator": "\\",
+    }
+    files, sheets = {}, set()
+    for line in confs:
+        sheet = re.search(r'(?:SheetExists\((\w+), |(\w+)\.Sheets\()(PROJECT_NAME & "\.conf")\)', line)
+        if sheet is not None:
+            sheets.add((sheet[1] or sheet[2], _vba_concat(sheet[3], known)))
+            continue
+        target, _, expression = line.partition(" = ")
+        if "GetMacDir" not in expression:  # the Mac branch
+            files[target] = _vba_concat(expression, known)
+    assert files == {
+        # The user file, which install writes: %USERPROFILE%\.xl_selfeval\xl_selfeval.conf
+        "GetConfigFilePath": str(profile / ".xl_selfeval" / "xl_selfeval.conf"),
+        # A file beside the active workbook.
+        "GetDirectoryConfigFilePath": "D:\\财务科\\xl_selfeval.conf",
+    }
+    # Sheets in the active workbook and in the add-in (ThisWorkbook); GetConfigFromSheet's wb is either.
+    assert sheets == {(wb, "xl_selfeval.conf") for wb in ("ActiveWorkbook", "ThisWorkbook", "wb")}
+    written = install.windows_paths(tmp_path).config_file.relative_to(tmp_path)
+    assert written.parts == PureWindowsPath(files["GetConfigFilePath"]).relative_to(profile).parts
+    # The add-in's own settings sheet is inactive (xlwings' "_" prefix): a xl_selfeval.conf sheet in the
+    # user's workbook or a xl_selfeval.conf file beside it are the only settings above the user file.
+    with zipfile.ZipFile(built) as archive:
+        in_addin = re.findall(r'<sheet name="([^"]+)"', archive.read("xl/workbook.xml").decode())
+    assert in_addin == ["_xl_selfeval.conf"]
 
 
 def test_vba_storage_structure(built: Path) -> None:
@@ -443,7 +500,7 @@ def test_package_parts(built: Path) -> None:
         core = SafeET.fromstring(ours.read("docProps/core.xml"))
         assert core.find("{http://purl.org/dc/elements/1.1/}title").text == "绩效自评"
         workbook = ours.read("xl/workbook.xml").decode()
-        assert 'name="_xlwings.conf"' in workbook and "myaddin" not in workbook
+        assert 'name="_xl_selfeval.conf"' in workbook and "myaddin" not in workbook
 
 
 def test_build_is_reproducible_and_atomic(built: Path, tmp_path: Path) -> None:
@@ -476,6 +533,14 @@ def test_runpython_targets_exist() -> None:
         assert callable(getattr(importlib.import_module(module_name), function, None)), target
 
 
+def test_a_vba_line_longer_than_vba_allows_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert max(len(line) for line in _lines(build.render_ribbon_module())) <= build.VBA_LINE_LIMIT
+    # Each Chinese character becomes "ChrW(&H5F88) & " (15 characters) in the MsgBox line.
+    monkeypatch.setattr(build, "NO_WORKBOOK_MESSAGE", "很" * 70)
+    with pytest.raises(ValueError, match=r"第 \d+ 行有 1\d{3} 个字符，超过 VBA 每行 1023 个字符的上限"):
+        build.render_ribbon_module()
+
+
 def test_vba_string_expression_keeps_the_source_ascii() -> None:
     assert build.vba_string_expression('a"b') == '"a""b"'
     assert build.vba_string_expression("绩效x") == 'ChrW(&H7EE9) & ChrW(&H6548) & "x"'
@@ -491,14 +556,18 @@ def _fake_profile(tmp_path: Path) -> Path:
     return profile
 
 
-def test_install_copies_the_addin_and_writes_xlwings_conf(built: Path, tmp_path: Path) -> None:
+def test_install_copies_the_addin_and_writes_its_own_conf(built: Path, tmp_path: Path) -> None:
     profile = _fake_profile(tmp_path)
-    conf = profile / ".xlwings" / "xlwings.conf"
+    conf = profile / ".xl_selfeval" / "xl_selfeval.conf"
     conf.parent.mkdir()
     conf.write_bytes(b'"CONDA PATH","C:\\conda"\r\n"INTERPRETER_WIN","C:\\old\\python.exe"\r\n')
+    theirs = profile / ".xlwings" / "xlwings.conf"  # xlwings' own settings, for other xlwings tools
+    theirs.parent.mkdir()
+    theirs.write_bytes(b'"INTERPRETER_WIN","C:\\other\\python.exe"\r\n')
     lines = install.install_addin(
         dry_run=False, launcher=False, profile=profile, source=built, system="Windows"
     )
+    assert theirs.read_bytes() == b'"INTERPRETER_WIN","C:\\other\\python.exe"\r\n'
     addin = profile / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "绩效自评.xlam"
     assert addin.read_bytes() == built.read_bytes()
     pythonw = Path(sys.executable).parent / "pythonw.exe"
@@ -517,8 +586,9 @@ def test_install_without_a_prebuilt_file_builds_it(built: Path, tmp_path: Path) 
     install.install_addin(dry_run=False, launcher=False, profile=profile, system="Windows")
     addin = profile / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "绩效自评.xlam"
     assert addin.read_bytes() == built.read_bytes()
-    conf = (profile / ".xlwings" / "xlwings.conf").read_bytes()
+    conf = (profile / ".xl_selfeval" / "xl_selfeval.conf").read_bytes()
     assert conf == f'"INTERPRETER_WIN","{Path(sys.executable).parent / "pythonw.exe"}"\r\n'.encode()
+    assert not (profile / ".xlwings").exists()
 
 
 def test_install_dry_run_writes_nothing(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import io
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from unittest.mock import PropertyMock, create_autospec
+from unittest.mock import MagicMock, PropertyMock, create_autospec
 
 import pytest
 import xlwings.main as xwm
@@ -26,6 +27,7 @@ from openpyxl import load_workbook
 import xl_selfeval.excel as ribbon
 from xl_selfeval import files, marks
 from xl_selfeval.engine import run_engine
+from xl_selfeval.errors import UserError
 from xl_selfeval.excel import commands, door, ui
 from xl_selfeval.excel.ranges import as_text, box_address, boxes, parse_address, unions
 from xl_selfeval.findings import NOTE_MARKER, CellEdit, CellRef, Finding, Outcome, Severity
@@ -34,6 +36,7 @@ from xl_selfeval.xlsx import read_workbook
 
 Cell = tuple[int, int]
 XL_MAX_ROW = 1_048_576
+XL_MAX_COLUMN = 16_384
 
 # --- a strict fake of xlwings: autospecs of its real classes over an in-memory workbook -------------------
 
@@ -177,8 +180,9 @@ class FakeSheet:
     formats: dict[Cell, str] = field(default_factory=dict)
     fills: dict[Cell, tuple[int, int, int]] = field(default_factory=dict)
     notes: dict[Cell, list[str]] = field(default_factory=dict)  # [text, author]
-    links: dict[Cell, tuple[str, str]] = field(default_factory=dict)  # address, text
+    links: dict[Cell, tuple[str, str]] = field(default_factory=dict)  # "#" + location inside the book, text
     visible: bool | str = True  # True, False or "very"
+    used: str | None = None  # UsedRange's address when not the box of the cells, e.g. "1:5" (whole rows)
     looks: list[tuple[str, str, object]] = field(default_factory=list)  # (address, what, value) formatting
     note_shapes: dict[Cell, SimpleNamespace] = field(default_factory=dict)  # Comment.Shape through Note.api
 
@@ -230,11 +234,15 @@ def _shown_constant(value: object, number_format: str) -> str:
 class FakeExcel:
     """An Excel application with its books, reached only through strict mocks of xlwings' classes."""
 
-    def __init__(self) -> None:
+    def __init__(self, platform: str = "win32") -> None:
         _POOL.release_all()
+        self.platform = platform  # "win32": xlwings over COM; "darwin": over AppleScript (see range_mock)
         self.log = CallLog()
         self.screen_updating = True
         self.calculation = "automatic"
+        self.calculations = 0  # App.calculate() calls
+        self.format_writes: list[tuple[str, str]] = []  # ("color" | "number_format", address) as addressed
+        self.com_links: list[dict[str, Any]] = []  # Hyperlinks.Add calls through Range.api (Windows)
         self.status: str | bool = False
         self.status_history: list[str | bool] = []
         self.alerts: list[dict[str, Any]] = []
@@ -292,6 +300,9 @@ class FakeExcel:
             self._check("App.calculation:set")
             self.calculation = value
 
+        def calculate() -> None:
+            self.calculations += 1
+
         def alert(
             prompt: str,
             title: str | None = None,
@@ -308,6 +319,7 @@ class FakeExcel:
             {
                 "screen_updating": prop(lambda: self.screen_updating, set_updating),
                 "calculation": prop(lambda: self.calculation, set_calculation),
+                "calculate": calculate,
                 "status_bar": prop(lambda: self.status, set_status),
                 "alert": alert,
                 "books": prop(self._books),
@@ -393,8 +405,14 @@ class FakeBook:
                 self.active = next(s.name for s in self.sheets if s.visible is True)
 
         def activate() -> None:
+            excel._check("Sheet.activate")
             assert sheet.visible is True, "Excel cannot activate a hidden sheet"
             self.active = sheet.name
+
+        def get_visible() -> bool | int:
+            if excel.platform == "win32":  # COM's XlSheetVisibility, as xlwings passes it on
+                return {True: -1, False: 0, "very": 2}[sheet.visible]
+            return sheet.visible is True
 
         def set_api_visible(value: int) -> None:
             sheet.visible = {-1: True, 0: False, 2: "very"}[value]
@@ -408,10 +426,10 @@ class FakeBook:
             excel.log,
             {
                 "name": prop(lambda: sheet.name),
-                "used_range": prop(lambda: self.range_mock(sheet, box_address(sheet.box()))),
+                "used_range": prop(lambda: self.range_mock(sheet, sheet.used or box_address(sheet.box()))),
                 "range": lambda cell1, cell2=None: self.range_mock(sheet, cell1, cell2),
                 "notes": prop(lambda: self._notes_mock(sheet)),
-                "visible": prop(lambda: sheet.visible is True, set_visible),
+                "visible": prop(get_visible, set_visible),
                 "delete": delete,
                 "activate": activate,
                 "api": prop(lambda: api),
@@ -451,6 +469,8 @@ class FakeBook:
     def range_mock(self, sheet: FakeSheet, cell1: Any, cell2: Any = None, **options: Any) -> Any:
         assert cell2 is None and isinstance(cell1, str), "the door addresses ranges by A1 text"
         assert len(cell1) <= 255, "Excel's Range() refuses an address longer than 255 characters"
+        if self.excel.platform == "darwin":
+            cell1 = _mac_address(cell1)
         key = (id(sheet), cell1, tuple(sorted(options.items())))
         if key not in self._ranges:
             self._ranges[key] = self._new_range(sheet, cell1, options)
@@ -517,6 +537,7 @@ class FakeBook:
 
         def set_color(rgb: Any) -> None:
             excel._check("Range.color:set")
+            excel.format_writes.append(("color", where))
             for cell in cells():
                 if rgb is None:
                     sheet.fills.pop(cell, None)
@@ -524,6 +545,7 @@ class FakeBook:
                     sheet.fills[cell] = tuple(rgb)
 
         def set_format(number_format: str) -> None:
+            excel.format_writes.append(("number_format", where))
             for cell in cells():
                 sheet.formats[cell] = number_format
 
@@ -542,6 +564,24 @@ class FakeBook:
         ) -> None:
             assert single
             sheet.links[(top, left)] = (address, text_to_display or "")
+
+        # The COM Range (Windows only): a MagicMock whose Hyperlinks.Add is checked and recorded, so the
+        # door's calls can be inspected; nothing else of it is modelled.
+        api = MagicMock(name=f"Range({where!r}).api")
+
+        def add_com_link(**kwargs: Any) -> Any:
+            assert single and set(kwargs) <= {"Anchor", "Address", "SubAddress", "ScreenTip", "TextToDisplay"}
+            assert kwargs["Anchor"] is api, "Hyperlinks.Add anchors the link on the range's own COM object"
+            excel.com_links.append({"cell": (top, left), **kwargs})
+            target = kwargs.get("Address") or ""
+            if kwargs.get("SubAddress"):
+                assert target == "", "a link inside the workbook has an empty Address"
+                target = "#" + kwargs["SubAddress"]
+            sheet.links[(top, left)] = (target, kwargs.get("TextToDisplay") or "")
+            return MagicMock(name="Hyperlink")
+
+        api.Hyperlinks.Add.side_effect = add_com_link
+        windows = {"api": prop(lambda: api)} if excel.platform == "win32" else {}
 
         def look(what: str) -> Callable[[Any], None]:
             def put(value: Any) -> None:
@@ -563,6 +603,9 @@ class FakeBook:
                 "value": prop(get_value, set_value),
                 "formula": prop(get_formula),
                 "address": prop(lambda: ",".join(_absolute(a) for a in areas)),
+                "row": prop(lambda: top),
+                "column": prop(lambda: left),
+                "shape": prop(lambda: (bottom - top + 1, right - left + 1)),
                 "color": prop(get_color, set_color),
                 "number_format": prop(put=set_format),
                 "note": prop(get_note),
@@ -573,33 +616,57 @@ class FakeBook:
                 "vertical_alignment": prop(put=look("vertical_alignment")),
                 "column_width": prop(put=look("column_width")),
                 "options": lambda convert=None, **more: self.range_mock(sheet, where, **{**options, **more}),
+                **windows,
             },
         )
 
 
 def _area(text: str) -> tuple[int, int, int, int]:
+    text = text.replace("$", "")
     if re.fullmatch(r"[A-Z]{1,3}:[A-Z]{1,3}", text):  # whole columns, as for column widths
         first, last = text.split(":")
         left, right = parse_address(f"{first}1:{last}1")[1::2]
         return 1, left, XL_MAX_ROW, right
+    if re.fullmatch(r"[0-9]+:[0-9]+", text):  # whole rows
+        top, bottom = sorted(int(part) for part in text.split(":"))
+        return top, 1, bottom, XL_MAX_COLUMN
     return parse_address(text)
 
 
 def _absolute(area: tuple[int, int, int, int]) -> str:
+    """An area as Range.Address gives it: "$C$3:$H$40", "$A$1", "$1:$5" (whole rows), "$A:$C"."""
+
     def one(row: int, col: int) -> str:
         letters = address(row, col).rstrip("0123456789")
         return f"${letters}${row}"
 
     top, left, bottom, right = area
+    if (left, right) == (1, XL_MAX_COLUMN):
+        return f"${top}:${bottom}"
+    if (top, bottom) == (1, XL_MAX_ROW):
+        return f"${address(1, left)[:-1]}:${address(1, right)[:-1]}"
     return one(top, left) if (top, left) == (bottom, right) else f"{one(top, left)}:{one(bottom, right)}"
+
+
+def _mac_address(text: str) -> str:
+    """What xlwings on a Mac addresses for Sheet.range(text) (_xlmac Sheet.range): the text up to its first
+    ":" and, only when there is exactly one ":", the part after it. "A1:B1,C3:D4" becomes "A1", silently."""
+    parts = text.split(":")
+    found = parts[0] if len(parts) != 2 else text
+    assert "," not in found, f"xlwings on a Mac would hand {found!r} to AppleScript as it is"
+    return found
 
 
 # --- fixtures -------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def excel() -> FakeExcel:
-    return FakeExcel()
+def excel(monkeypatch: pytest.MonkeyPatch) -> FakeExcel:
+    """Excel on Windows (the add-in's platform) unless a test sets excel.platform = "darwin" before it
+    opens a book; the door is told the same platform the fake plays."""
+    fake = FakeExcel()
+    monkeypatch.setattr(door, "on_windows", lambda: fake.platform == "win32")
+    return fake
 
 
 @pytest.fixture(autouse=True)
@@ -693,6 +760,28 @@ def test_an_oversized_used_range_is_refused_in_chinese(excel: FakeExcel) -> None
     assert excel.log.data_reads == 0
 
 
+def test_a_used_range_of_whole_rows_is_read(excel: FakeExcel) -> None:
+    """Rows formatted whole make UsedRange.Address "$1:$40", which is no box of cells to parse."""
+    book = excel.open_file(EXAMPLE)
+    sheet = book.sheets[0]
+    top, _, bottom, _ = sheet.box()
+    assert top == 1
+    sheet.used = f"{top}:{bottom}"
+    assert book.sheet_mock(sheet).used_range.address == f"${top}:${bottom}"
+    live = door.read_book(book.mock)
+    file_grids = read_workbook(EXAMPLE)
+    for ours, theirs in zip(live.grids, file_grids, strict=True):
+        assert {k: c.value for k, c in ours.cells.items()} == {k: c.value for k, c in theirs.cells.items()}
+
+
+def test_a_used_range_of_whole_columns_is_refused_in_chinese(excel: FakeExcel) -> None:
+    book = excel.open_file(EXAMPLE)
+    book.sheets[0].used = "A:H"  # "$A:$H": a million rows
+    excel_module_recalc(book)
+    (alert,) = excel.alerts
+    assert "已用区域过大（到 H1048576）" in alert["prompt"] and excel.log.data_reads == 0
+
+
 def excel_module_recalc(book: FakeBook) -> None:
     assert ribbon.recalc_caller(book.mock) is None
 
@@ -700,7 +789,11 @@ def excel_module_recalc(book: FakeBook) -> None:
 # --- writing: the same marks as the file door -----------------------------------------------------------
 
 
-def test_recalc_leaves_what_the_file_recalc_leaves(excel: FakeExcel, workbook: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_recalc_leaves_what_the_file_recalc_leaves(
+    excel: FakeExcel, workbook: Path, tmp_path: Path, platform: str
+) -> None:
+    excel.platform = platform
     copy = tmp_path / workbook.name
     shutil.copy(workbook, copy)
     files.write_recalc(copy, run_engine(read_workbook(copy)), backup=False)
@@ -710,9 +803,11 @@ def test_recalc_leaves_what_the_file_recalc_leaves(excel: FakeExcel, workbook: P
 
     wb = load_workbook(copy)
     assert [s.name for s in book.sheets] == wb.sheetnames
+    # Very hidden needs COM: on a Mac the record sheet is merely hidden.
+    states = {"visible": True, "hidden": False, "veryHidden": "very" if platform == "win32" else False}
     for ws in wb.worksheets:
         sheet = book.sheet(ws.title)
-        assert sheet.visible is (ws.sheet_state == "visible"), ws.title
+        assert sheet.visible == states[ws.sheet_state], ws.title
         fills, notes = {}, {}
         for (row, col), cell in ws._cells.items():
             token = files.fill_token(cell.fill)
@@ -757,7 +852,9 @@ def test_recalc_call_counts(excel: FakeExcel, workbook: Path) -> None:
     assert log.count("Range.value", "set") <= len(outcome.edits) + 2
     assert log.count("Range.add_note") + log.count("Note.text", "set") <= flagged
     assert log.count("Range.color", "get") <= flagged
-    assert log.excel_calls <= 7 * sheets + 6 * flagged + 2 * len(outcome.findings) + 60
+    # Per sheet: the used range's row, column and shape (one COM read of five values on Windows, cached by
+    # xlwings); per flagged cell on Windows also the note's size (Note.api).
+    assert log.excel_calls <= 9 * sheets + 7 * flagged + 2 * len(outcome.findings) + 60
 
 
 def _adjacent_outcome(book: FakeBook) -> tuple[str, Outcome]:
@@ -787,7 +884,8 @@ def test_writes_follow_regions_not_cells(excel: FakeExcel) -> None:
     assert log.count("Range.color", "set") == 2  # the three cells, 问题清单's header row
     assert log.count("Range.color", "get") == 3  # each cell's own fill, to give it back later
     assert log.count("Range.add_note") == 3
-    assert log.count("Range.add_hyperlink") == 10  # one link per row of 问题清单
+    # One link per row of 问题清单, on Windows through COM's Hyperlinks.Add (test_links_inside_the_workbook).
+    assert log.count("Range.api") == len(excel.com_links) == 10 and log.count("Range.add_hyperlink") == 0
     sheet = book.sheet(name)
     row = sheet.box()[2]
     assert [sheet.values[(row, c)] for c in (3, 4, 5)] == [0, 0.25, 0.5]
@@ -820,7 +918,7 @@ def test_clear_marks_removes_what_recalc_made(excel: FakeExcel, handtyped: Path)
     excel_module_recalc(book)
     after = snapshot(book)
     assert after != before
-    assert book.sheet(marks.RECORD_SHEET).visible is False  # very hidden on Windows, see below
+    assert book.sheet(marks.RECORD_SHEET).visible == "very"  # on Windows, see below
     note = user.notes[(first.row, first.col)]
     assert note[0].startswith(NOTE_MARKER) and note[0].endswith("请核对来源") and note[1] == "张会计"
 
@@ -941,6 +1039,74 @@ def test_the_record_sheet_is_very_hidden_on_windows(excel: FakeExcel) -> None:
     assert book.sheets[1].visible is False
 
 
+def test_range_addresses_group_only_on_windows() -> None:
+    found = [(1, 1, 1, 2), (3, 3, 4, 4), (6, 1, 6, 1)]
+    assert door.range_addresses(found, grouped=True) == ["A1:B1,C3:D4,A6"]
+    assert door.range_addresses(found, grouped=False) == ["A1:B1", "C3:D4", "A6"]
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_colours_and_formats_reach_every_cell(excel: FakeExcel, platform: str) -> None:
+    """On a Mac, xlwings' Sheet.range("A1:B1,C3:D4") is A1 alone: there each box gets a call of its own."""
+    excel.platform = platform
+    book = excel.open_file(EXAMPLE)
+    live = door.read_book(book.mock)
+    sheet = book.sheets[0]
+    row = sheet.box()[2] + 2
+    cells = [(row, 1), (row, 2), (row + 2, 4), (row + 3, 4)]
+    door.apply_looks(live, [marks.Look(CellRef(sheet.name, r, c), marks.FILL_ERROR, "") for r, c in cells])
+    door.write_values(live, [marks.ValueWrite(CellRef(sheet.name, r, c), 1.5, "0.00") for r, c in cells])
+    assert all(sheet.fills[cell] == (0xFF, 0xC7, 0xCE) for cell in cells)
+    assert all(sheet.formats[cell] == "0.00" and sheet.values[cell] == 1.5 for cell in cells)
+    parts = [f"A{row}:B{row}", f"D{row + 2}:D{row + 3}"]
+    addresses = [",".join(parts)] if platform == "win32" else parts
+    assert excel.format_writes == [
+        *(("color", a) for a in addresses),
+        *(("number_format", a) for a in addresses),
+    ]
+
+
+@pytest.mark.parametrize("caller", ["recalc_caller", "check_caller", "clear_marks_caller"])
+@pytest.mark.parametrize("mode", ["manual", "semiautomatic", "automatic"])
+def test_manual_calculation_is_brought_up_to_date_before_reading(
+    excel: FakeExcel, handtyped: Path, caller: str, mode: str
+) -> None:
+    book = excel.open_file(handtyped)
+    excel.calculation = mode
+    getattr(ribbon, caller)(book.mock)
+    assert excel.alerts[-1]["mode"] != "critical", excel.alerts
+    if mode == "automatic":
+        assert excel.calculations == 0
+    else:
+        assert excel.calculations == 1
+        entries = excel.log.entries
+        assert entries.index(("App.calculate", "call")) < entries.index(("Range.value", "get"))
+    assert excel.calculation == mode  # the user's setting given back
+
+
+@pytest.mark.parametrize("hidden", [False, "very"])
+def test_clearing_shows_a_visible_sheet(excel: FakeExcel, handtyped: Path, hidden: bool | str) -> None:
+    """问题清单 was active and is deleted: the sheet shown instead is the first visible one of the user's.
+    A very hidden sheet is as truthy as a visible one in COM's Sheet.Visible (2 against -1)."""
+    book = excel.open_file(handtyped)
+    excel_module_recalc(book)
+    book.active = "问题清单"
+    first, second = book.sheets[0], book.sheets[1]
+    first.visible = hidden
+    ribbon.clear_marks_caller(book.mock)
+    assert excel.alerts[-1]["prompt"] == "已清除全部检查标记和问题清单。"
+    assert book.active == second.name and first.visible == hidden
+
+
+def test_a_sheet_that_cannot_be_shown_does_not_fail_the_command(excel: FakeExcel, handtyped: Path) -> None:
+    book = excel.open_file(handtyped)
+    excel.fail_on.add("Sheet.activate")
+    excel_module_recalc(book)
+    (alert,) = excel.alerts
+    assert alert["mode"] != "critical" and alert["prompt"].startswith("重新计算完成")
+    assert "RuntimeError: Excel refused Sheet.activate" in ui.log_file().read_text("utf-8")
+
+
 # --- Excel's state, the status bar, errors --------------------------------------------------------------
 
 
@@ -1020,15 +1186,74 @@ def test_callers_find_the_calling_book(excel: FakeExcel, monkeypatch: pytest.Mon
     assert "问题清单" in [s.name for s in book.sheets]
 
 
-def test_no_calling_book_is_logged_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_calling_book_is_told_through_runpython(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No Excel to show a message box: the message and the traceback go to stderr and Python exits 1, which
+    is what makes xlwings' RunPython show stderr (Main.bas ExecuteWindows: ExitCode <> 0 -> ShowError)."""
     import xlwings
 
     def outside(cls: type) -> Any:
         raise RuntimeError("Book.caller() must not be called directly")
 
     monkeypatch.setattr(xlwings.Book, "caller", classmethod(outside))
-    assert ribbon.recalc_caller() is None
-    assert "must not be called directly" in ui.log_file().read_text("utf-8")
+    with pytest.raises(SystemExit) as exited:
+        ribbon.recalc_caller()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("绩效自评：“重新计算”没有完成") and "工作簿没有被修改" in err
+    assert "Traceback" in err and "RuntimeError: Book.caller() must not be called directly" in err
+    assert str(ui.log_file()) in err
+    assert "must not be called directly" in ui.log_file().read_text("utf-8")  # the log file still has it
+
+
+def test_a_user_error_without_excel_is_told_through_runpython(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(book: Any, progress: commands.Progress) -> str:
+        raise UserError("请先打开要处理的绩效自评工作簿。")
+
+    with pytest.raises(SystemExit) as exited:
+        ribbon._run("检查", refuse, SimpleNamespace())  # a book whose app cannot be had
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err == "绩效自评：请先打开要处理的绩效自评工作簿。\n"
+
+
+def test_a_message_box_that_fails_falls_back_to_runpython(
+    excel: FakeExcel, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import xl_selfeval.engine
+
+    def broken(*args: object) -> Outcome:
+        raise ZeroDivisionError("引擎出错")
+
+    def no_box(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("Excel is busy")
+
+    monkeypatch.setattr(xl_selfeval.engine, "run_engine", broken)
+    book = excel.open_file(EXAMPLE)
+    excel.app.alert.side_effect = no_box
+    with pytest.raises(SystemExit):
+        excel_module_recalc(book)
+    err = capsys.readouterr().err
+    assert "ZeroDivisionError: 引擎出错" in err and "Traceback" in err
+    assert "Excel is busy" in ui.log_file().read_text("utf-8")
+
+
+def test_stderr_is_written_in_the_code_page_vba_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RunPython's ShowError reads the file with VBA's Line Input: the ANSI code page (cp936 on Chinese
+    Windows, "mbcs" to Python), whatever Python's own stderr encoding is (UTF-8 under PYTHONUTF8=1), and
+    lines ending in CR LF."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8")
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setattr(ui, "stderr_encoding", lambda: "gbk")
+    stream.write("前文\n")  # what Python wrote itself comes first, in its own encoding
+    with pytest.raises(SystemExit):
+        ui.exit_to_runpython("无法连接到 Excel。", "Traceback (most recent call last):\n  …")
+    ours = "绩效自评：无法连接到 Excel。\n\nTraceback (most recent call last):\n  …\n"
+    assert raw.getvalue() == "前文\n".encode() + ours.replace("\n", "\r\n").encode("gbk")
 
 
 def test_rules_file_beside_the_workbook_is_used(excel: FakeExcel, tmp_path: Path) -> None:
@@ -1043,7 +1268,9 @@ def test_rules_file_beside_the_workbook_is_used(excel: FakeExcel, tmp_path: Path
     assert summary and all("等级 良" in line for line in summary)
 
 
-def test_chinese_sheet_names_in_links(excel: FakeExcel, handtyped: Path) -> None:
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_chinese_sheet_names_in_links(excel: FakeExcel, handtyped: Path, platform: str) -> None:
+    excel.platform = platform
     book = excel.open_file(handtyped, name="手工录入（财务科）.xlsx")
     excel_module_recalc(book)
     links = book.sheet("问题清单").links
@@ -1052,8 +1279,16 @@ def test_chinese_sheet_names_in_links(excel: FakeExcel, handtyped: Path) -> None
         "附件3（运转经费）：表中总分 94.15，重算总分 94.15，等级 优",
     )
     assert ("#'项目（运转经费）'!H19", "项目（运转经费）!H19") in links.values()
-    links = links.values()
-    assert all(re.fullmatch(r"#'[^']+'![A-Z]+[0-9]+", target) for target, _ in links)
+    assert all(re.fullmatch(r"#'[^']+'![A-Z]+[0-9]+", target) for target, _ in links.values())
+    if platform == "darwin":
+        assert not excel.com_links and excel.log.count("Range.add_hyperlink") == len(links)
+        return
+    # Windows: COM's documented form of a link inside the workbook, anchored on the cell's own Range.
+    assert excel.log.count("Range.add_hyperlink") == 0 and len(excel.com_links) == len(links)
+    first = next(link for link in excel.com_links if link["cell"] == (5, 1))
+    assert first["Address"] == "" and first["SubAddress"] == "'项目（运转经费）'!A1"
+    assert first["TextToDisplay"] == "附件3（运转经费）：表中总分 94.15，重算总分 94.15，等级 优"
+    assert {link["ScreenTip"] for link in excel.com_links} >= {"转到该单元格"}
 
 
 # --- 新建下一年度 --------------------------------------------------------------------------------------
@@ -1160,6 +1395,15 @@ def test_the_command_line_does_not_import_xlwings() -> None:
     code = (
         "import sys, xl_selfeval.cli, xl_selfeval.excel; xl_selfeval.cli.build_parser(); "
         "assert 'xlwings' not in sys.modules, 'xlwings imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_click_does_not_import_the_addin_builder() -> None:
+    code = (
+        "import sys, xl_selfeval.excel, xl_selfeval.excel.ui; "
+        "heavy = {'jinja2', 'olefile', 'xl_selfeval.addin.build'} & set(sys.modules); "
+        "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -15,22 +15,20 @@ from xml.sax.saxutils import escape
 
 from xl_selfeval.addin import ovba
 from xl_selfeval.addin._templates import render_template
+from xl_selfeval.addin.names import ADDIN_TITLE, XLWINGS_CONFIG_NAME
 
-ADDIN_TITLE = "绩效自评"  # ribbon tab label and the add-in's document title
 VBA_PROJECT_NAME = "xl_selfeval"
 RIBBON_MODULE_NAME = "XSE_Ribbon"
 EXCEL_MODULE = "xl_selfeval.excel"  # Python module whose *_caller functions the buttons run
 # Fixed so that rebuilding gives the same file; it only has to differ from other projects' IDs.
 PROJECT_ID = "{54AE6725-851E-4F69-A315-E41B27C7DD58}"
 
-# xlwings' VBA looks its settings up under PROJECT_NAME: a sheet "<name>.conf", a
-# "<name>.conf" beside the workbook and %USERPROFILE%\.<name>\<name>.conf. The quickstart
-# add-in ships with "myaddin"; we use "xlwings" so the add-in shares the standard
-# %USERPROFILE%\.xlwings\xlwings.conf that `install_addin` writes.
-XLWINGS_CONFIG_NAME = "xlwings"
+VBA_LINE_LIMIT = 1023  # characters in one physical line of a VBA module; the editor refuses longer ones
 
 XLWINGS_ADDIN_NAME = "quickstart_addin_ribbon.xlam"  # what `xlwings quickstart NAME --addin --ribbon` copies
 _QUICKSTART_RIBBON_MODULE = "RibbonMyAddin"  # the quickstart's callback module, replaced by ours
+# The quickstart's VBA reads its settings under PROJECT_NAME "myaddin" and ships an inactive settings
+# sheet "_myaddin.conf" (xlwings reads only "<name>.conf"); ours use names.XLWINGS_CONFIG_NAME.
 _QUICKSTART_CONF_SHEET = "_myaddin.conf"
 _PROJECT_NAME_CONST = re.compile(rb'^(Public Const PROJECT_NAME As String = )"[^"\r\n]*"', re.MULTILINE)
 
@@ -202,7 +200,14 @@ def render_ribbon_module(buttons: Sequence[RibbonButton] = DEFAULT_BUTTONS) -> s
         tab_label=ADDIN_TITLE,
         no_workbook_message=NO_WORKBOOK_MESSAGE,
     )
-    return "\r\n".join(text.splitlines()) + "\r\n"  # the VBA editor's line ending
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if len(line) > VBA_LINE_LIMIT:
+            raise ValueError(
+                f"生成的 VBA 模块第 {number} 行有 {len(line)} 个字符，超过 VBA 每行 {VBA_LINE_LIMIT} 个字符的上限"
+                f"（中文每字在 VBA 里写作 ChrW(&Hxxxx)，约 15 个字符），请缩短该行的提示文字：{line[:80]}…"
+            )
+    return "\r\n".join(lines) + "\r\n"  # the VBA editor's line ending
 
 
 def xlwings_addin_path() -> Path:
@@ -217,7 +222,8 @@ def xlwings_addin_path() -> Path:
 
 
 def use_xlwings_config_name(source: bytes) -> bytes:
-    """xlwings' VBA module with PROJECT_NAME set to XLWINGS_CONFIG_NAME (see that constant)."""
+    """xlwings' VBA module with PROJECT_NAME set to XLWINGS_CONFIG_NAME (see names.py): its settings are
+    then read from xl_selfeval.conf sheets and files, never from xlwings' own xlwings.conf."""
     patched, count = _PROJECT_NAME_CONST.subn(rb'\1"' + XLWINGS_CONFIG_NAME.encode("ascii") + b'"', source)
     if count != 1:
         raise RuntimeError("xlwings 的 VBA 模块里找不到唯一的 PROJECT_NAME 常量（xlwings 版本变了？）")

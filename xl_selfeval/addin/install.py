@@ -1,4 +1,4 @@
-"""Install the 绩效自评 add-in for Windows Excel: XLSTART copy, xlwings.conf, optional drop launcher."""
+"""Install the 绩效自评 add-in for Windows Excel: XLSTART copy, xl_selfeval.conf, optional drop launcher."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from xl_selfeval.addin.build import ADDIN_TITLE, XLWINGS_CONFIG_NAME, build_addin
+from xl_selfeval.addin.build import build_addin
+from xl_selfeval.addin.names import ADDIN_TITLE, XLWINGS_CONFIG_NAME
 
 ADDIN_FILE_NAME = f"{ADDIN_TITLE}.xlam"
 LAUNCHER_FILE_NAME = f"{ADDIN_TITLE}-重新计算.bat"
 INTERPRETER_KEY = "INTERPRETER_WIN"  # the key xlwings' RunPython reads on Windows
 
-# A line of xlwings.conf as VBA's `Write #` produces it: "KEY","value"
+# A line of an xlwings settings file as VBA's `Write #` produces it: "KEY","value"
 _CONF_KEY = re.compile(rb'^\s*"([^"]*)"\s*,')
 
 
@@ -30,7 +31,9 @@ class AddinInstallError(RuntimeError):
 
 @dataclass(frozen=True)
 class WindowsPaths:
-    """Where the add-in, the xlwings settings and the launcher go for one Windows user."""
+    """Where the add-in, its settings file and the launcher go for one Windows user. The settings file is
+    %USERPROFILE%\\.xl_selfeval\\xl_selfeval.conf, read by the add-in's xlwings VBA only (names.py): xlwings'
+    own %USERPROFILE%\\.xlwings\\xlwings.conf, which other xlwings tools use, is left alone."""
 
     profile: Path
     xlstart: Path
@@ -92,7 +95,7 @@ def pythonw_executable() -> Path:
 
 
 def set_conf_value(existing: bytes, key: str, value: str, encoding: str) -> tuple[bytes, int]:
-    """xlwings.conf bytes with ``key`` set to ``value``; other lines are kept byte for byte.
+    """Settings file bytes with ``key`` set to ``value``; other lines are kept byte for byte.
 
     Returns the new content and how many other settings were kept. Keys compare without
     case, as xlwings' GetConfigFromFile does.
@@ -201,7 +204,7 @@ def install_addin(
             _write_atomically(paths.config_file, lambda temp: temp.write_bytes(content))
         kept_note = f"（保留了原有的 {kept} 项其他设置）" if kept else ""
         report.append(
-            f"{will}在 xlwings 设置文件 {paths.config_file} 中设置 {INTERPRETER_KEY} = {pythonw}{kept_note}"
+            f"{will}在加载项设置文件 {paths.config_file} 中设置 {INTERPRETER_KEY} = {pythonw}{kept_note}"
         )
 
         if launcher:

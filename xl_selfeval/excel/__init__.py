@@ -1,7 +1,9 @@
-"""The ribbon's RunPython targets: one button on the calling workbook; a failure becomes a message box."""
+"""The ribbon's RunPython targets: one button on the calling workbook; a failure becomes a message box, or,
+when there is no Excel to show one, a message on stderr and exit code 1, which xlwings' RunPython shows."""
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,10 +78,11 @@ def _run(action: str, work: Work, book: Book | None) -> None:
             ui.alert(_app_of(book), message)
     except UserError as error:
         ui.write_log(f"{action}：{error}")
-        ui.alert(_app_of(book), str(error), mode="critical")
+        ui.show_error(_app_of(book), str(error))
     except Exception as error:
         log = ui.log_exception(action)
-        ui.alert(_app_of(book), failure_message(action, error, progress.writing, log), mode="critical")
+        message = failure_message(action, error, progress.writing, log)
+        ui.show_error(_app_of(book), message, detail=traceback.format_exc())
 
 
 def failure_message(action: str, error: BaseException, writing: bool, log: Path | None) -> str:

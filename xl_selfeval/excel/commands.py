@@ -13,7 +13,7 @@ from xl_selfeval.findings import Outcome
 from xl_selfeval.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from xlwings import Book
+    from xlwings import App, Book
 
 RULES_FILE = "规则.toml"  # beside the workbook: the ribbon's counterpart of the CLI's --config
 NEW_BOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -60,12 +60,21 @@ def findings_only(outcome: Outcome) -> Outcome:
     )
 
 
+def calculate_if_manual(app: App) -> None:
+    """Bring every formula's value up to date before the workbook is read: in manual (or semiautomatic)
+    calculation Excel keeps the values of before the last edits, which the checks would take as typed."""
+    if app.calculation != "automatic":
+        app.calculate()
+
+
 def mark_book(book: Book, *, correct: bool, progress: Progress | None = None) -> MarkResult:
     """重新计算 (``correct``) or 检查: run the engine on the open workbook and mark it as recalc marks a file."""
     from xl_selfeval.engine import run_engine
 
-    with ui.status(book.app) as say:
+    app = book.app
+    with ui.status(app) as say:
         say(f"正在读取“{book.name}”…")
+        calculate_if_manual(app)
         live = door.read_book(book)
         say(f"正在检查“{book.name}”…")
         outcome = run_engine(live.grids, settings_for(book))
@@ -113,6 +122,7 @@ def clear_book(book: Book, progress: Progress | None = None) -> int:
     app = book.app
     with ui.status(app) as say:
         say("正在清除标记…")
+        calculate_if_manual(app)
         live = door.read_book(book)
         looks = marks.plan_clear(live.records(), live.state, noted=live.noted())
         ours = [s for s in live.sheets if s.is_ours]

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from xl_selfeval import marks
 from xl_selfeval.errors import UserError
+from xl_selfeval.excel import ui
 from xl_selfeval.excel.ranges import (
+    Box,
     Cell,
     as_text,
     box_address,
     boxes,
     column_range,
-    parse_address,
     parse_cell,
     unions,
 )
@@ -26,7 +27,7 @@ from xl_selfeval.grid import CellData, Grid
 from xl_selfeval.xlsx import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
-    from xlwings import Book, Note, Sheet
+    from xlwings import Book, Note, Range, Sheet
 
 # What is deliberately NOT read from Excel: merged ranges and number formats. Each would cost calls per
 # cell (xlwings has no bulk read for either), and the core does without them: a merged cell's value sits
@@ -35,12 +36,20 @@ if TYPE_CHECKING:
 # see _cell), and blank template rows inside a merged 一级指标 caption are not told from the rows below
 # it, so the blank_template_rows note of an unfilled template may count fewer rows than the CLI does.
 MAX_CELLS = DEFAULT_LIMITS.max_cells  # per workbook, as the file reader allows
-XL_SHEET_VERY_HIDDEN = 2  # Excel's XlSheetVisibility: not even listed under 取消隐藏
+XL_SHEET_VISIBLE = -1  # Excel's XlSheetVisibility, as Sheet.visible returns it on Windows
+XL_SHEET_VERY_HIDDEN = 2  # not even listed under 取消隐藏 (and truthy, like XL_SHEET_VISIBLE)
 HEADER_RGB = (0xD9, 0xD9, 0xD9)  # 问题清单's header row, as files.py fills it
 NOTE_WIDTH = 320  # points, as files.py: Excel's default note box cuts our longer notes off
 MAX_COLUMN_WIDTH = 60  # characters; longer texts wrap
 _ARGB = re.compile(r"[0-9A-Fa-f]{8}")
 _XML_RGB = re.compile(r'<(?:\w+:)?fgColor[^>]*\brgb="([0-9A-Fa-f]{8})"')
+
+
+def on_windows() -> bool:
+    """Whether Excel is driven through COM (xlwings' _xlwindows) rather than AppleScript (_xlmac). xlwings
+    picks its desktop engine by sys.platform and reports both as Engine "excel", type "desktop", so the
+    platform is what tells them apart. It decides what the door may ask of xlwings (see LiveBook.windows)."""
+    return sys.platform == "win32"
 
 
 # --- fills as plan tokens ------------------------------------------------------------------------------
@@ -140,6 +149,10 @@ class LiveBook:
     sheets: list[LiveSheet]
     active: str | None
     fills: dict[CellRef, str] = field(default_factory=dict)  # read so far, by cell
+    # Windows (COM): a union address ("A1:B1,C3:D4") is one range, the COM object of a range is at hand
+    # (very hidden sheets, note sizes, links inside the workbook). On a Mac, xlwings reads only the first
+    # cell of such an address (_xlmac Sheet.range splits it at ":"), so each box is a range of its own.
+    windows: bool = field(default_factory=lambda: on_windows())
 
     @property
     def grids(self) -> list[Grid]:
@@ -189,15 +202,18 @@ class LiveBook:
         )
 
 
-def read_book(book: Book) -> LiveBook:
+def read_book(book: Book, *, windows: bool | None = None) -> LiveBook:
     """Every worksheet's used range in one read of values and one of formulas, plus its notes."""
     sheets: list[LiveSheet] = []
     total = 0
     for sheet in book.sheets:
         name = sheet.name
         used = sheet.used_range
-        top, left, bottom, right = parse_address(used.address)
-        total += (bottom - top + 1) * (right - left + 1)
+        # Not used.address: rows or columns formatted whole make it "$1:$5" or "$A:$C".
+        top, left = used.row, used.column
+        height, width = used.shape
+        bottom, right = top + height - 1, left + width - 1
+        total += height * width
         if total > MAX_CELLS:
             raise UserError(
                 f"工作表“{name}”的已用区域过大（到 {address(bottom, right)}），读取会非常慢。"
@@ -209,7 +225,7 @@ def read_book(book: Book) -> LiveBook:
         grid = grid_from(name, top, left, values, used.formula)
         sheets.append(LiveSheet(sheet, name, grid, _read_notes(sheet)))
     active = book.sheets.active.name if sheets else None
-    return LiveBook(book, sheets, active)
+    return LiveBook(book, sheets, active, windows=on_windows() if windows is None else windows)
 
 
 def _read_notes(sheet: Sheet) -> dict[Cell, _Note]:
@@ -223,7 +239,8 @@ def _read_notes(sheet: Sheet) -> dict[Cell, _Note]:
 
 
 def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
-    """One write per rectangle of neighbouring cells, then one number-format call per format and sheet."""
+    """One write per rectangle of neighbouring cells, then the number formats: one call per format and
+    sheet on Windows, one per rectangle elsewhere (range_addresses)."""
     for name, cells in _by_sheet((w.cell, w) for w in writes).items():
         live_sheet = live.sheet(name)
         if live_sheet is None:
@@ -254,8 +271,14 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
             if write.number_format:
                 formats.setdefault(write.number_format, []).append(cell)
         for number_format, where in formats.items():
-            for union in unions(boxes(where)):
-                live_sheet.sheet.range(union).number_format = number_format
+            for part in range_addresses(boxes(where), grouped=live.windows):
+                live_sheet.sheet.range(part).number_format = number_format
+
+
+def range_addresses(found: Sequence[Box], *, grouped: bool) -> list[str]:
+    """The addresses to format ``found`` through: few unions of boxes ("A1:C1,E5", one call each) when
+    ``grouped`` (Windows), else one address per box (see LiveBook.windows)."""
+    return unions(found) if grouped else [box_address(box) for box in found]
 
 
 def _cell_value(value: object) -> object:
@@ -270,10 +293,10 @@ def _by_sheet(items: Iterable[tuple[CellRef, Any]]) -> dict[str, dict[Cell, Any]
 
 
 def apply_looks(live: LiveBook, looks: Sequence[marks.Look], *, size_notes: bool | None = None) -> None:
-    """Fills grouped by colour into range unions (one call each), then notes cell by cell, skipping every
-    cell that already looks right."""
+    """Fills grouped by colour into range unions (one call each; one per box off Windows), then notes cell
+    by cell, skipping every cell that already looks right. Notes are sized where COM can (Windows)."""
     if size_notes is None:
-        size_notes = sys.platform == "win32"
+        size_notes = live.windows
     for name, cells in _by_sheet((look.cell, look) for look in looks).items():
         live_sheet = live.sheet(name)
         if live_sheet is None:
@@ -284,8 +307,8 @@ def apply_looks(live: LiveBook, looks: Sequence[marks.Look], *, size_notes: bool
                 colours.setdefault(look.fill, []).append((row, col))
         for token, where in colours.items():
             rgb = fill_rgb(token)
-            for union in unions(boxes(where)):
-                live_sheet.sheet.range(union).color = rgb
+            for part in range_addresses(boxes(where), grouped=live.windows):
+                live_sheet.sheet.range(part).color = rgb
             for row, col in where:
                 live.fills[CellRef(name, row, col)] = fill_token(rgb)
         for cell, look in cells.items():
@@ -402,18 +425,30 @@ def add_list(live: LiveBook, plan: marks.Plan) -> LiveSheet:
     for col, chars in enumerate(widths, start=1):
         sheet.range(column_range(col)).column_width = min(chars + 2, MAX_COLUMN_WIDTH)
 
-    # A link inside the workbook: "#" and the location ('附件3'!G12), as Excel's HYPERLINK() takes it.
     for row, line in enumerate(plan.summary, start=2):
         if line.link:
-            sheet.range(f"A{row}").add_hyperlink("#" + line.link, line.cells[0], line.link)
+            add_link(sheet.range(f"A{row}"), line.link, line.cells[0], line.link, windows=live.windows)
     link_col = column_letter(marks.ISSUE_LINK_COLUMN + 1)
     for row, issue in enumerate(plan.issues, start=header + 1):
         if issue.link:
             text = issue.cells[marks.ISSUE_LINK_COLUMN]
-            sheet.range(f"{link_col}{row}").add_hyperlink("#" + issue.link, text, "转到该单元格")
+            add_link(sheet.range(f"{link_col}{row}"), issue.link, text, "转到该单元格", windows=live.windows)
     added = LiveSheet(sheet, name, Grid(name, {(1, 1): CellData(marks.LIST_TITLE)}))
     live.sheets.append(added)
     return added
+
+
+def add_link(cell: Range, location: str, text: str, tip: str, *, windows: bool) -> None:
+    """A link to ``location`` ('附件3'!G12) inside the workbook. On Windows through COM's documented form
+    for it, Hyperlinks.Add with an empty Address and the location as SubAddress; elsewhere through
+    xlwings' add_hyperlink with "#" and the location, as Excel's HYPERLINK() takes it."""
+    if windows:
+        target = cell.api
+        target.Hyperlinks.Add(
+            Anchor=target, Address="", SubAddress=location, ScreenTip=tip, TextToDisplay=text
+        )
+    else:
+        cell.add_hyperlink("#" + location, text, tip)
 
 
 def add_records(live: LiveBook, records: Sequence[marks.Record], after: Sheet) -> None:
@@ -421,7 +456,7 @@ def add_records(live: LiveBook, records: Sequence[marks.Record], after: Sheet) -
     sheet = live.book.sheets.add(marks.RECORD_SHEET, after=after)
     rows = [[_shown(text) for text in row] for row in marks.record_rows(records)]
     sheet.range(f"A1:{column_letter(len(marks.RECORD_HEADERS))}{len(rows)}").value = rows
-    very_hide(sheet)
+    very_hide(sheet, windows=live.windows)
     live.sheets.append(LiveSheet(sheet, marks.RECORD_SHEET, Grid(marks.RECORD_SHEET)))
 
 
@@ -429,7 +464,7 @@ def very_hide(sheet: Sheet, *, windows: bool | None = None) -> None:
     """xlwings only knows visible or hidden; very hidden (not under 取消隐藏) needs COM, so on other
     systems the sheet is merely hidden."""
     if windows is None:
-        windows = sys.platform == "win32"
+        windows = on_windows()
     if windows:
         try:
             sheet.api.Visible = XL_SHEET_VERY_HIDDEN
@@ -439,10 +474,20 @@ def very_hide(sheet: Sheet, *, windows: bool | None = None) -> None:
     sheet.visible = False
 
 
+def is_shown(visible: object) -> bool:
+    """Sheet.visible as xlwings returns it: True/False on a Mac, COM's XlSheetVisibility on Windows, where
+    a very hidden sheet is 2, as truthy as a visible one (-1)."""
+    return visible is True or visible == XL_SHEET_VISIBLE
+
+
 def activate(live: LiveBook, name: str | None) -> None:
-    """Show the sheet ``name`` if it still exists, else the first sheet that is not ours."""
-    chosen = live.sheet(name) if name else None
-    if chosen is None or chosen.name == marks.RECORD_SHEET:
-        chosen = next((s for s in live.sheets if not s.is_ours), None)
-    if chosen is not None:
-        chosen.sheet.activate()
+    """Show the sheet ``name`` if it still exists, else the first visible sheet that is not ours (Excel
+    refuses to activate a hidden one). Best effort: a failure is logged, the command still succeeds."""
+    try:
+        chosen = live.sheet(name) if name else None
+        if chosen is None or chosen.name == marks.RECORD_SHEET:
+            chosen = next((s for s in live.sheets if not s.is_ours and is_shown(s.sheet.visible)), None)
+        if chosen is not None:
+            chosen.sheet.activate()
+    except Exception:
+        ui.log_exception("切换工作表")

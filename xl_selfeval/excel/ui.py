@@ -9,9 +9,9 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from xl_selfeval.addin.build import ADDIN_TITLE
+from xl_selfeval.addin.names import ADDIN_TITLE  # not addin.build: a click must not import jinja2, olefile
 
 if TYPE_CHECKING:
     from xlwings import App
@@ -58,6 +58,56 @@ def alert(app: App | None, text: str, *, buttons: str = "ok", mode: str | None =
     except Exception:
         log_exception("显示提示框")
         return None
+
+
+def show_error(app: App | None, text: str, *, detail: str = "") -> None:
+    """A failure told in Excel's message box; when there is no Excel to show it (Book.caller() failed, the
+    box itself failed), told to xlwings' RunPython instead, see exit_to_runpython."""
+    if app is not None:
+        try:
+            app.alert(text, title=ADDIN_TITLE, buttons="ok", mode="critical")
+            return
+        except Exception:
+            log_exception("显示提示框")
+    exit_to_runpython(text, detail)
+
+
+def exit_to_runpython(text: str, detail: str = "") -> NoReturn:
+    """``text`` (and ``detail``, e.g. a traceback) on stderr, then exit code 1. RunPython redirects stderr
+    to a temporary file and shows that file in a message box when Python exits non-zero (xlwings'
+    Main.bas ExecuteWindows: `If ExitCode <> 0 Then Call ShowError(LOG_FILE)`); exit code 0 shows
+    nothing at all. VBA reads that file in the ANSI code page, so on Windows it is written in it."""
+    write_log(f"（无法显示提示框）{text}")
+    message = f"{ADDIN_TITLE}：{text}"
+    if detail:
+        message += f"\n\n{detail.rstrip()}"
+    _write_stderr(message + "\n")
+    raise SystemExit(1)
+
+
+def _write_stderr(text: str) -> None:
+    stream = sys.stderr
+    if stream is None:  # pythonw without a redirected stderr: the log file has it
+        return
+    try:
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        encoding = stderr_encoding()
+        if buffer is not None and encoding is not None:
+            # Bytes bypass the stream's newline translation; VBA's Line Input ends a line at CR or CRLF.
+            buffer.write(text.replace("\n", "\r\n").encode(encoding, errors="replace"))
+            buffer.flush()
+        else:
+            stream.write(text)
+            stream.flush()
+    except (OSError, ValueError):
+        pass  # the exit code still makes xlwings show whatever reached the file
+
+
+def stderr_encoding() -> str | None:
+    """What the stderr bytes are encoded in (None: the stream's own text encoding). On Windows the ANSI
+    code page, which VBA's `Line Input` reads (Python's own choice may be UTF-8, e.g. under PYTHONUTF8)."""
+    return "mbcs" if sys.platform == "win32" else None
 
 
 @contextmanager
