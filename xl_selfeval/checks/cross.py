@@ -48,39 +48,24 @@ def check_project_spending(ctx: Context) -> Iterator[Finding]:
                 dept_f.text,
                 related=(ref,),
             )
-    if (
-        basic
-        and basic_final is not None
-        and executed is not None
-        and abs(basic_final - executed) > AMOUNT_TOLERANCE
+    # 附件1 项目支出 against the 附件3 tables: 决算数 with 全年执行数, 预算数 with 全年预算数.
+    for column, theirs, refs, code, sum_of in (
+        ("final", executed, project_refs, "project_spending_vs_projects", "全年执行数"),
+        ("budget", budgeted, budget_refs, "project_budget_mismatch", "全年预算数"),
     ):
-        f = basic.fields["costs.project_spending.final"]
+        ours = basic_final if column == "final" else basic_budget
+        if basic is None or ours is None or theirs is None or abs(ours - theirs) <= AMOUNT_TOLERANCE:
+            continue
+        f = basic.fields[f"costs.project_spending.{column}"]
         yield finding(
             Severity.WARNING,
-            "project_spending_vs_projects",
+            code,
             basic,
             f.ref,
-            f"{field_label(basic, f.key)}为{show(basic_final, Fmt.AMOUNT)}，与各附件3全年执行数合计{show(executed, Fmt.AMOUNT)}不一致{_coverage_note(ctx)}",
-            show(executed, Fmt.AMOUNT),
-            show(basic_final, Fmt.AMOUNT),
-            related=project_refs,
-        )
-    if (
-        basic
-        and basic_budget is not None
-        and budgeted is not None
-        and abs(basic_budget - budgeted) > AMOUNT_TOLERANCE
-    ):
-        f = basic.fields["costs.project_spending.budget"]
-        yield finding(
-            Severity.WARNING,
-            "project_budget_mismatch",
-            basic,
-            f.ref,
-            f"{field_label(basic, f.key)}为{show(basic_budget, Fmt.AMOUNT)}，与各附件3全年预算数合计{show(budgeted, Fmt.AMOUNT)}不一致{_coverage_note(ctx)}",
-            show(budgeted, Fmt.AMOUNT),
-            show(basic_budget, Fmt.AMOUNT),
-            related=budget_refs,
+            f"{field_label(basic, f.key)}为{show(ours, Fmt.AMOUNT)}，与各附件3{sum_of}合计{show(theirs, Fmt.AMOUNT)}不一致{_coverage_note(ctx)}",
+            show(theirs, Fmt.AMOUNT),
+            show(ours, Fmt.AMOUNT),
+            related=refs,
         )
 
 
