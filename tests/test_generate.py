@@ -315,7 +315,6 @@ def test_validation_on_amounts_and_indicator_levels() -> None:
     ws = openpyxl.load_workbook(EXAMPLE).worksheets[1]
     kinds = {dv.type: dv for dv in ws.data_validations.dataValidation}
     assert "decimal" in kinds and "list" in kinds
-    assert "不小于0" in kinds["decimal"].error or "0到100" in kinds["decimal"].error
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert any("产出指标" in f for f in lists) and any("服务对象满意度指标" in f for f in lists)
     amount_cells = " ".join(

@@ -38,12 +38,20 @@ MAX_SHEET_NAME = 31
 FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 VALIDATIONS: dict[str, dict[str, object]] = {
+    # Amounts have no upper bound: a unit's budget runs to millions of 万元.
     "amount": dict(
         type="decimal",
         operator="greaterThanOrEqual",
         formula1="0",
         errorTitle="金额有误",
         error="请输入不小于0的数字（单位：万元），不要带单位或文字。",
+    ),
+    "area": dict(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        errorTitle="面积有误",
+        error="请输入不小于0的数字（单位：平方米），不要带单位或文字。",
     ),
     "count": dict(
         type="whole",
@@ -73,7 +81,7 @@ VALIDATIONS: dict[str, dict[str, object]] = {
         error="请从列表中选择二级指标。",
     ),
 }
-FMT_VALIDATION = {Fmt.AMOUNT: "amount", Fmt.AREA: "amount", Fmt.COUNT: "count", Fmt.SCORE: "score"}
+FMT_VALIDATION = {Fmt.AMOUNT: "amount", Fmt.AREA: "area", Fmt.COUNT: "count", Fmt.SCORE: "score"}
 
 
 def sheet_name(base: str, taken: set[str]) -> str:
@@ -173,7 +181,7 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str
     if spec.role in TABLE_ROLES:
         cell.border = BORDER
     if spec.fmt.is_number:
-        cell.number_format = spec.fmt.value
+        cell.number_format = spec.fmt.number_format
     if spec.role is Role.DERIVED:
         cell.fill = DERIVED_FILL
     if spec.role is Role.INPUT:

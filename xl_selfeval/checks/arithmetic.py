@@ -136,7 +136,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 fix = CellEdit(
                     f.ref,
                     stored(expected, fmt),
-                    fmt.value,
+                    fmt.number_format,
                     None,
                     f"已按本表数据填入{label}（{explain(form, expr, ctx)}）",
                     "fill",
@@ -154,7 +154,9 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 continue
             actual = typed_figure(f, fmt)
             if actual is None:
-                fix = CellEdit(f.ref, stored(expected, fmt), fmt.value, f.text, f"原值{f.text}", "correct")
+                fix = CellEdit(
+                    f.ref, stored(expected, fmt), fmt.number_format, f.text, f"原值{f.text}", "correct"
+                )
                 yield finding(
                     Severity.ERROR,
                     "not_a_number",
@@ -172,7 +174,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
             message = f"{label}应为{show(expected, fmt)}（{explain(form, expr, ctx)}），表中为{shown}"
             if key == "total.score":
                 message += _total_hint(form, ctx, actual)
-            fix = CellEdit(f.ref, stored(expected, fmt), fmt.value, shown, f"原值{shown}", "correct")
+            fix = CellEdit(f.ref, stored(expected, fmt), fmt.number_format, shown, f"原值{shown}", "correct")
             yield finding(
                 Severity.ERROR, _code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix
             )

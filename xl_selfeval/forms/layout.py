@@ -9,18 +9,36 @@ from enum import Enum
 
 
 class Fmt(Enum):
-    """How a cell's figure is typed and shown."""
+    """What kind of figure a cell holds: it decides the number format and the data validation.
 
-    TEXT = "@"
-    AMOUNT = "0.00"  # 万元
-    RATE = "0.00%"
-    COUNT = "0"
-    AREA = "0.00"  # ㎡
-    SCORE = "0.00"
+    The members are distinct kinds, never aliases of a number format: amounts, areas and scores all
+    show two decimals, yet an amount of 5487.80 must not be held to a score's 0–100.
+    """
+
+    TEXT = "text"
+    AMOUNT = "amount"  # 万元
+    RATE = "rate"
+    COUNT = "count"  # 人
+    AREA = "area"  # ㎡
+    SCORE = "score"  # 分值 and 得分
 
     @property
     def is_number(self) -> bool:
         return self is not Fmt.TEXT
+
+    @property
+    def number_format(self) -> str:
+        return _NUMBER_FORMATS[self]
+
+
+_NUMBER_FORMATS = {
+    Fmt.TEXT: "@",
+    Fmt.AMOUNT: "0.00",
+    Fmt.RATE: "0.00%",
+    Fmt.COUNT: "0",
+    Fmt.AREA: "0.00",
+    Fmt.SCORE: "0.00",
+}
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""An accountant types real figures into the generated template: each input cell's validation lets them in.
+
+The rules are evaluated the way Excel evaluates them (type, operator, bounds), not read back as text, so a
+test passes only if the figure a unit types (5487.80 万元 年初预算数) would really be accepted.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import BLANK, EXAMPLE
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xl_selfeval.generate import blank_contents, build_workbook
+
+
+def validation_of(ws: Worksheet, coordinate: str) -> DataValidation | None:
+    for dv in ws.data_validations.dataValidation:
+        if coordinate in dv.sqref:
+            return dv
+    return None
+
+
+def _bound(formula: str | None) -> Decimal:
+    assert formula is not None and formula.lstrip("-").replace(".", "", 1).isdigit(), formula
+    return Decimal(formula)
+
+
+def accepts(dv: DataValidation, value: object) -> bool:
+    """Would Excel let ``value`` be typed into a cell with this rule (showErrorMessage on)?"""
+    if value is None or value == "":
+        return bool(dv.allow_blank)
+    if dv.type == "list":
+        return str(value) in (dv.formula1 or "").strip('"').split(",")
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return False
+    number = Decimal(str(value))
+    if dv.type == "whole" and number != number.to_integral_value():
+        return False
+    assert dv.type in ("decimal", "whole"), dv.type
+    low = _bound(dv.formula1)
+    operator = dv.operator or "between"  # OOXML's default operator
+    if operator == "between":
+        return low <= number <= _bound(dv.formula2)
+    return {
+        "greaterThanOrEqual": number >= low,
+        "greaterThan": number > low,
+        "lessThanOrEqual": number <= low,
+        "lessThan": number < low,
+        "equal": number == low,
+        "notEqual": number != low,
+    }[operator]
+
+
+def input_cells(ws: Worksheet) -> dict[str, DataValidation]:
+    out: dict[str, DataValidation] = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            for row in ws.iter_rows(
+                min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col, max_col=rng.max_col
+            ):
+                for cell in row:
+                    out[f"{ws.title}!{cell.coordinate}"] = dv
+    return out
+
+
+def test_every_figure_of_the_example_is_accepted_where_it_stands() -> None:
+    wb = openpyxl.load_workbook(EXAMPLE)
+    refused, typed = [], 0
+    for ws in wb.worksheets:
+        for where, dv in input_cells(ws).items():
+            value = ws[where.split("!")[1]].value
+            if value is None:
+                continue
+            typed += 1
+            if not accepts(dv, value):
+                refused.append(f"{where}={value!r} ({dv.errorTitle})")
+    assert typed > 40  # the example's typed figures and indicator levels, not an empty walk
+    assert not refused, refused
+
+
+@pytest.mark.parametrize(
+    "sheet,cell,figure",
+    [
+        ("附件1", "B8", 5487.80),  # 三公经费 2023年决算数 sized as a real budget
+        ("附件1", "D13", 123456789.12),
+        ("附件1", "C21", 0.01),
+        ("附件1", "B23", 18000),  # 批复规模（㎡）
+        ("附件2", "D5", 5487.80),  # 年初预算数 as the seed's unit typed it
+        ("附件2", "E5", 3217.75),
+        ("附件2", "F5", 3090.03),
+        ("附件2", "H7", 900.47),  # 其中：基本支出
+        ("附件3", "D6", 2769.05),
+        ("附件3", "F8", 0),
+    ],
+)
+def test_real_amounts_are_accepted_in_amount_cells(sheet: str, cell: str, figure: float) -> None:
+    ws = next(ws for ws in openpyxl.load_workbook(BLANK).worksheets if ws.title.startswith(sheet))
+    dv = validation_of(ws, cell)
+    assert dv is not None, f"{sheet}!{cell} has no validation"
+    assert accepts(dv, figure), f"{sheet}!{cell} refuses {figure}: {dv.errorTitle} {dv.error}"
+    assert not accepts(dv, -0.01), f"{sheet}!{cell} accepts a negative amount"
+    assert not accepts(dv, "约5亿元"), f"{sheet}!{cell} accepts text"
+
+
+def test_amount_validation_says_amount_not_score() -> None:
+    ws = openpyxl.load_workbook(BLANK).worksheets[1]
+    dv = validation_of(ws, "D5")
+    assert dv is not None and dv.errorTitle == "金额有误" and "不小于0" in (dv.error or "")
+
+
+def test_people_are_whole_numbers_and_scores_stay_within_100() -> None:
+    ws = build_workbook(blank_contents(2025)).worksheets[0]
+    staff = validation_of(ws, "B4")
+    assert staff is not None and accepts(staff, 127) and not accepts(staff, 12.5) and not accepts(staff, -1)
+    department = build_workbook(blank_contents(2025)).worksheets[1]
+    weight = validation_of(department, "H14")  # 分值 of the first indicator
+    assert weight is not None and accepts(weight, 10) and not accepts(weight, 101)
+
+
+def test_area_cells_speak_of_square_metres(tmp_path: Path) -> None:
+    ws = build_workbook(blank_contents(2025)).worksheets[0]
+    dv = validation_of(ws, "B23")
+    assert dv is not None and "平方米" in (dv.error or "") and accepts(dv, 18000)
