@@ -108,7 +108,7 @@ def excel_round_trips(source: Path) -> None:
 
     import xl_selfeval.excel as ribbon
     from xl_selfeval.engine import run_engine
-    from xl_selfeval.xlsx import read_workbook
+    from xl_selfeval.files.xlsx import read_workbook
 
     excel = FakeExcel()
     book = excel.open_file(source)

@@ -16,8 +16,8 @@ from handtyped import BASIC, DEPARTMENT, PROJECT, build_handtyped, write_rows
 
 from xl_selfeval.engine import run_engine
 from xl_selfeval.errors import UserError
+from xl_selfeval.files.xlsx import read_workbook
 from xl_selfeval.findings import Finding, Outcome, Severity
-from xl_selfeval.xlsx import read_workbook
 
 
 def check(path: Path) -> Outcome:

@@ -25,14 +25,15 @@ from handtyped import build_handtyped
 from openpyxl import load_workbook
 
 import xl_selfeval.excel as ribbon
-from xl_selfeval import files, marks
+from xl_selfeval import marks
+from xl_selfeval.cells import CellRef, address
 from xl_selfeval.engine import run_engine
 from xl_selfeval.errors import UserError
 from xl_selfeval.excel import commands, door, ui
 from xl_selfeval.excel.ranges import as_text, box_address, boxes, parse_address, unions
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, CellRef, Finding, Outcome, Severity
-from xl_selfeval.forms.place import address
-from xl_selfeval.xlsx import read_workbook
+from xl_selfeval.files import workbook as files
+from xl_selfeval.files.xlsx import read_workbook
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
 
 Cell = tuple[int, int]
 XL_MAX_ROW = 1_048_576

@@ -19,10 +19,12 @@ from openpyxl.drawing.image import Image
 from openpyxl.styles import PatternFill
 from PIL import Image as PILImage
 
-from xl_selfeval import files, marks
+from xl_selfeval import marks
+from xl_selfeval.cells import CellRef
 from xl_selfeval.errors import UserError
-from xl_selfeval.files import load_for_update, objects_openpyxl_drops, write_recalc
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, CellRef, Finding, Outcome, Severity
+from xl_selfeval.files import workbook as files
+from xl_selfeval.files.workbook import load_for_update, objects_openpyxl_drops, write_recalc
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
 
 SHEET = "附件3 运转经费"
 FORM = "附件3（运转经费）"

@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 from conftest import BLANK, EXAMPLE, require_tool
 
-from xl_selfeval.bundled import build_bundled, contents_from_data, example_data
 from xl_selfeval.compute import Calculator
+from xl_selfeval.files.bundled import build_bundled, contents_from_data, example_data
+from xl_selfeval.files.generate import blank_contents, build_workbook
 from xl_selfeval.forms import BASIC_DATA
 from xl_selfeval.forms.place import FormContent, Role, place
-from xl_selfeval.generate import blank_contents, build_workbook
 from xl_selfeval.values import to_decimal
 
 

@@ -13,8 +13,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Color, PatternFill
 
 from xl_selfeval import marks
-from xl_selfeval.files import apply_outcome, clear_marks, fill_token
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, CellRef, Finding, Outcome, Severity
+from xl_selfeval.cells import CellRef
+from xl_selfeval.files.workbook import apply_outcome, clear_marks, fill_token
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
 from xl_selfeval.marks import CellState, Look, Record
 
 SHEET = "附件3 运转经费"

@@ -14,8 +14,8 @@ from handtyped import BASIC, DEPARTMENT, PROJECT, write_rows
 
 from xl_selfeval.engine import run_engine
 from xl_selfeval.errors import UserError
-from xl_selfeval.files import apply_outcome
-from xl_selfeval.xlsx import read_workbook
+from xl_selfeval.files.workbook import apply_outcome
+from xl_selfeval.files.xlsx import read_workbook
 
 ODD_VALUES: list[object] = [
     "",

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xl_selfeval.errors import UserError
+from xl_selfeval.files.xlsx import read_workbook
 from xl_selfeval.grid import Grid
-from xl_selfeval.xlsx import read_workbook
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -54,7 +54,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A real shipped workbook (the example), or an openpyxl-built one if the generator is unavailable."""
     folder = tmp_path_factory.mktemp("real")
     try:
-        from xl_selfeval.bundled import build_bundled
+        from xl_selfeval.files.bundled import build_bundled
 
         paths = build_bundled(folder)
         path = paths[-1]

@@ -13,9 +13,10 @@ from conftest import EXAMPLE
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_selfeval.compute import Calculator
-from xl_selfeval.read import Form, read_forms
+from xl_selfeval.files.xlsx import read_workbook
+from xl_selfeval.model import Form
+from xl_selfeval.read import read_forms
 from xl_selfeval.rollover import roll_over
-from xl_selfeval.xlsx import read_workbook
 
 LOAN_SHORT = "附件2 发放住房公积金贷款：目标15亿元，实际10.19亿元"
 

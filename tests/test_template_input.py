@@ -15,7 +15,7 @@ from conftest import BLANK, EXAMPLE
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_selfeval.generate import blank_contents, build_workbook
+from xl_selfeval.files.generate import blank_contents, build_workbook
 
 
 def validation_of(ws: Worksheet, coordinate: str) -> DataValidation | None:

@@ -17,8 +17,8 @@ import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
 from xl_selfeval.errors import UserError
+from xl_selfeval.files.xlsx import Limits, assert_openpyxl_is_defused, read_workbook
 from xl_selfeval.grid import Grid
-from xl_selfeval.xlsx import Limits, assert_openpyxl_is_defused, read_workbook
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -203,7 +203,7 @@ def test_shared_strings_and_rich_text_written_by_hand(tmp_path: Path) -> None:
 
 
 def test_bundled_workbooks_match_openpyxl(tmp_path: Path) -> None:
-    from xl_selfeval.bundled import build_bundled
+    from xl_selfeval.files.bundled import build_bundled
 
     for path in build_bundled(tmp_path):
         grids = assert_matches_openpyxl(path)
@@ -258,7 +258,7 @@ def formula_workbook(path: Path) -> Path:
 
 
 def test_cached_values_after_libreoffice_recalculation(tmp_path: Path) -> None:
-    from xl_selfeval.bundled import build_bundled
+    from xl_selfeval.files.bundled import build_bundled
 
     sources = [formula_workbook(tmp_path / "公式.xlsx"), *build_bundled(tmp_path / "bundled")]
     calculated = _recalculate(sources, tmp_path / "out", tmp_path / "lo-profile")
@@ -575,7 +575,7 @@ def test_malformed_xml_names_the_part(tmp_path: Path) -> None:
 
 
 def test_reader_does_not_import_openpyxl() -> None:
-    code = "import sys, xl_selfeval.xlsx; sys.exit('openpyxl' in sys.modules)"
+    code = "import sys, xl_selfeval.files.xlsx; sys.exit('openpyxl' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -41,7 +41,7 @@ def _check_output(path: Path, force: bool) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from xl_selfeval.generate import new_workbook
+    from xl_selfeval.files.generate import new_workbook
 
     if args.source:
         return _new_from_last_year(args)
@@ -84,7 +84,7 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _outcome(path: Path, settings):  # type: ignore[no-untyped-def]
     from xl_selfeval.engine import run_engine
-    from xl_selfeval.xlsx import Limits, read_workbook
+    from xl_selfeval.files.xlsx import Limits, read_workbook
 
     limits = Limits(
         max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio)
@@ -105,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_recalc(args: argparse.Namespace) -> int:
-    from xl_selfeval.files import write_recalc
+    from xl_selfeval.files.workbook import write_recalc
     from xl_selfeval.report_text import outcome_text
 
     path = Path(args.file)

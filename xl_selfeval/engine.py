@@ -9,7 +9,8 @@ from xl_selfeval.checks.context import Context
 from xl_selfeval.errors import UserError
 from xl_selfeval.findings import Finding, Outcome
 from xl_selfeval.grid import Grid
-from xl_selfeval.read import Form, read_forms
+from xl_selfeval.model import Form
+from xl_selfeval.read import read_forms
 from xl_selfeval.scoring import grade
 from xl_selfeval.settings import Settings
 from xl_selfeval.values import format_score

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from xl_selfeval.forms.place import address
+from xl_selfeval.cells import CellRef
+from xl_selfeval.model import Form
 
 NOTE_MARKER = "【自评检查】"
 
@@ -22,20 +23,6 @@ class Severity(Enum):
     @property
     def rank(self) -> int:
         return {"error": 0, "warning": 1, "info": 2}[self.value]
-
-
-@dataclass(frozen=True)
-class CellRef:
-    sheet: str
-    row: int
-    col: int
-
-    @property
-    def address(self) -> str:
-        return address(self.row, self.col)
-
-    def __str__(self) -> str:
-        return f"{self.sheet}!{self.address}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +66,7 @@ class Finding:
 class Outcome:
     """Everything one run of the engine produces for one workbook."""
 
-    forms: list = field(default_factory=list)  # read.Form
+    forms: list[Form] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     edits: list[CellEdit] = field(default_factory=list)
     scores: list[dict[str, object]] = field(default_factory=list)

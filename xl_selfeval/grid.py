@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from xl_selfeval.cells import parse_cell, parse_range
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,26 @@ class Grid:
     name: str
     cells: dict[tuple[int, int], CellData] = field(default_factory=dict)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    @classmethod
+    def from_rows(
+        cls, name: str, rows: Sequence[Sequence[object]], merged: Sequence[str] = (), top_left: str = "A1"
+    ) -> Grid:
+        """A sheet typed in memory, row by row: a value, or a CellData for a formula or a number format.
+
+        Tests build forms this way instead of writing a file and reading it back; ``merged`` takes A1
+        ranges ("A1:I1"), as a person would merge them.
+        """
+        row0, col0 = parse_cell(top_left)
+        grid = cls(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None or value == "":
+                    continue
+                cell = value if isinstance(value, CellData) else CellData(value)
+                grid.cells[(row0 + r, col0 + c)] = cell
+        grid.merged = [parse_range(text) for text in merged]
+        return grid
 
     @property
     def max_row(self) -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, CellRef, Finding, Outcome, Severity
+from xl_selfeval.cells import CellRef, parse_cell
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
 
 AUTHOR = "xl-selfeval"
 FILL_ERROR = "FFFFC7CE"  # Excel's "light red fill"
@@ -36,7 +36,6 @@ RECORD_HEADERS = (
 )
 
 _FILLS = {Severity.ERROR: FILL_ERROR, Severity.WARNING: FILL_WARNING}  # info: note only, fill left alone
-_ADDRESS = re.compile(r"\$?([A-Z]{1,3})\$?([1-9][0-9]{0,6})")
 
 
 @dataclass(frozen=True)
@@ -242,8 +241,10 @@ def _row_key(row: ListRow, sheet_order: dict[str, int]) -> tuple[int, str, int, 
     """Sheet order, then row and column of the cell, then severity: the engine's own order."""
     sheet, _, address = row.link.rpartition("!")
     sheet = sheet.strip("'").replace("''", "'")
-    match = _ADDRESS.fullmatch(address)
-    r, c = (int(match[2]), _column_number(match[1])) if match else (0, 0)
+    try:
+        r, c = parse_cell(address)
+    except ValueError:
+        r, c = 0, 0
     return (sheet_order.get(sheet, len(sheet_order)), sheet, r, c, _RANKS.get(row.cells[1], 9))
 
 
@@ -497,20 +498,16 @@ def records_from_rows(rows: Iterable[Sequence[object]]) -> list[Record]:
     for row in rows:
         values = ["" if v is None else str(v) for v in (*row, *([""] * width))][:width]
         sheet, address = values[0], values[1]
-        match = _ADDRESS.fullmatch(address.strip().upper())
-        if not sheet or match is None or tuple(values) == RECORD_HEADERS:
+        try:
+            row_col = parse_cell(address)
+        except ValueError:
+            continue
+        if not sheet or tuple(values) == RECORD_HEADERS:
             continue
         written, kind, mark_fill, mark_note = values[5:9]
         if written and not is_our_note(mark_note):
             written = ""  # a record without our note can't explain the value: treat it as the user's
         fill, note, author = values[2:5]
-        cell = CellRef(sheet, int(match[2]), _column_number(match[1]))
+        cell = CellRef(sheet, *row_col)
         records.append(Record(cell, fill, note, author, written, kind, mark_fill, mark_note, values[9]))
     return records
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
-from xl_selfeval.findings import CellRef
+from xl_selfeval.cells import CellRef
 from xl_selfeval.forms import ALL_LAYOUTS
 from xl_selfeval.forms.layout import (
     Column,
@@ -23,10 +22,11 @@ from xl_selfeval.forms.layout import (
     with_year,
     year_pattern,
 )
-from xl_selfeval.grid import EMPTY, CellData, Grid
+from xl_selfeval.grid import EMPTY, Grid
 from xl_selfeval.labels import canonical
 from xl_selfeval.marks import is_our_sheet
-from xl_selfeval.values import Dimension, Kind, Value, parse_value, split_label_amount
+from xl_selfeval.model import BlockRow, Field, Form
+from xl_selfeval.values import Value, parse_value, split_label_amount
 
 MAX_TITLE_LENGTH = 80
 
@@ -36,90 +36,6 @@ DISTINCTIVE_LABELS = {
     "department": "预算部门名称",
     "project": "项目支出名称",
 }
-
-
-@dataclass
-class Field:
-    """One figure or text of a form, where it is and what it holds."""
-
-    key: str
-    ref: CellRef
-    cell: CellData
-    value: Value
-    inline: bool = False  # read from a "label:amount" cell
-
-    @property
-    def is_formula(self) -> bool:
-        return self.cell.is_formula
-
-    @property
-    def is_blank(self) -> bool:
-        return self.value.kind is Kind.BLANK
-
-    @property
-    def number(self) -> Decimal | None:
-        """The figure as a plain number (a rate as a fraction), or None if the cell holds no single figure."""
-        q = self.value.quantity
-        if self.value.kind is not Kind.NUMBER or q is None:
-            return None
-        return q.number
-
-    @property
-    def text(self) -> str:
-        return self.value.raw
-
-
-@dataclass
-class BlockRow:
-    """A row of a repeatable block: a 项目支出 item or an indicator."""
-
-    row: int
-    cells: dict[str, Field]
-    level1: str = ""
-    level2: str = ""
-
-    def get(self, key: str) -> Field | None:
-        return self.cells.get(key)
-
-
-@dataclass
-class Form:
-    layout: FormLayout
-    sheet: str
-    title: str | None
-    year: int | None
-    title_ref: CellRef | None
-    fields: dict[str, Field] = field(default_factory=dict)
-    blocks: dict[str, list[BlockRow]] = field(default_factory=dict)
-    blank_rows: list[int] = field(default_factory=list)  # indicator rows nobody filled
-    cut_short: bool = False  # no indicator block found
-    # Column headers whose year disagrees with the title's: (cell, the header as typed, as it should read).
-    year_mismatches: list[tuple[CellRef, str, str]] = field(default_factory=list)
-
-    @property
-    def kind(self) -> str:
-        return self.layout.kind
-
-    @property
-    def display_name(self) -> str:
-        if self.kind == "project":
-            name = self.text("project_name")
-            return f"附件3（{name}）" if name else "附件3"
-        return self.layout.name
-
-    def get(self, key: str) -> Field | None:
-        return self.fields.get(key)
-
-    def number(self, key: str) -> Decimal | None:
-        f = self.fields.get(key)
-        return f.number if f else None
-
-    def text(self, key: str) -> str:
-        f = self.fields.get(key)
-        return f.text if f else ""
-
-    def column(self, block: str, column: str) -> list[Decimal | None]:
-        return [r.cells[column].number if column in r.cells else None for r in self.blocks.get(block, [])]
 
 
 # ---------------------------------------------------------------------------
@@ -591,14 +507,4 @@ def form_bounds(anchor: _Anchor, anchors: list[_Anchor], grid: Grid) -> tuple[in
     return anchor.row, bottom, left, right
 
 
-def rate_of(f: Field) -> Decimal | None:
-    """A rate cell's figure as a fraction: 76.08% typed, 0.7608 with a % format, or a bare 76.08."""
-    q = f.value.quantity
-    if f.value.kind is not Kind.NUMBER or q is None:
-        return None
-    if q.dimension is Dimension.PLAIN and abs(q.number) > Decimal("1.5"):
-        return q.number / 100
-    return q.number
-
-
-__all__ = ["BlockRow", "Field", "Form", "rate_of", "read_forms"]
+__all__ = ["read_forms"]

@@ -16,7 +16,8 @@ from xl_selfeval.forms.indicators import NOT_APPLICABLE, skeleton
 from xl_selfeval.forms.layout import Ref, Sum, with_year
 from xl_selfeval.forms.place import FormContent
 from xl_selfeval.labels import canonical
-from xl_selfeval.read import BlockRow, Field, Form, read_forms
+from xl_selfeval.model import BlockRow, Field, Form
+from xl_selfeval.read import read_forms
 from xl_selfeval.scoring import suggest
 from xl_selfeval.settings import Settings
 from xl_selfeval.values import Dimension, format_amount
@@ -533,7 +534,7 @@ def _cost_target_reminders(form: Form) -> list[str]:
 
 def read_last_year(source: Path) -> list[Form]:
     """Last year's forms, read like any workbook (generated, bundled example or hand-typed)."""
-    from xl_selfeval.xlsx import read_workbook
+    from xl_selfeval.files.xlsx import read_workbook
 
     forms = read_forms(read_workbook(Path(source)))
     if not forms:
@@ -546,8 +547,8 @@ def read_last_year(source: Path) -> list[Form]:
 
 def rollover_file(source: Path, output: Path, year: int | None = None) -> RolloverSummary:
     """Write the forms of ``year`` (default: the year after the source's) to ``output``, from ``source``."""
-    from xl_selfeval.files import save_workbook
-    from xl_selfeval.generate import build_workbook
+    from xl_selfeval.files.generate import build_workbook
+    from xl_selfeval.files.workbook import save_workbook
 
     source, output = Path(source), Path(output)
     if output.exists() and source.exists() and output.resolve() == source.resolve():

@@ -20,7 +20,7 @@ from xl_selfeval.findings import CellEdit, Finding, Severity
 from xl_selfeval.forms.basic_data import PUBLIC_FUNDS_PARTS
 from xl_selfeval.forms.department import INCOME_KEYS, SPENDING_KEYS
 from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, Fmt, Ratio, Ref, Sum
-from xl_selfeval.read import Field, Form, rate_of
+from xl_selfeval.model import Field, Form, rate_of
 from xl_selfeval.scoring import execution_score
 from xl_selfeval.values import Kind, round_half_up
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from xl_selfeval.cells import CellRef
 from xl_selfeval.compute import Calculator
-from xl_selfeval.findings import CellEdit, CellRef, Finding, Severity
+from xl_selfeval.findings import CellEdit, Finding, Severity
 from xl_selfeval.forms.layout import Column, Fmt, Table, TotalRow, with_year
-from xl_selfeval.read import BlockRow, Field, Form
+from xl_selfeval.model import BlockRow, Field, Form
 from xl_selfeval.settings import Settings
 from xl_selfeval.values import format_amount, format_rate, format_score
 

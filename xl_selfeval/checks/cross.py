@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import AMOUNT_TOLERANCE, Context, field_label, finding, show
-from xl_selfeval.findings import CellEdit, CellRef, Finding, Severity
+from xl_selfeval.findings import CellEdit, Finding, Severity
 from xl_selfeval.forms.layout import Fmt
-from xl_selfeval.read import Form
+from xl_selfeval.model import Form
 
 
 def _sum_projects(ctx: Context, key: str) -> tuple[Decimal | None, tuple[CellRef, ...]]:

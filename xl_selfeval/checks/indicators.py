@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
+from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import SCORE_TOLERANCE, Context, finding, indicator_name, typed
-from xl_selfeval.findings import CellEdit, CellRef, Finding, Severity
+from xl_selfeval.findings import CellEdit, Finding, Severity
 from xl_selfeval.forms.indicators import COST, HIERARCHY, NOT_APPLICABLE
 from xl_selfeval.labels import canonical
-from xl_selfeval.read import BlockRow, Form
+from xl_selfeval.model import BlockRow, Form
 from xl_selfeval.scoring import IndicatorKind, suggest
 from xl_selfeval.values import Kind, format_amount, format_score, parse_value
 

@@ -9,22 +9,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from xl_selfeval import marks
+from xl_selfeval.cells import CellRef, address, column_letter, parse_cell
 from xl_selfeval.errors import UserError
 from xl_selfeval.excel import ui
-from xl_selfeval.excel.ranges import (
-    Box,
-    Cell,
-    as_text,
-    box_address,
-    boxes,
-    column_range,
-    parse_cell,
-    unions,
-)
-from xl_selfeval.findings import CellRef
-from xl_selfeval.forms.place import address, column_letter
+from xl_selfeval.excel.ranges import Box, Cell, as_text, box_address, boxes, column_range, unions
+from xl_selfeval.files.xlsx import DEFAULT_LIMITS
 from xl_selfeval.grid import CellData, Grid
-from xl_selfeval.xlsx import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
     from xlwings import Book, Note, Range, Sheet

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from xl_selfeval.forms.place import address, column_letter
+from xl_selfeval.cells import address, column_letter, parse_range
 
 Cell = tuple[int, int]  # (row, column), 1-based
 Box = tuple[int, int, int, int]  # (top, left, bottom, right)
@@ -13,7 +13,6 @@ Box = tuple[int, int, int, int]  # (top, left, bottom, right)
 # Excel's Range("…") refuses a longer address text, so a union of areas is split into chunks below it.
 MAX_ADDRESS = 255
 
-_A1 = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 # Typed into a cell (and Range.Value assigned from COM is "typed"), such text becomes a number, a date,
 # a time, a percentage or a truth value. Digits with only these characters around them are treated as
 # risky; anything with another letter or a CJK word such as 万元 stays text in Excel anyway.
@@ -39,20 +38,7 @@ def as_text(text: str) -> str:
 
 def parse_address(text: str) -> Box:
     """'$C$3:$H$40' (or '$A$1') as (top, left, bottom, right)."""
-    first, _, last = text.replace("$", "").partition(":")
-    top, left = parse_cell(first)
-    bottom, right = parse_cell(last) if last else (top, left)
-    return min(top, bottom), min(left, right), max(top, bottom), max(left, right)
-
-
-def parse_cell(text: str) -> Cell:
-    match = _A1.fullmatch(text.strip().upper())
-    if match is None:
-        raise ValueError(f"not a cell address: {text!r}")
-    col = 0
-    for ch in match[1]:
-        col = col * 26 + ord(ch) - 64
-    return int(match[2]), col
+    return parse_range(text)
 
 
 def box_address(box: Box) -> str:

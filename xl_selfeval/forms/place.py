@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from xl_selfeval.cells import address, column_letter
 from xl_selfeval.forms.layout import (
     BlockSum,
     Column,
@@ -68,18 +69,6 @@ class Placement:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     title_rows: tuple[int, int] = (1, 2)
     last_row: int = 0
-
-
-def column_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def address(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
 
 
 @dataclass

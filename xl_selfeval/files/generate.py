@@ -11,12 +11,14 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_selfeval.cells import address, column_letter
 from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
 from xl_selfeval.forms.indicators import LEVEL1, LEVEL2, skeleton
 from xl_selfeval.forms.layout import Fmt
-from xl_selfeval.forms.place import FormContent, PlacedCell, Placement, Role, address, column_letter, place
+from xl_selfeval.forms.place import FormContent, PlacedCell, Placement, Role, place
 
 # 宋体 is what the official forms use; LibreOffice falls back to a CJK serif (Noto Serif CJK / AR PL UMing).
 FONT_NAME = "宋体"
@@ -119,7 +121,8 @@ def blank_contents(year: int, projects: list[str] | None = None) -> list[FormCon
 def build_workbook(contents: list[FormContent], unit: str = "") -> Workbook:
     """One sheet per form, in the given order."""
     wb = Workbook()
-    wb.remove(wb.active)
+    for sheet in list(wb.worksheets):
+        wb.remove(sheet)
     taken: set[str] = set()
     for content in contents:
         base = content.sheet_name or (
@@ -145,7 +148,7 @@ def write_form(ws: Worksheet, content: FormContent, unit: str = "") -> Placement
     _set_row_heights(ws, placement, widths)
     for kind, cells in validations.items():
         dv = DataValidation(allow_blank=True, showErrorMessage=True, **VALIDATIONS[kind])  # type: ignore[arg-type]
-        dv.sqref = " ".join(cells)  # type: ignore[assignment]
+        dv.sqref = " ".join(cells)
         ws.add_data_validation(dv)
     _protect(ws)
     _print_setup(ws, placement, one_page=content.layout.one_page)
@@ -161,7 +164,7 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str
             cell.value = value
             cell.data_type = "s"
         else:
-            cell.value = value
+            cell.value = value  # type: ignore[assignment]  # a layout value: str, number or None
     size, bold, name = BODY_SIZE, spec.role is Role.HEADER, FONT_NAME
     horizontal, vertical = "center", "center"
     if spec.role is Role.TITLE:
@@ -233,7 +236,7 @@ def _print_setup(ws: Worksheet, placement: Placement, *, one_page: bool) -> None
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages tall as needed
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.6
@@ -244,6 +247,6 @@ def _print_setup(ws: Worksheet, placement: Placement, *, one_page: bool) -> None
 
 def new_workbook(path: Path, year: int, unit: str = "", projects: list[str] | None = None) -> None:
     """Blank forms for ``year`` written to ``path``."""
-    from xl_selfeval.files import save_workbook
+    from xl_selfeval.files.workbook import save_workbook
 
     save_workbook(build_workbook(blank_contents(year, projects), unit), path)

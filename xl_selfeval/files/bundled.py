@@ -6,18 +6,19 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from xl_selfeval.files import save_workbook
+from xl_selfeval.files.generate import blank_contents, build_workbook
+from xl_selfeval.files.workbook import save_workbook
 from xl_selfeval.forms import BY_KIND
 from xl_selfeval.forms.place import FormContent
-from xl_selfeval.generate import blank_contents, build_workbook
 
 EXAMPLE_DATA = "example-yueyang-2024.json"
 BLANK_NAME = "2025年度绩效自评-空白.xlsx"
 EXAMPLE_NAME = "示例-岳阳市住房公积金管理中心-2024.xlsx"
 
 
-def contents_from_data(data: dict) -> tuple[int, str, list[FormContent]]:
+def contents_from_data(data: dict[str, Any]) -> tuple[int, str, list[FormContent]]:
     """Forms described as JSON data: {"year", "unit", "forms": [{"kind", "values", "blocks"}]}."""
     year = int(data["year"])
     contents = [
@@ -27,8 +28,11 @@ def contents_from_data(data: dict) -> tuple[int, str, list[FormContent]]:
     return year, str(data.get("unit", "")), contents
 
 
-def example_data() -> dict:
-    return json.loads(resources.files("xl_selfeval.data").joinpath(EXAMPLE_DATA).read_text("utf-8"))
+def example_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files("xl_selfeval.data").joinpath(EXAMPLE_DATA).read_text("utf-8")
+    )
+    return data
 
 
 def build_bundled(folder: Path) -> list[Path]:

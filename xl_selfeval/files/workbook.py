@@ -26,13 +26,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.fills import Fill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import fromstring, tostring
 
 from xl_selfeval import marks
+from xl_selfeval.cells import CellRef
 from xl_selfeval.errors import UserError
-from xl_selfeval.findings import CellRef, Outcome
-from xl_selfeval.xlsx import DEFAULT_LIMITS, Limits
+from xl_selfeval.files.xlsx import DEFAULT_LIMITS, Limits
+from xl_selfeval.findings import Outcome
 
 SUFFIXES = (".xlsx", ".xlsm")
 _ARGB = re.compile(r"[0-9A-F]{8}")
@@ -110,7 +112,7 @@ def load_for_update(path: Path, *, check_lock: bool = True) -> Workbook:
     _check_suffix(path)
     if check_lock:
         check_not_locked(path)
-    from xl_selfeval.xlsx import assert_openpyxl_is_defused
+    from xl_selfeval.files.xlsx import assert_openpyxl_is_defused
 
     assert_openpyxl_is_defused()
     try:
@@ -141,13 +143,13 @@ def fill_token(fill: Any) -> str:
     rgb = colour.rgb if colour is not None and colour.type == "rgb" else None
     if isinstance(rgb, str) and fill == PatternFill(fill_type="solid", fgColor=rgb):
         return rgb.upper()
-    return _XML + tostring(fill.to_tree()).decode("utf-8")
+    return _XML + str(tostring(fill.to_tree()).decode("utf-8"))
 
 
 def fill_from_token(token: str) -> Fill:
     if token.startswith(_XML):
         try:
-            fill = Fill.from_tree(fromstring(token[len(_XML) :]))
+            fill = Fill.from_tree(fromstring(token[len(_XML) :]))  # type: ignore[arg-type]
         except Exception:  # a tampered record sheet: leave the cell unfilled rather than fail the recalc
             fill = None
         return fill if fill is not None else PatternFill()
@@ -353,13 +355,13 @@ def _write_list(ws: Worksheet, plan: marks.Plan) -> None:
         )
         ws.row_dimensions[header + offset].height = max(15.0, 15.0 * lines + 2)
     last = header + len(plan.issues)
-    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    ws.freeze_panes = f"A{header + 1}"
     ws.auto_filter.ref = f"A{header}:{get_column_letter(len(marks.ISSUE_HEADERS))}{last}"
     ws.print_title_rows = f"{header}:{header}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 # --- writing ------------------------------------------------------------------------------------------------

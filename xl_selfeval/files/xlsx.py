@@ -17,6 +17,7 @@ from typing import IO, Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from xl_selfeval.cells import MAX_COL, MAX_ROW, column_index
 from xl_selfeval.errors import UserError
 from xl_selfeval.grid import CellData, Grid
 
@@ -76,7 +77,7 @@ _MAIN_NS = (
     "http://purl.oclc.org/ooxml/spreadsheetml/main",  # ISO 29500 strict
 )
 _PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"  # strict keeps it
-_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+_MAX_ROW, _MAX_COL = MAX_ROW, MAX_COL
 _CHUNK = 1 << 20
 # Members this small cannot be bombs, and tiny parts legitimately compress far beyond any ratio.
 _RATIO_FLOOR = 1 << 20
@@ -219,19 +220,11 @@ def _number(text: str) -> int | float:
 
 
 _COLUMNS: dict[str, int] = {}
-_COLUMN_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?")
 
 
 def _column(letters: str) -> int:
     """'B' (or '$B', as in '$B$3') -> 2; raises ValueError for anything that is not a column."""
-    match = _COLUMN_RE.fullmatch(letters)
-    if match is None:
-        raise ValueError(f"bad column {letters!r}")
-    col = 0
-    for ch in match.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    if col > _MAX_COL:
-        raise ValueError(f"column out of range {letters!r}")
+    col = column_index(letters)
     if len(_COLUMNS) < 20_000:  # bounded whatever spellings a file uses
         _COLUMNS[letters] = col
     return col

@@ -1,0 +1,105 @@
+"""What the core knows of a form once read: its fields, block rows and where each came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xl_selfeval.cells import CellRef
+from xl_selfeval.forms.layout import FormLayout
+from xl_selfeval.grid import CellData
+from xl_selfeval.values import Dimension, Kind, Value
+
+
+@dataclass
+class Field:
+    """One figure or text of a form, where it is and what it holds."""
+
+    key: str
+    ref: CellRef
+    cell: CellData
+    value: Value
+    inline: bool = False  # read from a "label:amount" cell
+
+    @property
+    def is_formula(self) -> bool:
+        return self.cell.is_formula
+
+    @property
+    def is_blank(self) -> bool:
+        return self.value.kind is Kind.BLANK
+
+    @property
+    def number(self) -> Decimal | None:
+        """The figure as a plain number (a rate as a fraction), or None if the cell holds no single figure."""
+        q = self.value.quantity
+        if self.value.kind is not Kind.NUMBER or q is None:
+            return None
+        return q.number
+
+    @property
+    def text(self) -> str:
+        return self.value.raw
+
+
+@dataclass
+class BlockRow:
+    """A row of a repeatable block: a 项目支出 item or an indicator."""
+
+    row: int
+    cells: dict[str, Field]
+    level1: str = ""
+    level2: str = ""
+
+    def get(self, key: str) -> Field | None:
+        return self.cells.get(key)
+
+
+@dataclass
+class Form:
+    layout: FormLayout
+    sheet: str
+    title: str | None
+    year: int | None
+    title_ref: CellRef | None
+    fields: dict[str, Field] = field(default_factory=dict)
+    blocks: dict[str, list[BlockRow]] = field(default_factory=dict)
+    blank_rows: list[int] = field(default_factory=list)  # indicator rows nobody filled
+    cut_short: bool = False  # no indicator block found
+    # Column headers whose year disagrees with the title's: (cell, the header as typed, as it should read).
+    year_mismatches: list[tuple[CellRef, str, str]] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.layout.kind
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == "project":
+            name = self.text("project_name")
+            return f"附件3（{name}）" if name else "附件3"
+        return self.layout.name
+
+    def get(self, key: str) -> Field | None:
+        return self.fields.get(key)
+
+    def number(self, key: str) -> Decimal | None:
+        f = self.fields.get(key)
+        return f.number if f else None
+
+    def text(self, key: str) -> str:
+        f = self.fields.get(key)
+        return f.text if f else ""
+
+    def column(self, block: str, column: str) -> list[Decimal | None]:
+        return [r.cells[column].number if column in r.cells else None for r in self.blocks.get(block, [])]
+
+
+def rate_of(f: Field) -> Decimal | None:
+    """A rate cell's figure as a fraction: 76.08% typed, 0.7608 with a % format, or a bare 76.08."""
+    q = f.value.quantity
+    if f.value.kind is not Kind.NUMBER or q is None:
+        return None
+    if q.dimension is Dimension.PLAIN and abs(q.number) > Decimal("1.5"):
+        return q.number / 100
+    return q.number
