@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "real"))
-import build  # noqa: E402  (tests/real/build.py types a TOML form into an .xlsx)
+import build  # tests/real/build.py types a TOML form into an .xlsx
 
-from xl_selfeval.cli import main  # noqa: E402
+from xl_selfeval.cli import main
 
 SPECS = build.all_specs()
 FLAGGING = {"error", "warning"}
