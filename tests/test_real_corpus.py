@@ -7,24 +7,37 @@ Expectations are worked out by hand in each TOML; what the tool does not meet ye
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "real"))
-import build  # tests/real/build.py types a TOML form into an .xlsx
-
 from xl_selfeval.cli import main
+
+
+def _load_builder() -> ModuleType:
+    """tests/real/build.py, which types a TOML form into an .xlsx (loaded by path: `build` is also a PyPI name)."""
+    path = Path(__file__).resolve().parent / "real" / "build.py"
+    spec = importlib.util.spec_from_file_location("real_corpus_build", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_builder()
 
 SPECS = build.all_specs()
 FLAGGING = {"error", "warning"}
 # Issue 11 asks for at least 20 forms and the 财政部 templates; the floor tracks what the corpus holds so far.
-MIN_FORMS = 15
+MIN_FORMS = 16
 
 
 @dataclass
