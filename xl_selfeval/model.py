@@ -8,7 +8,8 @@ from decimal import Decimal
 from xl_selfeval.cells import CellRef
 from xl_selfeval.forms.layout import FormLayout
 from xl_selfeval.grid import CellData
-from xl_selfeval.values import Dimension, Kind, Value
+from xl_selfeval.units import Dimension, bare_rate
+from xl_selfeval.values import Kind, Value
 
 
 @dataclass
@@ -100,6 +101,4 @@ def rate_of(f: Field) -> Decimal | None:
     q = f.value.quantity
     if f.value.kind is not Kind.NUMBER or q is None:
         return None
-    if q.dimension is Dimension.PLAIN and abs(q.number) > Decimal("1.5"):
-        return q.number / 100
-    return q.number
+    return bare_rate(q.number) if q.dimension is Dimension.PLAIN else q.number
