@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef
-from xl_selfeval.forms.layout import FormLayout
+from xl_selfeval.forms.layout import FormKind, FormLayout
 from xl_selfeval.grid import CellData
 from xl_selfeval.units import Dimension, bare_rate
 from xl_selfeval.values import Kind, Value
@@ -71,12 +71,12 @@ class Form:
     year_mismatches: list[tuple[CellRef, str, str]] = field(default_factory=list)
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> FormKind:
         return self.layout.kind
 
     @property
     def display_name(self) -> str:
-        if self.kind == "project":
+        if self.kind is FormKind.PROJECT:
             name = self.text("project_name")
             return f"附件3（{name}）" if name else "附件3"
         return self.layout.name

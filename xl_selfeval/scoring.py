@@ -16,6 +16,7 @@ from xl_selfeval.values import (
     Kind,
     Quantity,
     Value,
+    format_percent,
     format_plain,
     format_rate,
     format_score,
@@ -296,10 +297,6 @@ def classify(target: Value, actual: Value, name: str = "") -> IndicatorKind:
 # --- scoring -------------------------------------------------------------------------------------------
 
 
-def _percent(fraction: Decimal) -> str:
-    return format_plain(fraction * 100) + "%"
-
-
 @dataclass(frozen=True)
 class _Rule:
     """What a quantitative rule says: raw score (None: no rule applies), whether B meets A, the words."""
@@ -435,7 +432,9 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
     if kind is IndicatorKind.POSITIVE and a.number > 0 and b.number >= settings.over_achievement * a.number:
         over = True
         share = format_rate(b.number / a.number)
-        text += f"；实际值为年度指标值的{share}，超过{_percent(settings.over_achievement)}，应说明偏差原因"
+        text += (
+            f"；实际值为年度指标值的{share}，超过{format_percent(settings.over_achievement)}，应说明偏差原因"
+        )
     return _result(analysis, analysis.note + text, score=score, achieved=rule.achieved, over_achieved=over)
 
 
@@ -459,6 +458,6 @@ def _wording_suggestion(
     low, high = (min(round_half_up(cap * fraction, 2), cap) for fraction in band)
     explanation = (
         f"实际完成值“{actual.raw}”表明{_BAND_LABELS[band_name]}，得分宜在{format_score(low)}–"
-        f"{format_score(high)}之间（分值的{_percent(band[0])}–{_percent(band[1])}）{repeated}"
+        f"{format_score(high)}之间（分值的{format_percent(band[0])}–{format_percent(band[1])}）{repeated}"
     )
     return _result(analysis, explanation, low=low, high=high, achieved=band_name == "achieved")

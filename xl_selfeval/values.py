@@ -31,6 +31,7 @@ __all__ = [
     "Quantity",
     "Value",
     "format_amount",
+    "format_percent",
     "format_plain",
     "format_rate",
     "format_score",
@@ -72,6 +73,11 @@ def format_amount(x: Decimal) -> str:
 def format_rate(x: Decimal) -> str:
     """A rate given as a fraction, shown as a percentage with 2 decimals: 0.61462 -> '61.46%'."""
     return _fixed(shift(x, 2), 2) + "%"
+
+
+def format_percent(fraction: Decimal) -> str:
+    """A fraction as a percentage as typed, without trailing zeros: 0.95 -> '95%', 0.1234 -> '12.34%'."""
+    return format_plain(fraction * 100) + "%"
 
 
 def format_score(x: Decimal) -> str:

@@ -11,23 +11,24 @@ from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import SCORE_TOLERANCE, Context, finding, indicator_name, typed
 from xl_selfeval.findings import CellEdit, Finding, Severity
 from xl_selfeval.forms.indicators import COST, HIERARCHY, NOT_APPLICABLE
+from xl_selfeval.forms.layout import FormKind
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Form
 from xl_selfeval.scoring import IndicatorKind, suggest
 from xl_selfeval.values import Kind, format_amount, format_score, parse_value
 
-INDICATOR_FORMS = ("department", "project")
+INDICATOR_FORMS = (FormKind.DEPARTMENT, FormKind.PROJECT)
 HUNDRED = Decimal(100)
 COST_WITHIN_BUDGET = "成本控制在预算内"
 _CRITERIA_POINTS = re.compile(r"^(\d+(?:\.\d+)?)分$")
 
 
 def execution_weight_key(form: Form) -> str:
-    return "budget.total.weight" if form.kind == "department" else "funds.total.weight"
+    return "budget.total.weight" if form.kind is FormKind.DEPARTMENT else "funds.total.weight"
 
 
 def budget_keys(form: Form) -> tuple[str, str, str]:
-    table = "budget" if form.kind == "department" else "funds"
+    table = "budget" if form.kind is FormKind.DEPARTMENT else "funds"
     return f"{table}.total.initial_budget", f"{table}.total.budget", f"{table}.total.executed"
 
 
