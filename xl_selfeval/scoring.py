@@ -1,4 +1,4 @@
-"""Suggested scores (domain-rules §2–3): 执行率 得分, one indicator's score from A and B, the grade."""
+"""Suggested scores (docs/domain-rules.md §2–3): 执行率 得分, one indicator's score from A and B, the grade."""
 
 from __future__ import annotations
 
@@ -290,7 +290,7 @@ def _compare(
 
 
 def classify(target: Value, actual: Value, name: str = "") -> IndicatorKind:
-    """Which rule of domain-rules §2 applies to A (年度指标值) and B (实际完成值); `name` is the 三级指标."""
+    """Which rule of docs/domain-rules.md §2 applies to A (年度指标值) and B (实际完成值); `name` is the 三级指标."""
     return _analyse(target, actual, name).kind
 
 

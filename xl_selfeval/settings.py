@@ -37,7 +37,7 @@ def _default_weights() -> Mapping[str, Decimal]:
 
 @dataclass(frozen=True)
 class Settings:
-    """The rules of domain-rules §2–3 that provinces set differently, with the common defaults."""
+    """The rules of docs/domain-rules.md §2–3 that provinces set differently, with the common defaults."""
 
     # "ratio": W×A/B ; "deviation": W×(1−(B−A)/A), 0 once B ≥ 2A.
     negative_formula: NegativeFormula = "ratio"

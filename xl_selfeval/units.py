@@ -1,4 +1,5 @@
-"""Units of a figure (money, rates, counts and their magnitudes) and bringing a target and an actual to one unit."""
+"""Units of a figure (money, rates, counts, magnitudes) and bringing a target and an actual to one unit
+(docs/domain-rules.md §4.2–4.4)."""
 
 from __future__ import annotations
 
@@ -251,7 +252,7 @@ def show(q: Quantity) -> str:
     return format_plain(q.number if not scale else q.number / scale) + q.unit
 
 
-# --- is a bare number a rate's fraction? ------------------------------------------------------------------
+# --- is a bare number a rate's fraction? (docs/domain-rules.md §4.4) ----------------------------------
 
 # A bare number where a rate belongs is a fraction (0.7608) up to this; above it, a percentage that lost
 # its sign (76.08). 150% is as far as a real 执行率 or 控制率 goes.

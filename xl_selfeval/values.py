@@ -1,4 +1,5 @@
-"""Typed values from what accountants type (Decimal + unit + comparator), and Excel-style money rounding."""
+"""Typed values from what accountants type (Decimal + unit + comparator), Excel-style rounding, and how
+figures are shown (docs/domain-rules.md §4.1, §7)."""
 
 from __future__ import annotations
 
