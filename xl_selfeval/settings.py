@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms.indicators import BENEFIT, COST, OUTPUT, SATISFACTION
+from xl_selfeval.values import to_decimal
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,18 +83,27 @@ def _number(value: object) -> Decimal:
     # bool is an int in Python but `true` is no number in a rules file.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Invalid("一个数字")
-    # str() keeps what was typed: 1.3 stays 1.3, not 1.3000000000000000444…
-    number = Decimal(str(value))
-    if not number.is_finite():
+    # to_decimal keeps what was typed: 1.3 stays 1.3, not 1.3000000000000000444…
+    number = to_decimal(value)
+    if number is None:
         raise _Invalid("一个有限的数字")
     return number
 
 
-def _non_negative(value: object) -> Decimal:
-    number = _number(value)
-    if number < 0:
-        raise _Invalid("不小于 0 的数字")
-    return number
+def _at_least(floor: int, wording: str) -> Callable[[object], Decimal]:
+    """A converter to a number no smaller than `floor`; `wording` says what is expected."""
+
+    def convert(value: object) -> Decimal:
+        number = _number(value)
+        if number < floor:
+            raise _Invalid(wording)
+        return number
+
+    return convert
+
+
+_non_negative = _at_least(0, "不小于 0 的数字")
+_over_achievement = _at_least(1, "不小于 1 的倍数（如 1.3 表示 130%）")
 
 
 def _positive_int(value: object) -> int:
@@ -107,13 +117,6 @@ def _negative_formula(value: object) -> NegativeFormula:
     if value not in choices:
         raise _Invalid("“ratio”或“deviation”")
     return value  # type: ignore[return-value]  # checked against the Literal's values just above
-
-
-def _over_achievement(value: object) -> Decimal:
-    number = _number(value)
-    if number < 1:
-        raise _Invalid("不小于 1 的倍数（如 1.3 表示 130%）")
-    return number
 
 
 def _band(value: object) -> Band:
