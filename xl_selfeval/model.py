@@ -78,7 +78,7 @@ class Form:
     def display_name(self) -> str:
         if self.kind is FormKind.PROJECT:
             name = self.text("project_name")
-            return f"附件3（{name}）" if name else "附件3"
+            return f"{self.layout.name}（{name}）" if name else self.layout.name
         return self.layout.name
 
     def get(self, key: str) -> Field | None:

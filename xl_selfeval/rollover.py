@@ -412,14 +412,14 @@ def _roll_department(form: Form | None, year: int, summary: RolloverSummary) -> 
         summary.notes.append("上年工作簿中没有附件2，新附件2为空白表")
         return FormContent(DEPARTMENT, year, blocks={"indicators": skeleton()})
     content = FormContent(DEPARTMENT, year, {"unit_name": _as_typed(form.get("unit_name"))})
-    _carry_goal_weight_indicators(form, content, "budget.total.weight", summary)
+    _carry_goal_weight_indicators(form, content, DEPARTMENT.execution_weight_key, summary)
     return content
 
 
 def _roll_project(form: Form, year: int, summary: RolloverSummary) -> FormContent:
     keys = ("project_name", "competent_dept", "implementing_unit")
     content = FormContent(PROJECT, year, {key: _as_typed(form.get(key)) for key in keys})
-    _carry_goal_weight_indicators(form, content, "funds.total.weight", summary)
+    _carry_goal_weight_indicators(form, content, PROJECT.execution_weight_key, summary)
     return content
 
 

@@ -254,10 +254,15 @@ class FormLayout:
         return None
 
     @property
-    def execution_weight_key(self) -> str | None:
-        """The field of the 执行率 分值, which counts with the indicator weights towards 100."""
+    def execution_weight_key(self) -> str:
+        """The field of the 执行率 分值, which counts with the indicator weights towards 100.
+
+        Raises KeyError for a form without an 执行率 (附件1), like `section` for a key it lacks.
+        """
         table = self.execution_table
-        return None if table is None else table.field_key("total", "weight")
+        if table is None:
+            raise KeyError(f"{self.name} has no 执行率")
+        return table.field_key("total", "weight")
 
     @property
     def total_row(self) -> TotalRow | None:
