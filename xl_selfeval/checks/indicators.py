@@ -15,6 +15,7 @@ from xl_selfeval.forms.layout import FormKind
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Form
 from xl_selfeval.scoring import IndicatorKind, suggest
+from xl_selfeval.settings import EXECUTION
 from xl_selfeval.values import Kind, format_amount, format_score, parse_value
 
 INDICATOR_FORMS = (FormKind.DEPARTMENT, FormKind.PROJECT)
@@ -390,7 +391,7 @@ def check_weights(ctx: Context) -> Iterator[Finding]:
             if w is not None and w.number is not None and group:
                 by_group[group] += w.number
         if exec_f is not None and exec_f.number is not None:
-            by_group["预算执行率"] += exec_f.number
+            by_group[EXECUTION] += exec_f.number
         expected = dict(ctx.settings.weights)
         differing = [k for k in expected if by_group.get(k, Decimal(0)) != expected[k]]
         if differing:
