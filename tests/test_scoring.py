@@ -1,4 +1,4 @@
-"""Suggested scores follow domain-rules §2–3; the figures are the seed's (岳阳 2024), worked out by hand."""
+"""Suggested scores follow docs/domain-rules.md §2–3; the figures are the seed's (岳阳 2024), worked out by hand."""
 
 from __future__ import annotations
 

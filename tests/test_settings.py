@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from xl_selfeval.errors import UserError
-from xl_selfeval.settings import Settings, load_settings
+from xl_selfeval.files.settings import load_settings
+from xl_selfeval.settings import Settings
 
 if sys.version_info >= (3, 11):
     import tomllib

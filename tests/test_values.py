@@ -1,4 +1,4 @@
-"""Values as accountants type them (domain rules §4) and the Excel-style rounding of §2."""
+"""Values as accountants type them (docs/domain-rules.md §4) and the Excel-style rounding of §2."""
 
 from __future__ import annotations
 

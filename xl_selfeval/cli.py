@@ -77,7 +77,7 @@ def _new_from_last_year(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from xl_selfeval.settings import load_settings
+    from xl_selfeval.files.settings import load_settings
 
     return load_settings(Path(args.config) if args.config else None)
 

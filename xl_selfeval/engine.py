@@ -8,6 +8,7 @@ from xl_selfeval.checks import CHECKS
 from xl_selfeval.checks.context import Context
 from xl_selfeval.errors import UserError
 from xl_selfeval.findings import Finding, Outcome
+from xl_selfeval.forms.layout import FormKind
 from xl_selfeval.grid import Grid
 from xl_selfeval.model import Form
 from xl_selfeval.read import read_forms
@@ -36,7 +37,9 @@ def run_engine(grids: list[Grid], settings: Settings | None = None) -> Outcome:
     findings.sort(key=lambda f: (order.get(f.cell.sheet, 0), f.cell.row, f.cell.col, f.severity.rank))
     outcome = Outcome(forms=forms, findings=_unique(findings))
     outcome.edits = [f.fix for f in outcome.findings if f.fix is not None]
-    outcome.scores = [_score_summary(ctx, form) for form in forms if form.kind in ("department", "project")]
+    outcome.scores = [
+        _score_summary(ctx, form) for form in forms if form.kind in (FormKind.DEPARTMENT, FormKind.PROJECT)
+    ]
     return outcome
 
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from xl_selfeval.cells import CellRef
+from xl_selfeval.labels import NOTE_MARKER as NOTE_MARKER
 from xl_selfeval.model import Form
-
-NOTE_MARKER = "【自评检查】"
 
 
 class Severity(Enum):

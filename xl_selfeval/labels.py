@@ -1,4 +1,5 @@
-"""How a label typed in a cell is compared with the official label: width, spaces, numbering and colons ignored."""
+"""How a label typed in a cell is compared with the official label (width, spaces, numbering and colons
+ignored), and the names and marks of what recalc itself writes into a workbook."""
 
 from __future__ import annotations
 
@@ -46,3 +47,15 @@ def canonical(text: object) -> str:
     out = _NUMBERING.sub("", out)
     out = _OF_WHICH.sub("", out).rstrip(":")
     return SYNONYMS.get(out, out)
+
+
+# What recalc writes into a workbook, told apart from the user's own sheets and notes.
+NOTE_MARKER = "【自评检查】"  # starts every note recalc writes
+LIST_SHEET = "问题清单"
+LIST_TITLE = NOTE_MARKER + LIST_SHEET  # in A1: tells our list from a user's sheet of the same name
+RECORD_SHEET = "_自评检查记录"
+
+
+def is_our_sheet(name: str, a1: object) -> bool:
+    """A sheet recalc made (问题清单 or the record sheet), which readers must not take for a form."""
+    return name == RECORD_SHEET or a1 == LIST_TITLE

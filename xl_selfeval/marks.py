@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef, parse_cell
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
+from xl_selfeval.findings import CellEdit, Finding, Outcome, Severity
+from xl_selfeval.labels import LIST_SHEET as LIST_SHEET
+from xl_selfeval.labels import LIST_TITLE as LIST_TITLE
+from xl_selfeval.labels import NOTE_MARKER as NOTE_MARKER
+from xl_selfeval.labels import RECORD_SHEET as RECORD_SHEET
+from xl_selfeval.labels import is_our_sheet as is_our_sheet
+from xl_selfeval.values import format_plain, to_decimal
 
 AUTHOR = "xl-selfeval"
 FILL_ERROR = "FFFFC7CE"  # Excel's "light red fill"
@@ -17,9 +23,6 @@ FILL_WARNING = "FFFFEB9C"  # Excel's "yellow fill" of its conditional-format pre
 OUR_FILLS = frozenset({FILL_ERROR, FILL_WARNING})
 ORIGINAL_NOTE_RULE = "——原批注——"
 
-LIST_SHEET = "问题清单"
-LIST_TITLE = NOTE_MARKER + "问题清单"  # in A1: tells our list from a user's sheet of the same name
-RECORD_SHEET = "_自评检查记录"
 ISSUE_HEADERS = ("序号", "严重程度", "表格", "单元格", "问题说明", "应为", "表中为")
 ISSUE_LINK_COLUMN = ISSUE_HEADERS.index("单元格")  # 0-based: the column of an issue row that carries its link
 RECORD_HEADERS = (
@@ -115,11 +118,6 @@ class Plan:
     records: list[Record] = field(default_factory=list)
     summary: list[ListRow] = field(default_factory=list)  # lines above the table; link on the first cell
     issues: list[ListRow] = field(default_factory=list)  # under ISSUE_HEADERS; link on ISSUE_LINK_COLUMN
-
-
-def is_our_sheet(name: str, a1: object) -> bool:
-    """A sheet recalc made (问题清单 or the record sheet), which readers must not take for a form."""
-    return name == RECORD_SHEET or a1 == LIST_TITLE
 
 
 # --- the plan -------------------------------------------------------------------------------------------
@@ -278,8 +276,8 @@ def written_text(value: object) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float, Decimal)):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return format(number.normalize(), "f") if number.is_finite() else str(value)
+        number = to_decimal(value)
+        return format_plain(number) if number is not None else str(value)
     return str(value)
 
 
@@ -453,7 +451,7 @@ def _shown(value: object, missing: str) -> str:
     if value is None or value == "":
         return missing
     if isinstance(value, Decimal) and value.is_finite():
-        return format(value.normalize(), "f")  # 85.50 → 85.5, 1E+2 → 100
+        return format_plain(value)  # 85.50 → 85.5, 1E+2 → 100
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

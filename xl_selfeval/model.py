@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef
-from xl_selfeval.forms.layout import FormLayout
+from xl_selfeval.forms.layout import FormKind, FormLayout
 from xl_selfeval.grid import CellData
-from xl_selfeval.values import Dimension, Kind, Value
+from xl_selfeval.units import Dimension, bare_rate
+from xl_selfeval.values import Kind, Value
 
 
 @dataclass
@@ -70,14 +71,14 @@ class Form:
     year_mismatches: list[tuple[CellRef, str, str]] = field(default_factory=list)
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> FormKind:
         return self.layout.kind
 
     @property
     def display_name(self) -> str:
-        if self.kind == "project":
+        if self.kind is FormKind.PROJECT:
             name = self.text("project_name")
-            return f"附件3（{name}）" if name else "附件3"
+            return f"{self.layout.name}（{name}）" if name else self.layout.name
         return self.layout.name
 
     def get(self, key: str) -> Field | None:
@@ -100,6 +101,4 @@ def rate_of(f: Field) -> Decimal | None:
     q = f.value.quantity
     if f.value.kind is not Kind.NUMBER or q is None:
         return None
-    if q.dimension is Dimension.PLAIN and abs(q.number) > Decimal("1.5"):
-        return q.number / 100
-    return q.number
+    return bare_rate(q.number) if q.dimension is Dimension.PLAIN else q.number

@@ -13,14 +13,14 @@ from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
 from xl_selfeval.forms.basic_data import COSTS
 from xl_selfeval.forms.indicators import DEFAULT_EXECUTION_WEIGHT as DEFAULT_WEIGHT
 from xl_selfeval.forms.indicators import NOT_APPLICABLE, skeleton
-from xl_selfeval.forms.layout import Ref, Sum, with_year
+from xl_selfeval.forms.layout import FormKind, Ref, Sum, with_year
 from xl_selfeval.forms.place import FormContent
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Field, Form
 from xl_selfeval.read import read_forms
 from xl_selfeval.scoring import suggest
 from xl_selfeval.settings import Settings
-from xl_selfeval.values import Dimension, format_amount
+from xl_selfeval.values import Dimension, format_amount, format_percent, to_decimal
 
 __all__ = ["FellShort", "RolloverSummary", "next_year_of", "read_last_year", "roll_over", "rollover_file"]
 
@@ -152,13 +152,6 @@ def _plain_number(x: Decimal) -> int | float:
     return int(x) if x == x.to_integral_value() else float(x)
 
 
-def _percent_text(fraction: Decimal) -> str:
-    shown = format(fraction * 100, "f")
-    if "." in shown:
-        shown = shown.rstrip("0").rstrip(".")
-    return shown + "%"
-
-
 def _as_typed(f: Field | None) -> object:
     """A text or number cell as the accountant typed it, for a text column of the new form."""
     if f is None or f.is_blank:
@@ -168,7 +161,7 @@ def _as_typed(f: Field | None) -> object:
         q = f.value.quantity
         # 0.95 under a % format was seen as 95%: the new text column would show 0.95 without this.
         if q is not None and q.dimension is Dimension.RATE:
-            return _percent_text(q.number)
+            return format_percent(q.number)
         return raw
     return f.value.raw
 
@@ -289,7 +282,7 @@ def _new_form_calculator(content: FormContent) -> Calculator:
     def number(value: object) -> Decimal | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
-        return Decimal(str(value))
+        return to_decimal(value)
 
     def column(block: str, key: str) -> list[Decimal | None]:
         return [number(row.get(key)) for row in content.blocks.get(block, [])]
@@ -419,14 +412,14 @@ def _roll_department(form: Form | None, year: int, summary: RolloverSummary) -> 
         summary.notes.append("上年工作簿中没有附件2，新附件2为空白表")
         return FormContent(DEPARTMENT, year, blocks={"indicators": skeleton()})
     content = FormContent(DEPARTMENT, year, {"unit_name": _as_typed(form.get("unit_name"))})
-    _carry_goal_weight_indicators(form, content, "budget.total.weight", summary)
+    _carry_goal_weight_indicators(form, content, DEPARTMENT.execution_weight_key, summary)
     return content
 
 
 def _roll_project(form: Form, year: int, summary: RolloverSummary) -> FormContent:
     keys = ("project_name", "competent_dept", "implementing_unit")
     content = FormContent(PROJECT, year, {key: _as_typed(form.get(key)) for key in keys})
-    _carry_goal_weight_indicators(form, content, "funds.total.weight", summary)
+    _carry_goal_weight_indicators(form, content, PROJECT.execution_weight_key, summary)
     return content
 
 
@@ -442,7 +435,8 @@ def _carry_goal_weight_indicators(
     weight = _amount(form.get(weight_key))
     if weight is not None:
         content.values[weight_key] = weight  # otherwise the layout's default 10
-    summary.execution_weights[name] = Decimal(str(weight)) if weight is not None else Decimal(DEFAULT_WEIGHT)
+    number = to_decimal(weight)
+    summary.execution_weights[name] = number if number is not None else Decimal(DEFAULT_WEIGHT)
     rows = _roll_indicators(form)
     summary.indicators.append((name, len(rows)))
     content.blocks["indicators"] = rows or skeleton()
@@ -492,19 +486,20 @@ def roll_over(
         summary.notes.append(
             f"上年工作簿各表年度不一致（{'、'.join(map(str, years))}），按{source_year}年度结转"
         )
-    by_kind: dict[str, list[Form]] = {"basic_data": [], "department": [], "project": []}
+    by_kind: dict[FormKind, list[Form]] = {kind: [] for kind in FormKind}
     for form in forms:
         by_kind[form.kind].append(form)
-    for kind, name in (("basic_data", "附件1"), ("department", "附件2")):
-        if len(by_kind[kind]) > 1:
+    for layout in (BASIC_DATA, DEPARTMENT):
+        if len(by_kind[layout.kind]) > 1:
+            first = by_kind[layout.kind][0]
             summary.notes.append(
-                f"上年工作簿有{len(by_kind[kind])}张{name}，只结转了第一张（{by_kind[kind][0].sheet}）"
+                f"上年工作簿有{len(by_kind[layout.kind])}张{layout.name}，只结转了第一张（{first.sheet}）"
             )
 
-    basic = by_kind["basic_data"][0] if by_kind["basic_data"] else None
-    department = by_kind["department"][0] if by_kind["department"] else None
+    basic = next(iter(by_kind[FormKind.BASIC_DATA]), None)
+    department = next(iter(by_kind[FormKind.DEPARTMENT]), None)
     contents = [_roll_basic_data(basic, year, summary), _roll_department(department, year, summary)]
-    projects = by_kind["project"]
+    projects = by_kind[FormKind.PROJECT]
     for form in projects:
         contents.append(_roll_project(form, year, summary))
     if not projects:

@@ -1,4 +1,4 @@
-"""Suggested scores (domain-rules §2–3): 执行率 得分, one indicator's score from A and B, the grade."""
+"""Suggested scores (docs/domain-rules.md §2–3): 执行率 得分, one indicator's score from A and B, the grade."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from functools import lru_cache
 
 from xl_selfeval.settings import Settings
+from xl_selfeval.units import align, count_base, show
 from xl_selfeval.values import (
     Comparator,
     Dimension,
     Kind,
     Quantity,
     Value,
+    format_percent,
+    format_plain,
     format_rate,
     format_score,
-    parse_value,
     round_half_up,
 )
 
@@ -172,191 +173,6 @@ def _negative_name(name: str) -> bool:
     return any(word in s for word in _NEGATIVE_NAME_WORDS)
 
 
-# --- units ---------------------------------------------------------------------------------------------
-
-_COUNT_SYNONYMS = {
-    "吨标准煤": "吨标煤",
-    "克标准煤": "克标煤",
-    "公斤标煤": "千克标煤",
-    "公斤标准煤": "千克标煤",
-    "日": "天",
-    "自然日": "天",
-    "个月": "月",
-    "平米": "平方米",
-    "㎡": "平方米",
-    "m2": "平方米",
-    "m²": "平方米",
-    "平方公里": "平方千米",
-    "km2": "平方千米",
-    "km²": "平方千米",
-    "公里": "千米",
-    "km": "千米",
-    "m": "米",
-    "公斤": "千克",
-    "kg": "千克",
-    "g": "克",
-    "t": "吨",
-    "m3": "立方米",
-    "m³": "立方米",
-    "方": "立方米",
-    "h": "小时",
-    "min": "分钟",
-}
-# Longest first, so that 千万人 is 千万 × 人, not 千 × 万人 (the same, but one step).
-_MAGNITUDES = (
-    ("千万", Decimal(10) ** 7),
-    ("百万", Decimal(10) ** 6),
-    ("十万", Decimal(10) ** 5),
-    ("亿", Decimal(10) ** 8),
-    ("万", Decimal(10) ** 4),
-    ("千", Decimal(10) ** 3),
-    ("百", Decimal(10) ** 2),
-    ("十", Decimal(10)),
-)
-
-
-def _synonym(unit: str) -> str:
-    unit = unit.lower()
-    if unit.startswith("个") and len(unit) > 1:  # 个工作日 = 工作日, 个项目 = 项目
-        unit = unit[1:]
-    return _COUNT_SYNONYMS.get(unit, unit)
-
-
-@lru_cache(maxsize=512)
-def _count_base(unit: str) -> tuple[str, Decimal]:
-    """A COUNT unit as (base unit, factor): 万人次 → (人次, 10000), 公里 → (米, 1000)."""
-    unit = _synonym(unit)
-    factor = _ONE
-    for _ in range(3):
-        prefix = next((m for m in _MAGNITUDES if unit.startswith(m[0]) and len(unit) > len(m[0])), None)
-        if prefix is None:
-            break
-        unit = _synonym(unit[len(prefix[0]) :])
-        factor *= prefix[1]
-    return unit, factor
-
-
-@lru_cache(maxsize=64)
-def _scale(dimension: Dimension, unit: str) -> Decimal | None:
-    """What one typed unit is worth in the canonical number: '亿元' → 10000 (万元), '%' → 0.01."""
-    if dimension in (Dimension.COUNT, Dimension.PLAIN) or not unit:
-        return _ONE
-    # Ask the parser rather than copying its unit tables.
-    quantity = parse_value("1" + unit).quantity
-    if quantity is None or quantity.dimension is not dimension:
-        return None
-    return quantity.number
-
-
-def _in_unit(number: Decimal, dimension: Dimension, unit: str) -> Quantity | None:
-    """`number` as typed in `unit` (e.g. 52.07 in '%'), as a Quantity."""
-    scale = _scale(dimension, unit)
-    return None if scale is None else Quantity(number * scale, dimension, unit)
-
-
-def _typed_number(q: Quantity) -> Decimal:
-    scale = _scale(q.dimension, q.unit)
-    return q.number if not scale else q.number / scale
-
-
-def _plain(number: Decimal) -> str:
-    text = f"{number.normalize():f}"  # normalize() drops trailing zeros; :f spells out 2.8E+5
-    return "0" if text == "-0" else text
-
-
-def _show(q: Quantity) -> str:
-    """A figure in the unit it was typed in: 10.19亿元, 0.06%, 120公里."""
-    return _plain(_typed_number(q)) + q.unit
-
-
-_DIMENSION_NAMES = {
-    Dimension.AMOUNT: "金额",
-    Dimension.RATE: "比率",
-    Dimension.COUNT: "数量",
-    Dimension.PLAIN: "不带单位的数",
-}
-
-
-def _describe(q: Quantity) -> str:
-    name = _DIMENSION_NAMES[q.dimension]
-    return f"{name}（{q.unit}）" if q.unit and q.dimension is Dimension.COUNT else name
-
-
-@dataclass(frozen=True)
-class _Aligned:
-    bounds: tuple[Quantity, ...]  # the target figure, or the range's low and high, in B's terms
-    actual: Quantity
-    unit_missing: bool = False
-    note: str = ""
-
-
-def _log_distance(x: Decimal, target: tuple[Decimal, ...]) -> Decimal | None:
-    """|ln(x / target)|: 0 inside a range, else to its nearer bound; None where no logarithm exists."""
-    positive = [b for b in target if b > 0]
-    if x <= 0 or not positive:
-        return None
-    if len(target) > 1 and min(target) <= x <= max(target):
-        return _ZERO
-    # ln(x) − ln(b) rather than ln(x / b): no division, so no overflow for extreme exponents.
-    return min(abs(x.ln() - b.ln()) for b in positive)
-
-
-def _fraction_is_closer(as_unit: Decimal | None, as_fraction: Decimal | None) -> bool:
-    """Whether the fraction reading of a bare number (0.99 = 99%) lies nearer the target than the unit's."""
-    # Zero or negative figures and targets have no log distance: read them in the rate's unit as before.
-    # A tie (both readings inside a range) keeps the unit too: that is how the row is labelled.
-    return as_unit is not None and as_fraction is not None and as_fraction < as_unit
-
-
-def _align(bounds: tuple[Quantity, ...], actual: Quantity) -> _Aligned | str:
-    """Bring A and B into one unit, or say (in Chinese) why they cannot be compared."""
-    ref = bounds[0]
-    if actual.dimension is ref.dimension:
-        if ref.dimension is not Dimension.COUNT:
-            return _Aligned(bounds, actual)  # amounts are all in 万元, rates all fractions
-        base_a, factor_a = _count_base(ref.unit)
-        base_b, factor_b = _count_base(actual.unit)
-        if base_a != base_b:
-            return f"单位不一致：年度指标值的单位是“{ref.unit}”，实际完成值的单位是“{actual.unit}”，无法比较"
-        converted = Quantity(actual.number * factor_b / factor_a, ref.dimension, ref.unit)
-        return _Aligned(bounds, converted)
-    if actual.dimension is Dimension.PLAIN:
-        # 52.07 against a % target: the cell lost its unit, not its meaning.
-        read = _in_unit(actual.number, ref.dimension, ref.unit)
-        if read is None:
-            return f"无法按年度指标值的单位“{ref.unit}”读取实际完成值"
-        typed = _plain(actual.number)
-        if ref.dimension is Dimension.RATE:
-            # A number cell in General format holds 0.99 for 99%: the unit reading (0.99%) would be a
-            # hundred times off. Take whichever reading lies nearer the target.
-            fraction = Quantity(actual.number, Dimension.RATE, ref.unit)
-            target = tuple(b.number for b in bounds)
-            if _fraction_is_closer(_log_distance(read.number, target), _log_distance(actual.number, target)):
-                note = (
-                    f"实际完成值“{typed}”未写单位，按小数读作{_show(fraction)}"
-                    f"（读作{_show(read)}与年度指标值相差更远）；"
-                )
-                return _Aligned(bounds, fraction, unit_missing=True, note=note)
-        note = f"实际完成值“{typed}”未写单位，按年度指标值的单位读作{_show(read)}；"
-        return _Aligned(bounds, read, unit_missing=True, note=note)
-    if ref.dimension is Dimension.PLAIN:
-        maybe = tuple(_in_unit(b.number, actual.dimension, actual.unit) for b in bounds)
-        read_bounds = tuple(b for b in maybe if b is not None)
-        if len(read_bounds) != len(bounds):
-            return f"无法按实际完成值的单位“{actual.unit}”读取年度指标值"
-        if actual.dimension is Dimension.RATE:
-            # The mirror case: a target typed as ≥0.95 against an actual of 98%.
-            fractions = tuple(Quantity(b.number, Dimension.RATE, actual.unit) for b in bounds)
-            as_unit = _log_distance(actual.number, tuple(b.number for b in read_bounds))
-            if _fraction_is_closer(as_unit, _log_distance(actual.number, tuple(b.number for b in bounds))):
-                shown = "–".join(_show(b) for b in fractions)
-                note = f"年度指标值未写单位，按小数读作{shown}；"
-                return _Aligned(fractions, actual, note=note)
-        note = f"年度指标值未写单位，按实际完成值的单位“{actual.unit}”读取；"
-        return _Aligned(read_bounds, actual, note=note)
-    return f"单位不一致：年度指标值是{_describe(ref)}，实际完成值是{_describe(actual)}，无法比较"
-
-
 # --- classification ------------------------------------------------------------------------------------
 
 
@@ -399,7 +215,7 @@ def _is_time_target(target: Value, name: str) -> bool:
     ):
         return True
     return any(
-        q.dimension is Dimension.COUNT and _count_base(q.unit)[0] in _TIME_UNITS
+        q.dimension is Dimension.COUNT and count_base(q.unit)[0] in _TIME_UNITS
         for q in _target_bounds(target)
     )
 
@@ -452,9 +268,7 @@ def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
             # '安全事故 0起 / 无': nothing happened, i.e. 0 in the target's unit.
             zero = Quantity(_ZERO, bounds[0].dimension, bounds[0].unit)
             nothing = Value(actual.raw, Kind.NUMBER, zero)
-            return _compare(
-                kind, bounds, target, nothing, note=f"实际完成值“{actual.raw}”按{_show(zero)}计；"
-            )
+            return _compare(kind, bounds, target, nothing, note=f"实际完成值“{actual.raw}”按{show(zero)}计；")
         return _Analysis(IndicatorKind.UNKNOWN, note="年度指标值是数，实际完成值却写了“不适用/无”")
     return _compare(kind, bounds, target, actual)
 
@@ -466,25 +280,21 @@ def _compare(
         return _Analysis(kind, bounds=bounds, repeats=True)
     if actual.quantity is None:  # B is itself a range: no single figure to score
         return _Analysis(IndicatorKind.UNKNOWN, note="实际完成值是一个区间，应填写实际完成的数")
-    aligned = _align(bounds, actual.quantity)
+    aligned = align(bounds, actual.quantity)
     if isinstance(aligned, str):
         return _Analysis(IndicatorKind.UNKNOWN, note=aligned)
     note += aligned.note
     if actual.comparator is not None:
-        note += f"实际完成值带有“{actual.comparator.value}”，按{_show(aligned.actual)}计；"
+        note += f"实际完成值带有“{actual.comparator.value}”，按{show(aligned.actual)}计；"
     return _Analysis(kind, aligned.bounds, aligned.actual, aligned.unit_missing, note=note)
 
 
 def classify(target: Value, actual: Value, name: str = "") -> IndicatorKind:
-    """Which rule of domain-rules §2 applies to A (年度指标值) and B (实际完成值); `name` is the 三级指标."""
+    """Which rule of docs/domain-rules.md §2 applies to A (年度指标值) and B (实际完成值); `name` is the 三级指标."""
     return _analyse(target, actual, name).kind
 
 
 # --- scoring -------------------------------------------------------------------------------------------
-
-
-def _percent(fraction: Decimal) -> str:
-    return _plain(fraction * 100) + "%"
 
 
 @dataclass(frozen=True)
@@ -498,53 +308,53 @@ class _Rule:
 
 def _positive(a: Quantity, b: Quantity, w: str, weight: Decimal) -> _Rule:
     if b.number >= a.number:
-        return _Rule(weight, True, f"实际值{_show(b)}达到年度指标值{_show(a)}，得满分{w}")
+        return _Rule(weight, True, f"实际值{show(b)}达到年度指标值{show(a)}，得满分{w}")
     if a.number > 0:
         raw = weight * b.number / a.number
         return _Rule(
             raw,
             False,
-            f"实际值{_show(b)}未达到年度指标值{_show(a)}，按{w}×{_show(b)}÷{_show(a)}={{score}}计分",
+            f"实际值{show(b)}未达到年度指标值{show(a)}，按{w}×{show(b)}÷{show(a)}={{score}}计分",
         )
     if a.number == 0:
-        return _Rule(_ZERO, False, f"实际值{_show(b)}低于年度指标值0，得0分")
-    return _Rule(None, False, f"年度指标值{_show(a)}为负数，比例公式不适用，请评价人判断")
+        return _Rule(_ZERO, False, f"实际值{show(b)}低于年度指标值0，得0分")
+    return _Rule(None, False, f"年度指标值{show(a)}为负数，比例公式不适用，请评价人判断")
 
 
 def _negative(a: Quantity, b: Quantity, w: str, weight: Decimal, settings: Settings) -> _Rule:
     if b.number <= a.number:
-        return _Rule(weight, True, f"实际值{_show(b)}未超过年度指标值{_show(a)}，得满分{w}")
+        return _Rule(weight, True, f"实际值{show(b)}未超过年度指标值{show(a)}，得满分{w}")
     if a.number < 0:
-        return _Rule(None, False, f"年度指标值{_show(a)}为负数，比例公式不适用，请评价人判断")
-    above = f"实际值{_show(b)}超过年度指标值{_show(a)}，"
+        return _Rule(None, False, f"年度指标值{show(a)}为负数，比例公式不适用，请评价人判断")
+    above = f"实际值{show(b)}超过年度指标值{show(a)}，"
     if settings.negative_formula == "deviation":
         if b.number >= 2 * a.number:
             return _Rule(_ZERO, False, above + "达到指标值的2倍及以上，得0分")
         raw = weight * (1 - (b.number - a.number) / a.number)
-        formula = f"{w}×(1−({_show(b)}−{_show(a)})÷{_show(a)})"
+        formula = f"{w}×(1−({show(b)}−{show(a)})÷{show(a)})"
         return _Rule(raw, False, above + f"按{formula}={{score}}计分")
     # b > a ≥ 0, so b > 0.
     raw = weight * a.number / b.number
-    return _Rule(raw, False, above + f"按{w}×{_show(a)}÷{_show(b)}={{score}}计分")
+    return _Rule(raw, False, above + f"按{w}×{show(a)}÷{show(b)}={{score}}计分")
 
 
 def _range(low: Quantity, high: Quantity, b: Quantity, w: str, weight: Decimal) -> _Rule:
     if low.number <= b.number <= high.number:
-        return _Rule(weight, True, f"实际值{_show(b)}在{_show(low)}–{_show(high)}区间内，得满分{w}")
+        return _Rule(weight, True, f"实际值{show(b)}在{show(low)}–{show(high)}区间内，得满分{w}")
     if b.number > high.number:
         if high.number <= 0:
-            return _Rule(None, False, f"区间上限{_show(high)}不是正数，比例公式不适用，请评价人判断")
+            return _Rule(None, False, f"区间上限{show(high)}不是正数，比例公式不适用，请评价人判断")
         raw = weight * high.number / b.number
         return _Rule(
             raw,
             False,
-            f"实际值{_show(b)}高于区间上限{_show(high)}，按{w}×{_show(high)}÷{_show(b)}={{score}}计分",
+            f"实际值{show(b)}高于区间上限{show(high)}，按{w}×{show(high)}÷{show(b)}={{score}}计分",
         )
     if low.number <= 0:
-        return _Rule(None, False, f"区间下限{_show(low)}不是正数，比例公式不适用，请评价人判断")
+        return _Rule(None, False, f"区间下限{show(low)}不是正数，比例公式不适用，请评价人判断")
     raw = weight * b.number / low.number
     return _Rule(
-        raw, False, f"实际值{_show(b)}低于区间下限{_show(low)}，按{w}×{_show(b)}÷{_show(low)}={{score}}计分"
+        raw, False, f"实际值{show(b)}低于区间下限{show(low)}，按{w}×{show(b)}÷{show(low)}={{score}}计分"
     )
 
 
@@ -584,7 +394,7 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
     analysis = _analyse(target, actual, name)
     kind = analysis.kind
     cap = max(weight, _ZERO)  # a negative 分值 is a typing slip; never suggest below 0
-    w = _plain(weight)
+    w = format_plain(weight)
 
     if kind is IndicatorKind.NOT_APPLICABLE or kind is IndicatorKind.UNKNOWN:
         return _result(analysis, analysis.note)
@@ -622,7 +432,9 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
     if kind is IndicatorKind.POSITIVE and a.number > 0 and b.number >= settings.over_achievement * a.number:
         over = True
         share = format_rate(b.number / a.number)
-        text += f"；实际值为年度指标值的{share}，超过{_percent(settings.over_achievement)}，应说明偏差原因"
+        text += (
+            f"；实际值为年度指标值的{share}，超过{format_percent(settings.over_achievement)}，应说明偏差原因"
+        )
     return _result(analysis, analysis.note + text, score=score, achieved=rule.achieved, over_achieved=over)
 
 
@@ -646,6 +458,6 @@ def _wording_suggestion(
     low, high = (min(round_half_up(cap * fraction, 2), cap) for fraction in band)
     explanation = (
         f"实际完成值“{actual.raw}”表明{_BAND_LABELS[band_name]}，得分宜在{format_score(low)}–"
-        f"{format_score(high)}之间（分值的{_percent(band[0])}–{_percent(band[1])}）{repeated}"
+        f"{format_score(high)}之间（分值的{format_percent(band[0])}–{format_percent(band[1])}）{repeated}"
     )
     return _result(analysis, explanation, low=low, high=high, achieved=band_name == "achieved")

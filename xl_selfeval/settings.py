@@ -1,4 +1,4 @@
-"""Scoring conventions that vary between provinces: documented defaults, overridable by 规则.toml."""
+"""Scoring conventions that vary between provinces: documented defaults, overridable by the text of 规则.toml."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms.indicators import BENEFIT, COST, OUTPUT, SATISFACTION
+from xl_selfeval.values import to_decimal
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["EXECUTION", "NegativeFormula", "Settings", "load_settings"]
+__all__ = ["EXECUTION", "NegativeFormula", "Settings", "parse_settings"]
 
 EXECUTION = (
     "预算执行率"  # the weight of the 执行率 row, kept with the indicator weights it must total 100 with
@@ -38,7 +38,7 @@ def _default_weights() -> Mapping[str, Decimal]:
 
 @dataclass(frozen=True)
 class Settings:
-    """The rules of domain-rules §2–3 that provinces set differently, with the common defaults."""
+    """The rules of docs/domain-rules.md §2–3 that provinces set differently, with the common defaults."""
 
     # "ratio": W×A/B ; "deviation": W×(1−(B−A)/A), 0 once B ≥ 2A.
     negative_formula: NegativeFormula = "ratio"
@@ -83,18 +83,27 @@ def _number(value: object) -> Decimal:
     # bool is an int in Python but `true` is no number in a rules file.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Invalid("一个数字")
-    # str() keeps what was typed: 1.3 stays 1.3, not 1.3000000000000000444…
-    number = Decimal(str(value))
-    if not number.is_finite():
+    # to_decimal keeps what was typed: 1.3 stays 1.3, not 1.3000000000000000444…
+    number = to_decimal(value)
+    if number is None:
         raise _Invalid("一个有限的数字")
     return number
 
 
-def _non_negative(value: object) -> Decimal:
-    number = _number(value)
-    if number < 0:
-        raise _Invalid("不小于 0 的数字")
-    return number
+def _at_least(floor: int, wording: str) -> Callable[[object], Decimal]:
+    """A converter to a number no smaller than `floor`; `wording` says what is expected."""
+
+    def convert(value: object) -> Decimal:
+        number = _number(value)
+        if number < floor:
+            raise _Invalid(wording)
+        return number
+
+    return convert
+
+
+_non_negative = _at_least(0, "不小于 0 的数字")
+_over_achievement = _at_least(1, "不小于 1 的倍数（如 1.3 表示 130%）")
 
 
 def _positive_int(value: object) -> int:
@@ -108,13 +117,6 @@ def _negative_formula(value: object) -> NegativeFormula:
     if value not in choices:
         raise _Invalid("“ratio”或“deviation”")
     return value  # type: ignore[return-value]  # checked against the Literal's values just above
-
-
-def _over_achievement(value: object) -> Decimal:
-    number = _number(value)
-    if number < 1:
-        raise _Invalid("不小于 1 的倍数（如 1.3 表示 130%）")
-    return number
 
 
 def _band(value: object) -> Band:
@@ -139,8 +141,8 @@ _SECTIONS = ("scoring", "weights", "grades", "limits")
 class _Reader:
     """Walks the parsed TOML; every complaint names the file and the dotted key."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, source: str) -> None:
+        self.path = source
 
     def fail(self, key: str, problem: str) -> UserError:
         return UserError(f"规则文件“{self.path}”中的 {key} {problem}。")
@@ -233,7 +235,7 @@ _POSITION_RE = re.compile(r"at line (\d+), column (\d+)")
 _BARE_CHINESE_KEY_RE = re.compile(r'^\s*[^\s"\'=#\[]*[^\x00-\x7f][^"\'=]*=')
 
 
-def _toml_error(path: Path, text: str, error: Exception) -> UserError:
+def _toml_error(path: str, text: str, error: Exception) -> UserError:
     match = _POSITION_RE.search(str(error))
     if match is None:
         return UserError(f"规则文件“{path}”不是有效的 TOML 格式：{error}。")
@@ -244,25 +246,10 @@ def _toml_error(path: Path, text: str, error: Exception) -> UserError:
     return UserError(f"规则文件“{path}”第{line_no}行第{column}列不是有效的 TOML 格式{hint}。")
 
 
-def load_settings(path: Path | None) -> Settings:
-    """The defaults, overridden by the TOML file at `path` when one is given (`--config 规则.toml`)."""
-    if path is None:
-        return Settings()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"找不到规则文件“{path}”。") from None
-    except IsADirectoryError:
-        raise UserError(f"规则文件“{path}”是一个文件夹，请指定 .toml 文件。") from None
-    except OSError as error:
-        raise UserError(f"无法读取规则文件“{path}”：{error.strerror or error}。") from None
-    try:
-        # utf-8-sig: Notepad saves UTF-8 with a BOM, which tomllib rejects.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError(f"规则文件“{path}”不是 UTF-8 编码，请用“UTF-8”编码另存后再试。") from None
+def parse_settings(text: str, source: str) -> Settings:
+    """The defaults, overridden by the TOML text of a 规则.toml; every complaint names `source` (the file)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise _toml_error(path, text, error) from None
-    return _parse(data, _Reader(path))
+        raise _toml_error(source, text, error) from None
+    return _parse(data, _Reader(source))

@@ -1,4 +1,5 @@
-"""Typed values from what accountants type (Decimal + unit + comparator), and Excel-style money rounding."""
+"""Typed values from what accountants type (Decimal + unit + comparator), Excel-style rounding, and how
+figures are shown (docs/domain-rules.md §4.1, §7)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from xl_selfeval.units import (
+    LEADING_UNITS,
+    Dimension,
+    Quantity,
+    format_plain,
+    percent_shown,
+    quantity_of,
+    shift,
+    without_more,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -20,6 +32,8 @@ __all__ = [
     "Quantity",
     "Value",
     "format_amount",
+    "format_percent",
+    "format_plain",
     "format_rate",
     "format_score",
     "parse_value",
@@ -45,19 +59,6 @@ def round_half_up(x: Decimal, places: int = 2) -> Decimal:
         return x.quantize(Decimal((0, (1,), -places)), rounding=ROUND_HALF_UP)
 
 
-def _shift(x: Decimal, places: int) -> Decimal:
-    """x * 10**places, exactly (scaleb would round to the context precision)."""
-    sign, digits, exponent = x.as_tuple()
-    if not isinstance(exponent, int):
-        raise ValueError(f"cannot scale a non-finite number: {x!r}")
-    exponent += places
-    if exponent > 0:
-        # Spell out trailing zeros so that 28亿元 prints as 280000, not 2.8E+5.
-        digits += (0,) * exponent
-        exponent = 0
-    return Decimal((sign, digits, exponent))
-
-
 def _fixed(x: Decimal, places: int) -> str:
     rounded = round_half_up(x, places)
     if rounded == 0:
@@ -72,7 +73,12 @@ def format_amount(x: Decimal) -> str:
 
 def format_rate(x: Decimal) -> str:
     """A rate given as a fraction, shown as a percentage with 2 decimals: 0.61462 -> '61.46%'."""
-    return _fixed(_shift(x, 2), 2) + "%"
+    return _fixed(shift(x, 2), 2) + "%"
+
+
+def format_percent(fraction: Decimal) -> str:
+    """A fraction as a percentage as typed, without trailing zeros: 0.95 -> '95%', 0.1234 -> '12.34%'."""
+    return format_plain(fraction * 100) + "%"
 
 
 def format_score(x: Decimal) -> str:
@@ -81,13 +87,6 @@ def format_score(x: Decimal) -> str:
 
 
 # --- value model -------------------------------------------------------------------------------------
-
-
-class Dimension(Enum):
-    AMOUNT = "amount"  # money, normalised to 万元
-    RATE = "rate"  # a fraction: 95% -> 0.95
-    COUNT = "count"  # any other unit: 人次, 公里, 个工作日, 分 ...
-    PLAIN = "plain"  # a bare number without unit
 
 
 class Comparator(Enum):
@@ -104,13 +103,6 @@ class Kind(Enum):
     NUMBER = "number"
     TEXT = "text"  # qualitative wording: 有效, 按时完成, 即时办理 ...
     NOT_APPLICABLE = "not_applicable"  # 不适用, 无, —, /
-
-
-@dataclass(frozen=True)
-class Quantity:
-    number: Decimal  # amounts in 万元, rates as fractions, anything else as typed
-    dimension: Dimension
-    unit: str  # unit text as typed (half-width); '' for PLAIN
 
 
 @dataclass(frozen=True)
@@ -177,108 +169,6 @@ def to_decimal(x: object) -> Decimal | None:
     if isinstance(x, str):
         s = _compact(x)
         return Decimal(s) if _NUM_RE.fullmatch(s) else None
-    return None
-
-
-# --- units -------------------------------------------------------------------------------------------
-
-# Power of ten that brings the typed number to the canonical one (万元, fraction).
-_AMOUNT_UNITS: dict[str, int] = {
-    "元": -4,
-    "千元": -1,
-    "万元": 0,
-    "百万元": 2,
-    "千万元": 3,
-    "亿元": 4,
-    "万": 0,
-    "亿": 4,
-}
-_RATE_UNITS: dict[str, int] = {"%": -2, "百分比": -2, "百分点": -2, "个百分点": -2, "‰": -3, "‱": -4}
-# Units written before the number. '¥' marks money without saying 元 or 万元, so it stays PLAIN.
-_LEADING_UNITS: dict[str, tuple[Dimension, int]] = {"百分之": (Dimension.RATE, -2), "¥": (Dimension.PLAIN, 0)}
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# COUNT units are an open set, so a unit is accepted when it is a known measure, or a classifier
-# followed by a short noun (个项目, 家企业), optionally scaled (万人, 千万人次) or per something (次/年).
-# Anything else after a number ('1有效', '3个工作日内做出…') makes the value prose, i.e. TEXT.
-_MEASURES = _words(
-    """人 人次 次 户 户次 家 家次 笔 件 项 份 本 册 台 辆 套 间 所 座 条 张 篇 场 场次 期 批 批次 块 名 位
-    例 宗 起 处 栋 幢 棵 株 头 只 架 艘 部 门 种 类 组 队 支 对 片 级 届 轮 单 床 床位 个 倍 分 星
-    平方米 平米 平方公里 平方千米 公顷 亩 立方米 方 吨 千克 公斤 克 斤 升 毫升 米 千米 公里 厘米 毫米
-    吨标煤 吨标准煤 千克标煤 千克标准煤 公斤标煤 公斤标准煤
-    千瓦 千瓦时 度 兆瓦 兆瓦时 小时 分钟 秒 天 日 工作日 个工作日 周 个月 月 季度 年 学时 课时 节 班 ㎡"""
-)
-_CLASSIFIERS = frozenset("个家户项件名所座台辆套场期批条篇本份类种支处栋间张次位笔门")
-_MAGNITUDES = ("百万", "千万", "十万", "十", "百", "千", "万", "亿")
-_LATIN_UNITS = frozenset(
-    {"m", "m2", "m²", "m3", "m³", "km", "km2", "km²", "kg", "g", "t", "kw", "kwh", "mw", "mwh", "h", "min"}
-)
-_PROSE_MARKS = _words(
-    """的 以 之 内 外 前 后 左右 约 共 及 和 与 或 不 未 已
-    完成 实现 达到 超过 做出 办结 办理 降低 提高 增长 减少"""
-)
-
-
-# '1000余人', '2万多人', '100多万元', '3个多月': 余/多 after the number, after the magnitude of the unit
-# or after 个 means "more than". It is only looked for when the unit as typed is not one.
-_MORE_WORDS = ("余", "多")
-
-
-def _is_han(text: str) -> bool:
-    return all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
-
-
-def _is_simple_count_unit(unit: str) -> bool:
-    for magnitude in ("", *_MAGNITUDES):
-        if not unit.startswith(magnitude):
-            continue
-        rest = unit[len(magnitude) :]
-        if rest in _MEASURES:
-            return True
-        noun = rest[1:]
-        if (
-            rest[:1] in _CLASSIFIERS
-            and 1 <= len(noun) <= 4
-            and _is_han(noun)
-            and noun[:1] not in _MORE_WORDS  # '个多月' is more than a 个月, not a noun 多月
-            and not any(mark in noun for mark in _PROSE_MARKS)
-        ):
-            return True
-    return False
-
-
-def _is_count_unit(unit: str) -> bool:
-    if unit.lower() in _LATIN_UNITS or _is_simple_count_unit(unit):
-        return True
-    per, slash, base = unit.partition("/")
-    return (
-        bool(slash) and (per in _AMOUNT_UNITS or _is_simple_count_unit(per)) and _is_simple_count_unit(base)
-    )
-
-
-def _without_more(unit: str) -> str | None:
-    """The unit with its 余/多 taken out ('万多人' -> '万人', '个多月' -> '个月'), or None if it has none."""
-    for head in ("", *_MAGNITUDES, "个"):
-        if unit.startswith(head) and unit[len(head) : len(head) + 1] in _MORE_WORDS:
-            return head + unit[len(head) + 1 :]
-    return None
-
-
-def _quantity(number: str, unit: str) -> Quantity | None:
-    """The Quantity for a number and the unit text after it, or None when the unit is not one."""
-    value = Decimal(number)
-    if unit == "":
-        return Quantity(value, Dimension.PLAIN, "")
-    if unit in _RATE_UNITS:
-        return Quantity(_shift(value, _RATE_UNITS[unit]), Dimension.RATE, unit)
-    if unit in _AMOUNT_UNITS:
-        return Quantity(_shift(value, _AMOUNT_UNITS[unit]), Dimension.AMOUNT, unit)
-    if _is_count_unit(unit):
-        return Quantity(value, Dimension.COUNT, unit)
     return None
 
 
@@ -392,13 +282,8 @@ def _safe_str(raw: object) -> str:
     return str.__str__(text) if isinstance(text, str) else ""
 
 
-def _strip_format_literals(number_format: str) -> str:
-    # '0"%"' or '0\%' show a literal percent sign without scaling the value by 100.
-    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].', "", number_format)
-
-
 def _parse_number_cell(number: Decimal, raw: str, number_format: str | None) -> Value:
-    if isinstance(number_format, str) and "%" in _strip_format_literals(number_format):
+    if isinstance(number_format, str) and percent_shown(number_format):
         return Value(raw, Kind.NUMBER, Quantity(number, Dimension.RATE, "%"))
     return Value(raw, Kind.NUMBER, Quantity(number, Dimension.PLAIN, ""))
 
@@ -445,8 +330,8 @@ def _parse_range(figure: str) -> tuple[Quantity, Quantity] | None:
         return None
     unit_a, unit_b = match["ua"], match["ub"]
     # '50-70%': a unit on one side applies to both.
-    low = _quantity(match["a"], unit_a or unit_b)
-    high = _quantity(match["b"], unit_b or unit_a)
+    low = quantity_of(match["a"], unit_a or unit_b)
+    high = quantity_of(match["b"], unit_b or unit_a)
     if low is None or high is None or low.dimension is not high.dimension:
         return None
     return (low, high) if low.number <= high.number else (high, low)
@@ -454,23 +339,23 @@ def _parse_range(figure: str) -> tuple[Quantity, Quantity] | None:
 
 def _parse_single(figure: str) -> tuple[Quantity, Comparator | None] | None:
     """The figure's Quantity, with the direction of a 余/多 in it ('1000余人' is at least 1000人)."""
-    for word, (dimension, places) in _LEADING_UNITS.items():
+    for word, (dimension, places) in LEADING_UNITS.items():
         if figure.startswith(word):
             number = figure[len(word) :]
             if not _NUM_RE.fullmatch(number):
                 return None
             unit = "" if dimension is Dimension.PLAIN else word
-            return Quantity(_shift(Decimal(number), places), dimension, unit), None
+            return Quantity(shift(Decimal(number), places), dimension, unit), None
     if figure in _ZERO_FIGURES:
         return Quantity(Decimal(0), Dimension.COUNT, figure[1:]), None
     match = _SINGLE_RE.fullmatch(figure)
     if match is None:
         return None
-    quantity = _quantity(match["n"], match["u"])
+    quantity = quantity_of(match["n"], match["u"])
     if quantity is not None:
         return quantity, None
-    floor_unit = _without_more(match["u"])
-    quantity = None if floor_unit is None else _quantity(match["n"], floor_unit)
+    floor_unit = without_more(match["u"])
+    quantity = None if floor_unit is None else quantity_of(match["n"], floor_unit)
     return None if quantity is None else (quantity, Comparator.GE)
 
 

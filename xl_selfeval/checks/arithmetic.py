@@ -19,7 +19,7 @@ from xl_selfeval.compute import derived_cells
 from xl_selfeval.findings import CellEdit, Finding, Severity
 from xl_selfeval.forms.basic_data import PUBLIC_FUNDS_PARTS
 from xl_selfeval.forms.department import INCOME_KEYS, SPENDING_KEYS
-from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, Fmt, Ratio, Ref, Sum
+from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, Fmt, FormKind, Ratio, Ref, Sum
 from xl_selfeval.model import Field, Form, rate_of
 from xl_selfeval.scoring import execution_score
 from xl_selfeval.values import Kind, round_half_up
@@ -240,7 +240,7 @@ def _total_hint(form: Form, ctx: Context, actual: Decimal) -> str:
 
 def check_splits(ctx: Context) -> Iterator[Finding]:
     """附件2: 按收入性质分 adds up to 全年预算数, 按支出性质分 to 全年执行数."""
-    for form in ctx.of_kind("department"):
+    for form in ctx.of_kind(FormKind.DEPARTMENT):
         for keys, total_key, what in (
             (INCOME_KEYS, "budget.total.budget", "按收入性质分各项之和应等于全年预算数"),
             (SPENDING_KEYS, "budget.total.executed", "按支出性质分（基本支出+项目支出）应等于全年执行数"),
@@ -270,7 +270,7 @@ def check_splits(ctx: Context) -> Iterator[Finding]:
 
 def check_public_funds(ctx: Context) -> Iterator[Finding]:
     """附件1: 公用经费's 其中 rows are a partial breakdown: their sum may not exceed it."""
-    for form in ctx.of_kind("basic_data"):
+    for form in ctx.of_kind(FormKind.BASIC_DATA):
         for column in ("prev_final", "budget", "final"):
             whole = form.get(f"costs.public_funds.{column}")
             parts = [form.get(f"costs.{p}.{column}") for p in PUBLIC_FUNDS_PARTS]
@@ -291,7 +291,7 @@ def check_public_funds(ctx: Context) -> Iterator[Finding]:
 
 
 def check_control_rate(ctx: Context) -> Iterator[Finding]:
-    for form in ctx.of_kind("basic_data"):
+    for form in ctx.of_kind(FormKind.BASIC_DATA):
         f = form.get("staff.value.control_rate")
         rate = ctx.calculator(form).figure("staff.value.control_rate")
         if f is not None and rate is not None and rate > 1:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from xl_selfeval.cells import CellRef
 from xl_selfeval.compute import Calculator
 from xl_selfeval.findings import CellEdit, Finding, Severity
-from xl_selfeval.forms.layout import Column, Fmt, Table, TotalRow, with_year
+from xl_selfeval.forms.layout import Column, Fmt, FormKind, Table, TotalRow, with_year
 from xl_selfeval.model import BlockRow, Field, Form
 from xl_selfeval.settings import Settings
 from xl_selfeval.values import format_amount, format_rate, format_score
@@ -26,7 +26,7 @@ class Context:
     filled_scores: dict[tuple[str, int], Decimal] = field(default_factory=dict)
     _calculators: dict[int, Calculator] = field(default_factory=dict)
 
-    def of_kind(self, kind: str) -> list[Form]:
+    def of_kind(self, kind: FormKind) -> list[Form]:
         return [f for f in self.forms if f.kind == kind]
 
     def calculator(self, form: Form) -> Calculator:

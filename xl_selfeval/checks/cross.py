@@ -8,12 +8,12 @@ from decimal import Decimal
 from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import AMOUNT_TOLERANCE, Context, field_label, finding, show
 from xl_selfeval.findings import CellEdit, Finding, Severity
-from xl_selfeval.forms.layout import Fmt
+from xl_selfeval.forms.layout import Fmt, FormKind
 from xl_selfeval.model import Form
 
 
 def _sum_projects(ctx: Context, key: str) -> tuple[Decimal | None, tuple[CellRef, ...]]:
-    projects = ctx.of_kind("project")
+    projects = ctx.of_kind(FormKind.PROJECT)
     figures = [(ctx.calculator(p).figure(key), p.get(key)) for p in projects]
     present = [(v, f) for v, f in figures if v is not None]
     if not present:
@@ -22,14 +22,14 @@ def _sum_projects(ctx: Context, key: str) -> tuple[Decimal | None, tuple[CellRef
 
 
 def _coverage_note(ctx: Context) -> str:
-    n = len(ctx.of_kind("project"))
+    n = len(ctx.of_kind(FormKind.PROJECT))
     return f"（本工作簿有{n}张附件3；如附件3未覆盖全部一级项目，此差异可能正常）"
 
 
 def check_project_spending(ctx: Context) -> Iterator[Finding]:
     """附件2 项目支出 = 附件1 项目支出 {Y}年决算数 = Σ 附件3 全年执行数; 附件1 预算数 = Σ 附件3 全年预算数."""
-    basic = next(iter(ctx.of_kind("basic_data")), None)
-    dept = next(iter(ctx.of_kind("department")), None)
+    basic = next(iter(ctx.of_kind(FormKind.BASIC_DATA)), None)
+    dept = next(iter(ctx.of_kind(FormKind.DEPARTMENT)), None)
     executed, project_refs = _sum_projects(ctx, "funds.total.executed")
     budgeted, budget_refs = _sum_projects(ctx, "funds.total.budget")
     basic_final = ctx.calculator(basic).figure("costs.project_spending.final") if basic else None
@@ -72,9 +72,9 @@ def check_project_spending(ctx: Context) -> Iterator[Finding]:
 
 def check_fill_department_spending(ctx: Context) -> Iterator[Finding]:
     """A blank 附件2 项目支出 / 基本支出 is filled from 附件1 (or the 附件3 tables) and 全年执行数."""
-    for dept in ctx.of_kind("department"):
+    for dept in ctx.of_kind(FormKind.DEPARTMENT):
         project_f, basic_f = dept.get("sources.project_spending"), dept.get("sources.basic_spending")
-        basic = next(iter(ctx.of_kind("basic_data")), None)
+        basic = next(iter(ctx.of_kind(FormKind.BASIC_DATA)), None)
         project = None
         source = ""
         if basic is not None:

@@ -11,23 +11,25 @@ from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import SCORE_TOLERANCE, Context, finding, indicator_name, typed
 from xl_selfeval.findings import CellEdit, Finding, Severity
 from xl_selfeval.forms.indicators import COST, HIERARCHY, NOT_APPLICABLE
+from xl_selfeval.forms.layout import FormKind
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Form
 from xl_selfeval.scoring import IndicatorKind, suggest
+from xl_selfeval.settings import EXECUTION
 from xl_selfeval.values import Kind, format_amount, format_score, parse_value
 
-INDICATOR_FORMS = ("department", "project")
+INDICATOR_FORMS = (FormKind.DEPARTMENT, FormKind.PROJECT)
 HUNDRED = Decimal(100)
 COST_WITHIN_BUDGET = "成本控制在预算内"
 _CRITERIA_POINTS = re.compile(r"^(\d+(?:\.\d+)?)分$")
 
 
 def execution_weight_key(form: Form) -> str:
-    return "budget.total.weight" if form.kind == "department" else "funds.total.weight"
+    return "budget.total.weight" if form.kind is FormKind.DEPARTMENT else "funds.total.weight"
 
 
 def budget_keys(form: Form) -> tuple[str, str, str]:
-    table = "budget" if form.kind == "department" else "funds"
+    table = "budget" if form.kind is FormKind.DEPARTMENT else "funds"
     return f"{table}.total.initial_budget", f"{table}.total.budget", f"{table}.total.executed"
 
 
@@ -389,7 +391,7 @@ def check_weights(ctx: Context) -> Iterator[Finding]:
             if w is not None and w.number is not None and group:
                 by_group[group] += w.number
         if exec_f is not None and exec_f.number is not None:
-            by_group["预算执行率"] += exec_f.number
+            by_group[EXECUTION] += exec_f.number
         expected = dict(ctx.settings.weights)
         differing = [k for k in expected if by_group.get(k, Decimal(0)) != expected[k]]
         if differing:

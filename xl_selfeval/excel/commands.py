@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from xl_selfeval import marks
 from xl_selfeval.errors import UserError
 from xl_selfeval.excel import door, ui
+from xl_selfeval.files.settings import load_settings
 from xl_selfeval.findings import Outcome
-from xl_selfeval.settings import Settings, load_settings
+from xl_selfeval.settings import Settings
 
 if TYPE_CHECKING:
     from xlwings import App, Book

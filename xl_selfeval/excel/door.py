@@ -15,6 +15,7 @@ from xl_selfeval.excel import ui
 from xl_selfeval.excel.ranges import Box, Cell, as_text, box_address, boxes, column_range, unions
 from xl_selfeval.files.xlsx import DEFAULT_LIMITS
 from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.units import percent_shown
 
 if TYPE_CHECKING:
     from xlwings import Book, Note, Range, Sheet
@@ -92,7 +93,7 @@ def _cell(value: object, text: object) -> CellData | None:
     # Excel shows a constant in a percent-formatted cell as "96.06%" in the formula bar, which is what
     # Range.Formula returns: the one number format the reader needs, at no extra call.
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    percent = formula is None and is_number and text.strip().endswith("%")
+    percent = formula is None and is_number and percent_shown(text)
     number_format = "0.00%" if percent else "General"
     return CellData(value, formula, number_format)
 

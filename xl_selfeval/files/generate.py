@@ -15,9 +15,9 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_selfeval.cells import address, column_letter
-from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
+from xl_selfeval.forms import ALL_LAYOUTS, BASIC_DATA, DEPARTMENT, PROJECT
 from xl_selfeval.forms.indicators import LEVEL1, LEVEL2, skeleton
-from xl_selfeval.forms.layout import Fmt
+from xl_selfeval.forms.layout import Fmt, FormKind
 from xl_selfeval.forms.place import FormContent, PlacedCell, Placement, Role, place
 
 # 宋体 is what the official forms use; LibreOffice falls back to a CJK serif (Noto Serif CJK / AR PL UMing).
@@ -31,11 +31,7 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 DERIVED_FILL = PatternFill("solid", fgColor="F2F2F2")
 TABLE_ROLES = {Role.HEADER, Role.LABEL, Role.INPUT, Role.DERIVED, Role.BLANK}
 
-SHEET_NAMES = {
-    "basic_data": "附件1 基础数据表",
-    "department": "附件2 部门整体支出绩效自评表",
-    "project": "附件3 项目支出绩效自评表",
-}
+SHEET_NAMES = {layout.kind: layout.sheet_name for layout in ALL_LAYOUTS}
 MAX_SHEET_NAME = 31
 FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -100,7 +96,7 @@ def sheet_name(base: str, taken: set[str]) -> str:
 
 
 def project_sheet_base(project: str) -> str:
-    return f"附件3 {project}" if project else SHEET_NAMES["project"]
+    return f"附件3 {project}" if project else SHEET_NAMES[FormKind.PROJECT]
 
 
 def blank_contents(year: int, projects: list[str] | None = None) -> list[FormContent]:
@@ -127,7 +123,7 @@ def build_workbook(contents: list[FormContent], unit: str = "") -> Workbook:
     for content in contents:
         base = content.sheet_name or (
             project_sheet_base(str(content.values.get("project_name") or ""))
-            if content.layout.kind == "project"
+            if content.layout.kind is FormKind.PROJECT
             else SHEET_NAMES[content.layout.kind]
         )
         ws = wb.create_sheet(sheet_name(base, taken))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from xl_selfeval.forms import basic_data, department, project
-from xl_selfeval.forms.layout import FormLayout
+from xl_selfeval.forms.layout import FormKind, FormLayout
 
 BASIC_DATA = basic_data.LAYOUT
 DEPARTMENT = department.LAYOUT
 PROJECT = project.LAYOUT
 ALL_LAYOUTS: tuple[FormLayout, ...] = (BASIC_DATA, DEPARTMENT, PROJECT)
-BY_KIND = {layout.kind: layout for layout in ALL_LAYOUTS}
+BY_KIND: dict[FormKind, FormLayout] = {layout.kind: layout for layout in ALL_LAYOUTS}
+
+__all__ = ["ALL_LAYOUTS", "BASIC_DATA", "BY_KIND", "DEPARTMENT", "PROJECT", "FormKind", "FormLayout"]

@@ -8,6 +8,7 @@ from xl_selfeval.forms.layout import (
     Entry,
     EntryRow,
     Fmt,
+    FormKind,
     FormLayout,
     ItemBlock,
     Line,
@@ -109,7 +110,9 @@ BUILDINGS = Table(
 )
 
 LAYOUT = FormLayout(
-    kind="basic_data",
+    kind=FormKind.BASIC_DATA,
+    distinctive_label="财政供养人员情况",
+    sheet_name="附件1 基础数据表",
     name="附件1",
     title="{Y}年度部门整体支出绩效评价基础数据表",
     width=7,

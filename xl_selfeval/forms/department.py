@@ -14,6 +14,7 @@ from xl_selfeval.forms.layout import (
     Entry,
     EntryRow,
     Fmt,
+    FormKind,
     FormLayout,
     Line,
     Note,
@@ -67,7 +68,9 @@ INDICATORS = indicator_block(with_criteria=True)
 TOTAL = total_row("budget", label_span=7)
 
 LAYOUT = FormLayout(
-    kind="department",
+    kind=FormKind.DEPARTMENT,
+    distinctive_label="预算部门名称",
+    sheet_name="附件2 部门整体支出绩效自评表",
     name="附件2",
     title="{Y}年度部门整体支出绩效自评表",
     width=10,

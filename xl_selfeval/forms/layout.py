@@ -203,6 +203,10 @@ class IndicatorBlock:
     caption: str
     columns: tuple[Column, ...]  # first two are the 一级 and 二级 columns
 
+    def header_of(self, key: str) -> str:
+        """The header of a column: header_of("name") is 三级指标."""
+        return next(c.header for c in self.columns if c.key == key)
+
 
 @dataclass(frozen=True)
 class TotalRow:
@@ -218,15 +222,52 @@ class TotalRow:
 Section = Note | EntryRow | Table | PairedList | TextBlock | IndicatorBlock | TotalRow
 
 
+class FormKind(str, Enum):
+    """Which of the three official forms a layout or a form read from a sheet is."""
+
+    BASIC_DATA = "basic_data"  # 附件1
+    DEPARTMENT = "department"  # 附件2
+    PROJECT = "project"  # 附件3
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class FormLayout:
-    kind: str  # basic_data | department | project
+    kind: FormKind
     name: str  # 附件1 …
     title: str  # with {Y}
     width: int
     column_widths: tuple[float, ...]
     sections: tuple[Section, ...]
     one_page: bool = False  # printed on a single page (附件1 is short enough)
+    distinctive_label: str = ""  # a label only this form has: finds it when its title is missing
+    sheet_name: str = ""  # the sheet a generated workbook puts it on
+
+    @property
+    def execution_table(self) -> Table | None:
+        """The table whose 年度资金总额 line holds the 执行率, its 分值 and 得分 (附件2 and 附件3)."""
+        for table in self.tables():
+            if any(isinstance(e, ExecutionScore) for line in table.lines for e in line.derived.values()):
+                return table
+        return None
+
+    @property
+    def execution_weight_key(self) -> str:
+        """The field of the 执行率 分值, which counts with the indicator weights towards 100.
+
+        Raises KeyError for a form without an 执行率 (附件1), like `section` for a key it lacks.
+        """
+        table = self.execution_table
+        if table is None:
+            raise KeyError(f"{self.name} has no 执行率")
+        return table.field_key("total", "weight")
+
+    @property
+    def total_row(self) -> TotalRow | None:
+        """The 总分 row under the indicators, if the form has one."""
+        return next((s for s in self.sections if isinstance(s, TotalRow)), None)
 
     def title_for(self, year: int) -> str:
         return with_year(self.title, year)

@@ -14,6 +14,7 @@ from xl_selfeval.forms.layout import (
     Entry,
     EntryRow,
     Fmt,
+    FormKind,
     FormLayout,
     Line,
     Note,
@@ -62,7 +63,9 @@ INDICATORS = indicator_block(with_criteria=False)
 TOTAL = total_row("funds", label_span=6)
 
 LAYOUT = FormLayout(
-    kind="project",
+    kind=FormKind.PROJECT,
+    distinctive_label="项目支出名称",
+    sheet_name="附件3 项目支出绩效自评表",
     name="附件3",
     title="{Y}年度项目支出绩效自评表",
     width=9,

@@ -1,0 +1,69 @@
+"""One form being read: its area on the sheet, the Form filled so far, and how a labelled cell becomes a Field."""
+
+from __future__ import annotations
+
+from xl_selfeval.cells import CellRef
+from xl_selfeval.forms.layout import FormLayout
+from xl_selfeval.grid import EMPTY, Grid
+from xl_selfeval.model import Field, Form
+from xl_selfeval.read_anchors import Anchor
+from xl_selfeval.read_region import Hit, Region
+from xl_selfeval.values import Value, parse_value
+
+
+class FormReading:
+    """The state the section readers share; sections are read top to bottom, `cursor` marks how far."""
+
+    def __init__(self, grid: Grid, layout: FormLayout, bounds: tuple[int, int, int, int], anchor: Anchor):
+        top, bottom, left, right = bounds
+        self.grid = grid
+        self.layout = layout
+        self.region = Region(grid, top, bottom, left, right)
+        title_ref = CellRef(grid.name, top, self._title_col(top)) if anchor.title else None
+        self.form = Form(layout, grid.name, anchor.title, anchor.year, title_ref)
+        self.cursor = top
+
+    def _title_col(self, row: int) -> int:
+        return min((c for (r, c) in self.grid.cells if r == row), default=1)
+
+    def filled(self, row: int, col: int | None) -> bool:
+        """Whether the cell holds a value or a formula."""
+        if col is None:
+            return False
+        cell = self.grid.cell(row, col)
+        return cell.value not in (None, "") or cell.is_formula
+
+    def field_at(self, key: str, row: int, col: int, inline: Value | None = None) -> Field:
+        """The Field of the cell at (row, col), or of the amount typed in its label, recorded under `key`."""
+        r, c = self.grid.top_left(row, col)
+        cell = self.grid.cell(r, c)
+        value = inline if inline is not None else parse_value(cell.value, cell.number_format)
+        f = Field(
+            key, CellRef(self.grid.name, r, c), cell if inline is None else EMPTY, value, inline is not None
+        )
+        self.form.fields[key] = f
+        return f
+
+    def block_field(self, key: str, row: int, col: int) -> Field:
+        """A cell of a block row: it lives in its block, not among the form's fields."""
+        f = self.field_at(key, row, col)
+        del self.form.fields[key]
+        return f
+
+    def value_in_span(self, row: int, c1: int, c2: int) -> int:
+        """Column of the first non-empty cell of the row within [c1, c2]; c1 when all are empty."""
+        for c in range(c1, c2 + 1):
+            r, cc = self.grid.top_left(row, c)
+            if self.filled(r, cc):
+                return cc
+        return c1
+
+    def value_right_of(self, hit: Hit, stop: int | None = None) -> int:
+        """Column of the first filled cell right of a label on its row (before `stop`); else the next one."""
+        _, c2 = self.region.span(hit.row, hit.col)
+        last = stop - 1 if stop else max(self.region.right, c2 + 1)
+        for c in range(c2 + 1, last + 1):
+            r, cc = self.grid.top_left(hit.row, c)
+            if r == hit.row and self.filled(r, cc):
+                return cc
+        return c2 + 1

@@ -1,0 +1,100 @@
+"""Labelled single fields: entry rows (预算部门名称 | …), paired lists (按收入性质分 | 按支出性质分), text blocks, 总分."""
+
+from __future__ import annotations
+
+from xl_selfeval.forms.layout import EntryRow, IndicatorBlock, PairedList, TextBlock, TotalRow
+from xl_selfeval.read_cells import FormReading
+
+
+def read_entry_row(reading: FormReading, section: EntryRow) -> None:
+    """Each entry's value: right of its label, before the next label on the row."""
+    hits = [reading.region.find(e.label, after=reading.cursor - 1) for e in section.entries]
+    for i, (entry, hit) in enumerate(zip(section.entries, hits, strict=True)):
+        if hit is None:
+            continue
+        if hit.inline is not None:
+            reading.field_at(entry.key, hit.row, hit.col, hit.inline)
+            continue
+        nxt = hits[i + 1] if i + 1 < len(hits) else None
+        stop = nxt.col if nxt is not None and nxt.row == hit.row else None
+        reading.field_at(entry.key, hit.row, reading.value_right_of(hit, stop))
+
+
+def read_paired_list(reading: FormReading, plist: PairedList) -> None:
+    """Each listed label's amount, right of the label and before the next label on its row."""
+    region = reading.region
+    header = region.find(plist.left_header, after=reading.cursor - 1) or region.find(
+        plist.right_header, after=reading.cursor - 1
+    )
+    after = (header.row - 1) if header else reading.cursor - 1
+    labels = [item for item in plist.left] + [item for item in plist.right if item]
+    hits = {key: region.find(label, after=after) for label, key in labels}
+    found_rows = [h.row for h in hits.values() if h]
+    for key, hit in hits.items():
+        if hit is None:
+            continue
+        full = f"{plist.key}.{key}"
+        if hit.inline is not None:
+            reading.field_at(full, hit.row, hit.col, hit.inline)
+            continue
+        stops = [h.col for h in hits.values() if h and h.row == hit.row and h.col > hit.col]
+        reading.field_at(full, hit.row, reading.value_right_of(hit, min(stops) if stops else None))
+    if found_rows:
+        reading.cursor = max(found_rows) + 1
+
+
+def read_text_block(reading: FormReading, block: TextBlock) -> None:
+    """The text under each column header (预期目标, 实际完成情况)."""
+    region = reading.region
+    hits = {c.key: region.find(c.header, after=reading.cursor - 1) for c in block.columns}
+    for column in block.columns:
+        hit = hits[column.key]
+        if hit is None:
+            continue
+        c1, c2 = region.span(hit.row, hit.col)
+        row = hit.row + region.height(hit.row, hit.col)
+        reading.field_at(f"{block.key}.{column.key}", row, reading.value_in_span(row, c1, c2))
+        reading.cursor = max(reading.cursor, row + 1)
+
+
+def read_total_row(reading: FormReading, total: TotalRow) -> None:
+    """总分 row: Σ分值 under 分值 and 总分 under 得分; a form that shows only the total may put it
+    elsewhere on the row, or in the label's own cell ("总分：94.15")."""
+    hit = reading.region.find(total.label, after=reading.cursor - 1)
+    if hit is None:
+        return
+    spans = _total_spans(reading, total)
+    cols = {key: reading.value_in_span(hit.row, *span) for key, span in spans.items()}
+    if hit.inline is not None:
+        reading.field_at(f"{total.key}.score", hit.row, hit.col, hit.inline)
+        cols.pop("score", None)
+    elif not reading.filled(hit.row, cols.get("score")):
+        weight_span = spans.get("weight", (0, -1))
+        elsewhere = [
+            c
+            for (r, c), cell in sorted(reading.grid.cells.items())
+            if r == hit.row
+            and hit.col < c <= reading.region.right
+            and not weight_span[0] <= c <= weight_span[1]
+            and (cell.value not in (None, "") or cell.is_formula)
+        ]
+        if elsewhere:
+            cols["score"] = elsewhere[-1]
+    for key, col in cols.items():
+        reading.field_at(f"{total.key}.{key}", hit.row, col)
+
+
+def _total_spans(reading: FormReading, total: TotalRow) -> dict[str, tuple[int, int]]:
+    """The columns of the indicator block's headers the total row's figures sit under."""
+    block = reading.layout.section(total.block)
+    if not isinstance(block, IndicatorBlock):
+        return {}
+    header = reading.region.find(block.header_of("name"), after=reading.region.top - 1)
+    if header is None:
+        return {}
+    spans = {}
+    for key, _ in total.cells:
+        h = reading.region.find(block.header_of(key), row=header.row)
+        if h is not None:
+            spans[key] = reading.region.span(h.row, h.col)
+    return spans

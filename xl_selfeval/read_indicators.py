@@ -1,0 +1,52 @@
+"""The 绩效指标 block: one BlockRow per 三级指标, with the 一级/二级 it sits under, down to the 总分 row."""
+
+from __future__ import annotations
+
+from xl_selfeval.forms.layout import IndicatorBlock
+from xl_selfeval.labels import canonical
+from xl_selfeval.model import BlockRow
+from xl_selfeval.read_cells import FormReading
+from xl_selfeval.read_headers import column_spans, header_row
+
+
+def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
+    """Every indicator row; rows left empty inside the block are noted, repeated header rows skipped."""
+    region, form = reading.region, reading.form
+    top = header_row(reading, [], [c.header for c in block.columns])
+    if top is None:
+        form.cut_short = True
+        return
+    spans = column_spans(reading, top, block.columns)
+    total_row = reading.layout.total_row
+    total = region.find(total_row.label, after=top) if total_row else None
+    end = total.row if total else region.bottom + 1
+    first_data = top + max(region.height(top, c1) for c1, _ in spans.values())
+    level1_header, name_header = canonical(block.header_of("level1")), canonical(block.header_of("name"))
+    rows: list[BlockRow] = []
+    level1 = level2 = ""
+    for row in range(first_data, end):
+        cells = {
+            c.key: reading.block_field(
+                f"{block.key}.{row}.{c.key}", row, reading.value_in_span(row, *spans[c.key])
+            )
+            for c in block.columns
+            if c.key in spans
+        }
+        texts = {k: canonical(f.text) for k, f in cells.items()}
+        if texts.get("level1") == level1_header or texts.get("name") == name_header:
+            continue  # a repeated header row
+        level1 = texts.get("level1") or level1
+        level2 = texts.get("level2") or level2
+        content = [k for k, f in cells.items() if k not in ("level1", "level2") and not f.is_blank]
+        if not content:
+            if texts.get("level1") or texts.get("level2") or _inside_block(reading, row, spans):
+                form.blank_rows.append(row)
+            continue
+        rows.append(BlockRow(row, cells, level1, level2))
+    form.blocks[block.key] = rows
+    reading.cursor = end
+
+
+def _inside_block(reading: FormReading, row: int, spans: dict[str, tuple[int, int]]) -> bool:
+    c1 = spans.get("level1", (1, 1))[0]
+    return reading.grid.merge_of(row, c1) is not None

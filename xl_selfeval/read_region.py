@@ -1,0 +1,78 @@
+"""The cells of one form's area on a sheet, indexed by canonical label, and the merges that shape them."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from xl_selfeval.forms.layout import year_pattern
+from xl_selfeval.grid import Grid
+from xl_selfeval.labels import canonical
+from xl_selfeval.values import Value, split_label_amount
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a label was found; `inline` is the amount typed in the label's own cell ("其中:基本支出:900.47")."""
+
+    row: int
+    col: int
+    inline: Value | None = None
+
+
+class Region:
+    """The rows of one form on a sheet, indexed by canonical label."""
+
+    def __init__(self, grid: Grid, top: int, bottom: int, left: int = 1, right: int | None = None) -> None:
+        self.grid = grid
+        self.top, self.bottom = top, bottom
+        self.left, self.right = left, right if right is not None else max(grid.max_col, 1)
+        self.index: dict[str, list[Hit]] = defaultdict(list)
+        self.texts: list[tuple[int, int, str]] = []
+        for (r, c), cell in sorted(grid.cells.items()):
+            if (
+                top <= r <= bottom
+                and left <= c <= self.right
+                and isinstance(cell.value, str)
+                and cell.value.strip()
+            ):
+                label = canonical(cell.value)
+                self.index[label].append(Hit(r, c))
+                self.texts.append((r, c, label))
+                split = split_label_amount(cell.value)
+                if split is not None:
+                    self.index[canonical(split[0])].append(Hit(r, c, split[1]))
+
+    def find(
+        self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
+    ) -> Hit | None:
+        hits = self.find_all(label, after=after, before=before, row=row)
+        return hits[0] if hits else None
+
+    def find_all(
+        self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
+    ) -> list[Hit]:
+        key = canonical(label)
+        if "{Y" in key:
+            pattern = re.compile(year_pattern(key) + r"(?:\(.*\))?$")
+            hits = [Hit(r, c) for r, c, text in self.texts if pattern.match(text)]
+        else:
+            hits = self.index.get(key, [])
+        bottom = self.bottom if before is None else before
+
+        def within(found: list[Hit]) -> list[Hit]:
+            return [h for h in found if after < h.row <= bottom and (row is None or h.row == row)]
+
+        if not within(hits) and "{Y" not in key:
+            # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
+            hits = [Hit(r, c) for r, c, text in self.texts if text.startswith(key + "(")]
+        return within(hits)
+
+    def span(self, row: int, col: int) -> tuple[int, int]:
+        merge = self.grid.merge_of(row, col)
+        return (merge[1], merge[3]) if merge else (col, col)
+
+    def height(self, row: int, col: int) -> int:
+        merge = self.grid.merge_of(row, col)
+        return merge[2] - merge[0] + 1 if merge else 1
