@@ -46,3 +46,13 @@ def canonical(text: object) -> str:
     out = _NUMBERING.sub("", out)
     out = _OF_WHICH.sub("", out).rstrip(":")
     return SYNONYMS.get(out, out)
+
+
+# What a person types in an indicator's name or target when it does not apply this year: 不涉及 says
+# the same as 不适用. The one list every module asks through is_not_applicable.
+NOT_APPLICABLE_WORDS = frozenset({"不适用", "不涉及", "n/a", "na"})
+
+
+def is_not_applicable(text: object) -> bool:
+    """'不适用', '不涉及', 'N/A' (any width, spacing or trailing colon) → True."""
+    return canonical(text).lower() in NOT_APPLICABLE_WORDS

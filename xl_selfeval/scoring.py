@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 
+from xl_selfeval.labels import is_not_applicable
 from xl_selfeval.settings import Settings
 from xl_selfeval.values import (
     Comparator,
@@ -157,10 +158,6 @@ def _band_of_wording(text: str) -> str | None:
         if any(word in s for word in words):
             return band
     return None
-
-
-def _is_not_applicable(text: str) -> bool:
-    return _norm(text) in ("不适用", "不涉及")
 
 
 def _negative_name(name: str) -> bool:
@@ -421,7 +418,7 @@ def _same_figure(target: Value, actual: Value) -> bool:
 
 def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
     blank = actual.kind is Kind.BLANK
-    if target.kind is Kind.NOT_APPLICABLE or _is_not_applicable(name):
+    if target.kind is Kind.NOT_APPLICABLE or is_not_applicable(name):
         return _Analysis(IndicatorKind.NOT_APPLICABLE, blank=blank, note="指标不适用，不计分")
     if target.kind is Kind.BLANK:
         return _Analysis(IndicatorKind.UNKNOWN, blank=blank, note="年度指标值为空，无法比较")
