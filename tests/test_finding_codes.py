@@ -9,7 +9,9 @@ from conftest import REPO
 from xl_selfeval.findings import Code
 
 TABLE = REPO / "docs" / "finding-codes.md"
-_ROW = re.compile(r"^\| `(?P<code>[a-z0-9_]+)` \| (?P<severity>[^|]+) \| (?P<meaning>[^|]+) \| (?P<example>[^|]+) \|$")
+_ROW = re.compile(
+    r"^\| `(?P<code>[a-z0-9_]+)` \| (?P<severity>[^|]+) \| (?P<meaning>[^|]+) \| (?P<example>[^|]+) \|$"
+)
 
 
 def documented() -> dict[str, tuple[str, str, str]]:
@@ -18,7 +20,11 @@ def documented() -> dict[str, tuple[str, str, str]]:
         match = _ROW.match(line)
         if match:
             assert match["code"] not in rows, f"{match['code']} is listed twice"
-            rows[match["code"]] = (match["severity"].strip(), match["meaning"].strip(), match["example"].strip())
+            rows[match["code"]] = (
+                match["severity"].strip(),
+                match["meaning"].strip(),
+                match["example"].strip(),
+            )
     return rows
 
 

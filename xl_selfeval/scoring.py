@@ -92,7 +92,7 @@ class Suggestion:
     actual_blank: bool
 
 
-_QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE)
+QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE)  # scored by a formula
 
 
 # --- wording -------------------------------------------------------------------------------------------

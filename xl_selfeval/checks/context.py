@@ -1,4 +1,5 @@
-"""What every check sees: the forms read from the workbook, the settings, and helpers to word a finding."""
+"""What every check sees, frozen: the forms, the settings, each indicator row's facts and suggested score
+worked out before any check runs (the pre-pass), and helpers to word a finding."""
 
 from __future__ import annotations
 

@@ -16,13 +16,12 @@ from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
-from xl_selfeval.scoring import IndicatorKind, Suggestion
+from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
 from xl_selfeval.values import Kind, format_amount, format_score, parse_value
 
 RowRule = Callable[[IndicatorRow, Context], Iterable[Finding]]
 
 _CRITERIA_POINTS = re.compile(r"^(\d+(?:\.\d+)?)分$")
-_QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE)
 
 
 def not_applicable_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
@@ -183,7 +182,7 @@ def actual_blank_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 
 def actual_copies_target(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     sug = _assessed(r)
-    if sug is None or not sug.actual_repeats_target or sug.kind not in _QUANTITATIVE or r.score is None:
+    if sug is None or not sug.actual_repeats_target or sug.kind not in QUANTITATIVE or r.score is None:
         return
     actual = r.cell("actual")
     yield finding(
