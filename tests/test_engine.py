@@ -9,10 +9,9 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
 import pytest
 from conftest import EXAMPLE
-from handtyped import BASIC, DEPARTMENT, PROJECT, build_handtyped, write_rows
+from handtyped import BASIC, DEPARTMENT, PROJECT, build_handtyped
 
 from xl_selfeval.engine import run_engine
 from xl_selfeval.errors import UserError
@@ -241,12 +240,9 @@ def test_title_without_year_takes_the_year_from_the_headers() -> None:
     assert outcome.forms[0].year == 2024 and outcome.forms[0].title
 
 
-def test_no_form_in_the_workbook_is_unusable(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
-    wb.active["A1"] = "会议纪要"
-    wb.save(tmp_path / "x.xlsx")
+def test_no_form_in_the_workbook_is_unusable() -> None:
     with pytest.raises(UserError, match="没有找到绩效自评表"):
-        check(tmp_path / "x.xlsx")
+        run_engine([Grid.from_rows("Sheet", [["会议纪要"]])])
 
 
 # --- the command line -----------------------------------------------------------------------------
@@ -367,11 +363,8 @@ MOF_PROJECT = [  # the 财政部 wording of 附件3: 项目名称, 上年结转�
 ]
 
 
-def test_the_finance_ministry_wording_of_the_project_form_is_read(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
-    write_rows(wb.active, MOF_PROJECT, 2, 2)
-    wb.save(tmp_path / "衡阳.xlsx")
-    outcome = check(tmp_path / "衡阳.xlsx")
+def test_the_finance_ministry_wording_of_the_project_form_is_read() -> None:
+    outcome = run_engine([Grid.from_rows("Sheet", MOF_PROJECT, top_left="B2")])
     [form] = outcome.forms
     assert form.kind == "project" and form.text("project_name") == "信息化建设经费"
     assert (
@@ -441,13 +434,11 @@ def test_the_total_row_tells_the_weight_sum_from_the_total() -> None:
     assert "derived_blank" not in [f.code for f in outcome.findings if f.form.startswith("附件3")]
 
 
-def test_two_project_forms_side_by_side_on_one_sheet(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
-    write_rows(wb.active, PROJECT, 1, 1)
+def test_two_project_forms_side_by_side_on_one_sheet() -> None:
+    sheet = Grid.from_rows("Sheet", PROJECT)
     second = edited(PROJECT, "运转经费", 1, "业务工作经费")
-    write_rows(wb.active, second, 1, 12)  # L1: a second 附件3 to the right of the first
-    wb.save(tmp_path / "并排.xlsx")
-    outcome = check(tmp_path / "并排.xlsx")
+    sheet.cells.update(Grid.from_rows("Sheet", second, top_left="L1").cells)  # a second 附件3 to the right
+    outcome = run_engine([sheet])
     assert [f.display_name for f in outcome.forms] == ["附件3（运转经费）", "附件3（业务工作经费）"]
     rates = [f for f in outcome.findings if f.code == "rate_wrong"]
     assert [r.cell.address for r in rates] == ["G10", "R10"]  # each form's own 61.65%
