@@ -9,15 +9,15 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
 import pytest
 from conftest import EXAMPLE
-from handtyped import BASIC, DEPARTMENT, PROJECT, build_handtyped, write_rows
+from handtyped import BASIC, DEPARTMENT, PROJECT, build_handtyped
 
 from xl_selfeval.engine import run_engine
 from xl_selfeval.errors import UserError
 from xl_selfeval.files.xlsx import read_workbook
-from xl_selfeval.findings import Finding, Outcome, Severity
+from xl_selfeval.findings import Finding, Outcome, ScoreSummary, Severity
+from xl_selfeval.grid import Grid
 
 
 def check(path: Path) -> Outcome:
@@ -122,9 +122,9 @@ def test_consistent_cells_of_the_example_carry_no_error_or_warning(example: Outc
 
 
 def test_scores_summary(handtyped: Outcome) -> None:
-    assert [(s["typed_total"], s["total"], s["grade"]) for s in handtyped.scores] == [
-        (95.61, 95.61, "优"),
-        (94.15, 94.15, "优"),
+    assert [(s.typed_total, s.total, s.grade) for s in handtyped.scores] == [
+        (Decimal("95.61"), Decimal("95.61"), "优"),
+        (Decimal("94.15"), Decimal("94.15"), "优"),
     ]
 
 
@@ -137,15 +137,11 @@ def test_label_and_amount_in_one_cell_are_read(handtyped: Outcome) -> None:
 # --- §5 review points, each on a copy of the hand-typed forms with one mistake ----------------------
 
 
-def variant(tmp_path: Path, *, basic=None, department=None, project=None, projects=1) -> Outcome:  # type: ignore[no-untyped-def]
-    wb = openpyxl.Workbook()
-    write_rows(wb.active, basic or BASIC, 1, 1)
-    write_rows(wb.create_sheet("附件2"), department or DEPARTMENT, 1, 1)
-    for i in range(projects):
-        write_rows(wb.create_sheet(f"附件3-{i + 1}"), project or PROJECT, 1, 1)
-    path = tmp_path / "v.xlsx"
-    wb.save(path)
-    return check(path)
+def variant(*, basic=None, department=None, project=None, projects=1) -> Outcome:  # type: ignore[no-untyped-def]
+    """The hand-typed forms with one mistake, typed in memory (the rules are tested, not the file reader)."""
+    grids = [Grid.from_rows("Sheet", basic or BASIC), Grid.from_rows("附件2", department or DEPARTMENT)]
+    grids += [Grid.from_rows(f"附件3-{i + 1}", project or PROJECT) for i in range(projects)]
+    return run_engine(grids)
 
 
 def edited(rows: list[list[object]], label: str, column: int, value: object) -> list[list[object]]:
@@ -157,99 +153,96 @@ def edited(rows: list[list[object]], label: str, column: int, value: object) -> 
     return out
 
 
-def test_a_total_that_leaves_out_an_item(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, basic=edited(BASIC, "三公经费", 3, 4.3))
+def test_a_total_that_leaves_out_an_item() -> None:
+    outcome = variant(basic=edited(BASIC, "三公经费", 3, 4.3))
     [f] = [f for f in outcome.findings if f.code == "sum_wrong"]
     assert (f.expected, f.actual) == ("5.43", "4.3") and "4.30+0.00+1.13" in f.message
 
 
-def test_fund_total_left_at_zero_while_current_year_is_filled(tmp_path: Path) -> None:
+def test_fund_total_left_at_zero_while_current_year_is_filled() -> None:
     project = edited(PROJECT, "年度资金总额", 3, 0)
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert any(
         f.code == "sum_wrong" and f.expected == "2769.05" and f.actual == "0" for f in outcome.findings
     )
 
 
-def test_execution_score_rounded_up_to_full_marks(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, department=edited(DEPARTMENT, "年度资金总额：", 7, 10))
+def test_execution_score_rounded_up_to_full_marks() -> None:
+    outcome = variant(department=edited(DEPARTMENT, "年度资金总额：", 7, 10))
     [f] = [f for f in outcome.findings if f.code == "execution_score_wrong"]
     assert (f.expected, f.actual) == ("7.61", "10")
 
 
-def test_spending_split_not_adding_up_to_execution(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, department=edited(DEPARTMENT, "项目支出：", 4, "1600.00"))
+def test_spending_split_not_adding_up_to_execution() -> None:
+    outcome = variant(department=edited(DEPARTMENT, "项目支出：", 4, "1600.00"))
     assert "split_mismatch" in codes(outcome)
 
 
-def test_total_that_leaves_out_the_execution_score(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, department=edited(DEPARTMENT, "总分", 8, 88))
+def test_total_that_leaves_out_the_execution_score() -> None:
+    outcome = variant(department=edited(DEPARTMENT, "总分", 8, 88))
     [f] = [f for f in outcome.findings if f.code == "total_score_wrong"]
     assert f.expected == "95.61" and "漏加了预算执行率得分" in f.message
 
 
-def test_weights_above_100_and_a_score_above_its_weight(tmp_path: Path) -> None:
+def test_weights_above_100_and_a_score_above_its_weight() -> None:
     project = edited(PROJECT, "归集住房公积金", 6, 10)
     project = edited(project, "归集住房公积金", 7, "12.00")
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert "weights_not_100" in codes(outcome) and "score_above_weight" in codes(outcome)
 
 
-def test_missing_deviation_for_an_indicator_not_met(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, department=edited(DEPARTMENT, "发放住房公积金贷款", 9, None))
+def test_missing_deviation_for_an_indicator_not_met() -> None:
+    outcome = variant(department=edited(DEPARTMENT, "发放住房公积金贷款", 9, None))
     [f] = [f for f in outcome.findings if f.code == "deviation_missing"]
     assert f.form == "附件2"
 
 
-def test_control_rate_above_100(tmp_path: Path) -> None:
+def test_control_rate_above_100() -> None:
     basic = edited(edited(BASIC, "财政供养人员情况", 0, "财政供养人员情况"), "96.06%", 2, 130)
-    outcome = variant(tmp_path, basic=basic)
+    outcome = variant(basic=basic)
     assert "control_rate_over_100" in codes(outcome)
 
 
-def test_same_figure_disagreeing_between_forms(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, basic=edited(BASIC, "2、运行维护经费", 3, 1800))
+def test_same_figure_disagreeing_between_forms() -> None:
+    outcome = variant(basic=edited(BASIC, "2、运行维护经费", 3, 1800))
     assert "project_spending_mismatch" in codes(outcome)
 
 
-def test_header_year_disagreeing_with_title(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, basic=edited(BASIC, "2024年实际在职人数", 2, "2023年实际在职人数"))
+def test_header_year_disagreeing_with_title() -> None:
+    outcome = variant(basic=edited(BASIC, "2024年实际在职人数", 2, "2023年实际在职人数"))
     assert "header_year_mismatch" in codes(outcome)
 
 
-def test_blank_template_rows_left_in_the_form(tmp_path: Path) -> None:
+def test_blank_template_rows_left_in_the_form() -> None:
     project = copy.deepcopy(PROJECT)
     index = next(i for i, r in enumerate(project) if r and r[0] == "总分")
     project[index:index] = [[None, None, "数量指标"], [None, None, "质量指标"]]
-    assert "blank_template_rows" in codes(variant(tmp_path, project=project))
+    assert "blank_template_rows" in codes(variant(project=project))
 
 
-def test_a_form_cut_short_is_an_info_not_a_crash(tmp_path: Path) -> None:
+def test_a_form_cut_short_is_an_info_not_a_crash() -> None:
     project = PROJECT[: next(i for i, r in enumerate(PROJECT) if r and r[0] == "年度总体目标")]
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     [f] = [f for f in outcome.findings if f.code == "form_cut_short"]
     assert f.severity is Severity.INFO
 
 
-def test_any_number_of_project_forms(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, projects=3)
+def test_any_number_of_project_forms() -> None:
+    outcome = variant(projects=3)
     assert [f.kind for f in outcome.forms].count("project") == 3
     [f] = [f for f in outcome.findings if f.code == "project_spending_vs_projects"]
     assert f.expected == "5105.79"  # 3 × 1701.93
 
 
-def test_title_without_year_takes_the_year_from_the_headers(tmp_path: Path) -> None:
+def test_title_without_year_takes_the_year_from_the_headers() -> None:
     basic = edited(BASIC, "2024年度部门整体支出绩效评价基础数据表", 0, "部门整体支出绩效评价基础数据表")
-    outcome = variant(tmp_path, basic=basic)
+    outcome = variant(basic=basic)
     assert outcome.forms[0].year == 2024 and outcome.forms[0].title
 
 
-def test_no_form_in_the_workbook_is_unusable(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
-    wb.active["A1"] = "会议纪要"
-    wb.save(tmp_path / "x.xlsx")
+def test_no_form_in_the_workbook_is_unusable() -> None:
     with pytest.raises(UserError, match="没有找到绩效自评表"):
-        check(tmp_path / "x.xlsx")
+        run_engine([Grid.from_rows("Sheet", [["会议纪要"]])])
 
 
 # --- the command line -----------------------------------------------------------------------------
@@ -307,26 +300,26 @@ def test_bad_config_is_one_chinese_line(tmp_path: Path) -> None:
     assert result.returncode == 2 and "over_achievement" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_headers_with_a_note_in_brackets_are_still_found(tmp_path: Path) -> None:
+def test_headers_with_a_note_in_brackets_are_still_found() -> None:
     """Other provinces print 年度指标值（A） and 实际完成值（B）: the same columns."""
     project = copy.deepcopy(PROJECT)
     header = next(r for r in project if r and r[0] == "绩效指标")
     header[4], header[5], header[7] = "年度指标值（A）", "实际完成值（B）", "得分（分）"
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert any(f.code == "score_differs_from_rule" and f.form.startswith("附件3") for f in outcome.findings)
     assert len(outcome.forms[2].blocks["indicators"]) == 19
 
 
-def test_blank_spending_split_is_filled_from_the_other_forms(tmp_path: Path) -> None:
+def test_blank_spending_split_is_filled_from_the_other_forms() -> None:
     department = edited(edited(DEPARTMENT, "项目支出：", 4, None), "一般公共预算：", 3, "其中:基本支出：")
-    outcome = variant(tmp_path, department=department)
+    outcome = variant(department=department)
     fills = {f.fix.value for f in outcome.findings if f.code == "filled_from_other_form" and f.fix}
     assert fills == {Decimal("1701.93"), Decimal("3090.03")}  # 附件1 项目支出决算数; 4791.96 − 1701.93
     assert all(f.severity is Severity.INFO for f in outcome.findings if f.code == "filled_from_other_form")
 
 
-def test_a_typed_figure_is_never_overwritten_by_another_form(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, department=edited(DEPARTMENT, "项目支出：", 4, "1800.00"))
+def test_a_typed_figure_is_never_overwritten_by_another_form() -> None:
+    outcome = variant(department=edited(DEPARTMENT, "项目支出：", 4, "1800.00"))
     assert "filled_from_other_form" not in codes(outcome)
     [f] = [f for f in outcome.findings if f.code == "project_spending_mismatch"]
     assert f.fix is None and (f.expected, f.actual) == ("1701.93", "1800.00")
@@ -370,11 +363,8 @@ MOF_PROJECT = [  # the 财政部 wording of 附件3: 项目名称, 上年结转�
 ]
 
 
-def test_the_finance_ministry_wording_of_the_project_form_is_read(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
-    write_rows(wb.active, MOF_PROJECT, 2, 2)
-    wb.save(tmp_path / "衡阳.xlsx")
-    outcome = check(tmp_path / "衡阳.xlsx")
+def test_the_finance_ministry_wording_of_the_project_form_is_read() -> None:
+    outcome = run_engine([Grid.from_rows("Sheet", MOF_PROJECT, top_left="B2")])
     [form] = outcome.forms
     assert form.kind == "project" and form.text("project_name") == "信息化建设经费"
     assert (
@@ -384,60 +374,53 @@ def test_the_finance_ministry_wording_of_the_project_form_is_read(tmp_path: Path
     assert len(form.blocks["indicators"]) == 3
     assert not serious(outcome.findings), [f.message for f in serious(outcome.findings)]
     assert outcome.scores == [
-        {
-            "sheet": "Sheet",
-            "form": "附件3（信息化建设经费）",
-            "typed_total": 99.77,
-            "total": 99.77,
-            "total_text": "99.77",
-            "grade": "优",
-        }
+        ScoreSummary("Sheet", "附件3（信息化建设经费）", Decimal("99.77"), Decimal("99.77"), "优")
     ]
 
 
 # --- a typed total whose parts are blank or not found is the user's figure, not an error ------------------
 
 
-def test_fund_total_typed_without_its_sources_stands(tmp_path: Path) -> None:
+def test_fund_total_typed_without_its_sources_stands() -> None:
     project = copy.deepcopy(PROJECT)
     for label in ("其中:当年财政拨款", "上年结转金额", "其它资金"):
         row = next(r for r in project if label in [c for c in r if isinstance(c, str)])
         row[2:5] = [None, None, None]
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert [f.code for f in serious(outcome.findings) if f.form.startswith("附件3")].count("rate_wrong") == 1
     assert "total_score_wrong" not in codes(outcome) and "sum_wrong" not in codes(outcome)
 
 
-def test_a_source_row_worded_otherwise_is_read_or_reported_never_zeroed(tmp_path: Path) -> None:
+def test_a_source_row_worded_otherwise_is_read_or_reported_never_zeroed() -> None:
     for wording in ("其中:财政拨款", "本年财政拨款"):
-        outcome = variant(tmp_path, project=edited(PROJECT, "其中:当年财政拨款", 1, wording))
+        outcome = variant(project=edited(PROJECT, "其中:当年财政拨款", 1, wording))
         assert "sum_wrong" not in codes(outcome) and "total_score_wrong" not in codes(outcome), wording
-    outcome = variant(tmp_path, project=edited(PROJECT, "其中:当年财政拨款", 1, "一般公共预算安排"))
+    outcome = variant(project=edited(PROJECT, "其中:当年财政拨款", 1, "一般公共预算安排"))
     assert "sum_wrong" not in codes(outcome) and "total_score_wrong" not in codes(outcome)
     [missing] = [f for f in outcome.findings if f.code == "row_not_found"]
     assert missing.severity is Severity.INFO and "当年财政拨款" in missing.message
 
 
-def test_subtotal_typed_without_its_breakdown_counts_in_the_total(tmp_path: Path) -> None:
+def test_subtotal_typed_without_its_breakdown_counts_in_the_total() -> None:
     basic = edited(edited(BASIC, "其中：公车购置", 1, None), "其中：公车购置", 2, None)
     basic = edited(
         edited(edited(basic, "其中：公车购置", 3, None), "公车运行维护", 1, None), "公车运行维护", 2, None
     )
     basic = edited(basic, "公车运行维护", 3, None)
-    outcome = variant(tmp_path, basic=basic)
+    outcome = variant(basic=basic)
     assert "sum_wrong" not in codes(outcome)  # 三公经费 5.43 = 公务用车 4.3 (typed) + 0 + 1.13
 
 
-def test_other_provinces_labels_for_the_three_public_expenses(tmp_path: Path) -> None:
+def test_other_provinces_labels_for_the_three_public_expenses() -> None:
     basic = edited(edited(BASIC, "2、出国经费", 0, "2、因公出国（境）费"), "3、公务接待", 0, "3、公务接待费")
-    outcome = variant(tmp_path, basic=basic)
+    outcome = variant(basic=basic)
     assert "sum_wrong" not in codes(outcome) and "row_not_found" not in codes(outcome)
 
 
-def test_the_total_row_tells_the_weight_sum_from_the_total(tmp_path: Path) -> None:
+def test_the_total_row_tells_the_weight_sum_from_the_total() -> None:
     # 分值合计 100 typed under 分值 and 总分 left blank: fill 总分, never put 94.15 over the 100.
     project = edited(PROJECT, "总分", 7, None)
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     form = outcome.forms[2]
     assert form.get("total.weight").number == 100 and form.get("total.score").is_blank
     [fill] = [f for f in outcome.findings if f.code == "derived_blank" and f.form.startswith("附件3")]
@@ -446,63 +429,61 @@ def test_the_total_row_tells_the_weight_sum_from_the_total(tmp_path: Path) -> No
     project = copy.deepcopy(PROJECT)
     row = next(r for r in project if r and r[0] == "总分")
     row[:] = ["总分：94.15"]
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert outcome.forms[2].number("total.score") == Decimal("94.15")
     assert "derived_blank" not in [f.code for f in outcome.findings if f.form.startswith("附件3")]
 
 
-def test_two_project_forms_side_by_side_on_one_sheet(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
-    write_rows(wb.active, PROJECT, 1, 1)
+def test_two_project_forms_side_by_side_on_one_sheet() -> None:
+    sheet = Grid.from_rows("Sheet", PROJECT)
     second = edited(PROJECT, "运转经费", 1, "业务工作经费")
-    write_rows(wb.active, second, 1, 12)  # L1: a second 附件3 to the right of the first
-    wb.save(tmp_path / "并排.xlsx")
-    outcome = check(tmp_path / "并排.xlsx")
+    sheet.cells.update(Grid.from_rows("Sheet", second, top_left="L1").cells)  # a second 附件3 to the right
+    outcome = run_engine([sheet])
     assert [f.display_name for f in outcome.forms] == ["附件3（运转经费）", "附件3（业务工作经费）"]
     rates = [f for f in outcome.findings if f.code == "rate_wrong"]
     assert [r.cell.address for r in rates] == ["G10", "R10"]  # each form's own 61.65%
     assert "form_cut_short" not in codes(outcome)
 
 
-def test_indicator_not_met_needs_its_deviation_even_with_full_marks(tmp_path: Path) -> None:
+def test_indicator_not_met_needs_its_deviation_even_with_full_marks() -> None:
     project = edited(
         edited(PROJECT, "年度个人住房贷款逾期率", 5, "0.09%"), "年度个人住房贷款逾期率", 7, "5.00"
     )
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     [f] = [f for f in outcome.findings if f.code == "deviation_missing"]
     assert "未达到年度指标值" in f.message and "0.09%" in f.message
 
 
-def test_actual_not_applicable_yet_scored(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, project=edited(PROJECT, "实现公积金保值增值", 5, "不适用"))
+def test_actual_not_applicable_yet_scored() -> None:
+    outcome = variant(project=edited(PROJECT, "实现公积金保值增值", 5, "不适用"))
     assert "actual_not_applicable_but_scored" in codes(outcome)
 
 
-def test_an_actual_no_rule_can_read_asks_the_evaluator_to_score(tmp_path: Path) -> None:
+def test_an_actual_no_rule_can_read_asks_the_evaluator_to_score() -> None:
     project = edited(
         edited(PROJECT, "归集住房公积金", 4, "≤100吨燃煤当量"), "归集住房公积金", 5, "120吨燃煤当量（估算）"
     )
     project = edited(project, "归集住房公积金", 7, None)
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert any(
         f.code == "score_blank" and f.fix is None and "请评价人" in f.message for f in outcome.findings
     )
 
 
-def test_one_formula_in_a_typed_form_does_not_make_every_total_suspect(tmp_path: Path) -> None:
+def test_one_formula_in_a_typed_form_does_not_make_every_total_suspect() -> None:
     project = edited(PROJECT, "总分", 7, "=H10+SUM(H15:H33)")
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert "formula_replaced_by_constant" not in codes(outcome)
 
 
-def test_execution_score_from_the_displayed_rate_is_accepted(tmp_path: Path) -> None:
+def test_execution_score_from_the_displayed_rate_is_accepted() -> None:
     # 6124.5 ÷ 10000 = 61.245%, shown as 61.25%; 10 × 61.25% = 6.125 → 6.13 is what an accountant writes.
     project = copy.deepcopy(PROJECT)
     total = next(r for r in project if r and r[1:2] == ["年度资金总额"])
     source = next(r for r in project if r and r[1:2] == ["其中:当年财政拨款"])
     total[2:8] = [10000, 10000, 6124.5, 10, "61.25%", 6.13]
     source[2:5] = [10000, 10000, 6124.5]
-    outcome = variant(tmp_path, project=project)
+    outcome = variant(project=project)
     assert "execution_score_wrong" not in codes(outcome) and "rate_wrong" not in codes(outcome)
 
 
@@ -514,7 +495,7 @@ def test_a_blank_template_has_no_errors() -> None:
     assert "weights_not_filled" in codes(outcome)
 
 
-def test_a_header_with_the_wrong_year_says_what_it_should_read(tmp_path: Path) -> None:
-    outcome = variant(tmp_path, basic=edited(BASIC, "2023年决算数", 1, "2022年决算数"))
+def test_a_header_with_the_wrong_year_says_what_it_should_read() -> None:
+    outcome = variant(basic=edited(BASIC, "2023年决算数", 1, "2022年决算数"))
     [f] = [f for f in outcome.findings if f.code == "header_year_mismatch"]
     assert (f.expected, f.actual) == ("2023年决算数", "2022年决算数")

@@ -24,7 +24,7 @@ from xl_selfeval.cells import CellRef
 from xl_selfeval.errors import UserError
 from xl_selfeval.files import workbook as files
 from xl_selfeval.files.workbook import load_for_update, objects_openpyxl_drops, write_recalc
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
 
 SHEET = "附件3 运转经费"
 FORM = "附件3（运转经费）"
@@ -60,9 +60,7 @@ def outcome() -> Outcome:
             ),
         ],
         edits=[EDIT],
-        scores=[
-            {"sheet": SHEET, "form": FORM, "typed_total": Decimal(90), "total": Decimal(88), "grade": "良"}
-        ],
+        scores=[ScoreSummary(SHEET, FORM, Decimal(90), Decimal(88), "良")],
     )
 
 

@@ -15,7 +15,7 @@ from openpyxl.styles import Color, PatternFill
 from xl_selfeval import marks
 from xl_selfeval.cells import CellRef
 from xl_selfeval.files.workbook import apply_outcome, clear_marks, fill_token
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
 from xl_selfeval.marks import CellState, Look, Record
 
 SHEET = "附件3 运转经费"
@@ -171,14 +171,8 @@ def test_issue_rows_and_summary() -> None:
     outcome = Outcome(
         findings=[finding(Severity.WARNING, "G12", "G12 偏高", expected="=SUM(A1)", actual="+5")],
         scores=[
-            {
-                "sheet": SHEET,
-                "form": FORM,
-                "typed_total": Decimal("90.0"),
-                "total": Decimal("88.50"),
-                "grade": "良",
-            },
-            {"sheet": "附件1", "form": "附件1", "typed_total": None, "total": 100.0, "grade": None},
+            ScoreSummary(SHEET, FORM, Decimal("90.0"), Decimal("88.50"), "良"),
+            ScoreSummary("附件1", "附件1", None, Decimal(100), ""),
         ],
     )
     plan = marks.plan_marks(outcome, [], FakeBook().read)
@@ -189,8 +183,8 @@ def test_issue_rows_and_summary() -> None:
     ]
     texts = [row.cells[0] for row in plan.summary]
     assert texts[0] == "共发现 1 项问题：错误 0 项，警告 1 项，提示 0 项。"
-    assert texts[1] == f"{FORM}：表中总分 90，重算总分 88.5，等级 良（表中总分与重算不一致）"
-    assert texts[2] == "附件1：表中总分 未填，重算总分 100，等级 —"
+    assert texts[1] == f"{FORM}：表中总分 90.00，重算总分 88.50，等级 良（表中总分与重算不一致）"
+    assert texts[2] == "附件1：表中总分 未填，重算总分 100.00，等级 —"
     assert plan.summary[1].link == "'附件3 运转经费'!A1"
 
 
@@ -291,15 +285,7 @@ def full_outcome() -> Outcome:
             Finding(Severity.INFO, "c", CellRef("附件1", 3, 2), "单位名称请核对", form="附件1"),
         ],
         edits=[EDIT, CellEdit(ref("D4"), Decimal("12.5"), "0.00", kind="fill", reason="按公式计算")],
-        scores=[
-            {
-                "sheet": SHEET,
-                "form": FORM,
-                "typed_total": Decimal(90),
-                "total": Decimal("88.5"),
-                "grade": "良",
-            }
-        ],
+        scores=[ScoreSummary(SHEET, FORM, Decimal(90), Decimal("88.5"), "良")],
     )
 
 
@@ -370,7 +356,7 @@ def test_issue_list_sheet(tmp_path: Path) -> None:
     ws = wb[marks.LIST_SHEET]
     assert ws["A1"].value == marks.LIST_TITLE
     assert ws["A2"].value == "共发现 5 项问题：错误 2 项，警告 1 项，提示 2 项。"
-    assert ws["A4"].value == f"{FORM}：表中总分 90，重算总分 88.5，等级 良（表中总分与重算不一致）"
+    assert ws["A4"].value == f"{FORM}：表中总分 90.00，重算总分 88.50，等级 良（表中总分与重算不一致）"
     header = 6
     assert [c.value for c in ws[header]] == list(marks.ISSUE_HEADERS)
     assert all(c.font.b for c in ws[header])

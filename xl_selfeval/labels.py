@@ -59,3 +59,13 @@ RECORD_SHEET = "_自评检查记录"
 def is_our_sheet(name: str, a1: object) -> bool:
     """A sheet recalc made (问题清单 or the record sheet), which readers must not take for a form."""
     return name == RECORD_SHEET or a1 == LIST_TITLE
+
+
+# What a person types in an indicator's name or target when it does not apply this year: 不涉及 says
+# the same as 不适用. The one list every module asks through is_not_applicable.
+NOT_APPLICABLE_WORDS = frozenset({"不适用", "不涉及", "n/a", "na"})
+
+
+def is_not_applicable(text: object) -> bool:
+    """'不适用', '不涉及', 'N/A' (any width, spacing or trailing colon) → True."""
+    return canonical(text).lower() in NOT_APPLICABLE_WORDS

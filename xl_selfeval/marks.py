@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef, parse_cell
-from xl_selfeval.findings import CellEdit, Finding, Outcome, Severity
+from xl_selfeval.checks.rules import may_overwrite
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
 from xl_selfeval.labels import LIST_SHEET as LIST_SHEET
 from xl_selfeval.labels import LIST_TITLE as LIST_TITLE
-from xl_selfeval.labels import NOTE_MARKER as NOTE_MARKER
 from xl_selfeval.labels import RECORD_SHEET as RECORD_SHEET
 from xl_selfeval.labels import is_our_sheet as is_our_sheet
+from xl_selfeval.report_text import score_line
 from xl_selfeval.values import format_plain, to_decimal
 
 AUTHOR = "xl-selfeval"
@@ -160,7 +161,7 @@ def plan_marks(
             ours = _merged_notes(ours, kept.mark_note)
             cell_rows = _unique_rows([*cell_rows, *_rows_from_json(kept.rows)])
         if edit is not None:
-            if state.is_formula:
+            if not may_overwrite(state.is_formula):
                 # The engine never corrects a formula (it would destroy the user's model): a bug, not input.
                 raise ValueError(f"CellEdit targets formula cell {cell}")
             value = cell_value(edit.value)
@@ -436,32 +437,8 @@ def summary_rows(outcome: Outcome, issues: Sequence[ListRow], records: Sequence[
     return rows
 
 
-def _score_row(score: dict[str, object]) -> ListRow:
-    sheet = str(score.get("sheet") or "")
-    name = str(score.get("form") or sheet)
-    typed, total = score.get("typed_total"), score.get("total")
-    text = f"{name}：表中总分 {_shown(typed, '未填')}，重算总分 {_shown(total, '无法计算')}，"
-    text += f"等级 {_shown(score.get('grade'), '—')}"
-    if typed is not None and total is not None and _same_number(typed, total) is False:
-        text += "（表中总分与重算不一致）"
-    return ListRow((text,), sheet_location(sheet) if sheet else "")
-
-
-def _shown(value: object, missing: str) -> str:
-    if value is None or value == "":
-        return missing
-    if isinstance(value, Decimal) and value.is_finite():
-        return format_plain(value)  # 85.50 → 85.5, 1E+2 → 100
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _same_number(a: object, b: object) -> bool | None:
-    try:
-        return Decimal(str(a)) == Decimal(str(b))
-    except ArithmeticError:
-        return None  # not numbers: no claim either way
+def _score_row(score: ScoreSummary) -> ListRow:
+    return ListRow((score_line(score),), sheet_location(score.sheet) if score.sheet else "")
 
 
 # --- the record sheet -------------------------------------------------------------------------------------

@@ -6,7 +6,23 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from xl_selfeval.findings import Outcome, Severity
+from xl_selfeval.checks.rules import SCORE_TOLERANCE
+from xl_selfeval.findings import Outcome, ScoreSummary, Severity
+from xl_selfeval.values import format_score
+
+
+def score_line(score: ScoreSummary) -> str:
+    """A form's totals as the console and the 问题清单 both word them: figures to 2 decimals, like the form."""
+    typed = format_score(score.typed_total) if score.typed_total is not None else "未填"
+    total = format_score(score.total) if score.total is not None else "无法计算"
+    text = f"{score.form}：表中总分 {typed}，重算总分 {total}，等级 {score.grade or '—'}"
+    if (
+        score.typed_total is not None
+        and score.total is not None
+        and abs(score.typed_total - score.total) > SCORE_TOLERANCE
+    ):
+        text += "（表中总分与重算不一致）"
+    return text
 
 
 def outcome_json(path: Path, outcome: Outcome) -> str:
@@ -16,10 +32,7 @@ def outcome_json(path: Path, outcome: Outcome) -> str:
             {"kind": f.kind, "sheet": f.sheet, "title": f.title, "year": f.year} for f in outcome.forms
         ],
         "findings": [f.to_json() for f in outcome.findings],
-        "scores": [
-            {"sheet": s["sheet"], "typed_total": s["typed_total"], "total": s["total"], "grade": s["grade"]}
-            for s in outcome.scores
-        ],
+        "scores": [s.to_json() for s in outcome.scores],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
@@ -28,14 +41,7 @@ def outcome_text(path: Path, outcome: Outcome) -> str:
     lines = [
         f"检查 {path.name}：找到 {len(outcome.forms)} 张表（{'、'.join(f.display_name for f in outcome.forms)}）"
     ]
-    for score in outcome.scores:
-        typed = score["typed_total"]
-        shown = f"{typed:.2f}" if isinstance(typed, float) else "空白"
-        total = score["total"]
-        lines.append(
-            f"  {score['form']}：表中总分 {shown}，重算总分 "
-            f"{f'{total:.2f}' if isinstance(total, float) else '—'}，等级 {score['grade'] or '—'}"
-        )
+    lines += [f"  {score_line(score)}" for score in outcome.scores]
     counts = Counter(f.severity for f in outcome.findings)
     lines.append(
         f"发现 {counts[Severity.ERROR]} 个错误、{counts[Severity.WARNING]} 个警告、{counts[Severity.INFO]} 个提示"

@@ -7,16 +7,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from xl_selfeval.checks.rules import (
+    AMOUNT_TOLERANCE,
+    COST_WITHIN_BUDGET,
+    fell_short,
+    is_cost_within_budget,
+    row_not_applicable,
+    short_name,
+)
 from xl_selfeval.compute import Calculator
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
 from xl_selfeval.forms.basic_data import COSTS
 from xl_selfeval.forms.indicators import DEFAULT_EXECUTION_WEIGHT as DEFAULT_WEIGHT
-from xl_selfeval.forms.indicators import NOT_APPLICABLE, skeleton
+from xl_selfeval.forms.indicators import skeleton
 from xl_selfeval.forms.layout import FormKind, Ref, Sum, with_year
 from xl_selfeval.forms.place import FormContent
 from xl_selfeval.labels import canonical
-from xl_selfeval.model import BlockRow, Field, Form
+from xl_selfeval.model import Field, Form
 from xl_selfeval.read import read_forms
 from xl_selfeval.scoring import suggest
 from xl_selfeval.settings import Settings
@@ -32,10 +40,6 @@ PROJECT_SPENDING = "costs.project_spending.final"
 # The item row that takes last year's 项目支出 when it was typed as a lone total and there is no labelled item
 # row to hold it: naming it after an official item (1、业务工作经费…) would invent a classification.
 UNITEMISED_PROJECTS = "项目支出（上年未列明细）"
-COST_WITHIN_BUDGET = "成本控制在预算内"
-AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen, as the checks compare amounts
-SCORE_TOLERANCE = Decimal("0.005")
-MAX_NAME_SHOWN = 20
 
 # What the new year's forms leave for the accountant, as the summary words it.
 LEFT_BLANK = (
@@ -356,15 +360,6 @@ def _roll_items(form: Form, summary: RolloverSummary) -> list[dict[str, object]]
 # ---------------------------------------------------------------------------
 
 
-def _is_not_applicable(row: BlockRow) -> bool:
-    return any(canonical(_shown(row.get(k))) == NOT_APPLICABLE for k in ("name", "target"))
-
-
-def _short(name: str) -> str:
-    name = " ".join(name.split())
-    return name if len(name) <= MAX_NAME_SHOWN else name[: MAX_NAME_SHOWN - 1] + "…"
-
-
 def _roll_indicators(form: Form) -> list[dict[str, object]]:
     """Last year's indicator rows with what describes the target; blank template rows are not carried."""
     rows: list[dict[str, object]] = []
@@ -385,25 +380,23 @@ def _fell_short(form: Form, settings: Settings) -> tuple[list[FellShort], int]:
     out = []
     assessed = 0
     for row in form.blocks.get("indicators", []):
-        if _is_not_applicable(row):
+        if row_not_applicable(row):
             continue
         name, target, actual = row.get("name"), row.get("target"), row.get("actual")
         weight_f, score_f = row.get("weight"), row.get("score")
         weight = weight_f.number if weight_f else None
         score = score_f.number if score_f else None
-        below = short = judged = False
-        if weight is not None and score is not None:
-            judged = True
-            below = score < weight - SCORE_TOLERANCE
+        achieved = None
+        judged = weight is not None and score is not None
         if target is not None and actual is not None and not target.is_blank and not actual.is_blank:
             judged = True
             sug = suggest(
                 target.value, actual.value, weight or Decimal(0), settings, name.text if name else ""
             )
-            short = sug.achieved is False
+            achieved = sug.achieved
         assessed += judged
-        if below or short:
-            out.append(FellShort(form.display_name, _short(_shown(name)), _shown(target), _shown(actual)))
+        if fell_short(weight, score, achieved):
+            out.append(FellShort(form.display_name, short_name(_shown(name)), _shown(target), _shown(actual)))
     return out, assessed
 
 
@@ -519,7 +512,7 @@ def _cost_target_reminders(form: Form) -> list[str]:
     """成本控制在预算内 quotes the table's own budget: last year's figure is surely not this year's."""
     out = []
     for row in form.blocks.get("indicators", []):
-        if canonical(_shown(row.get("name"))) == COST_WITHIN_BUDGET and _shown(row.get("target")):
+        if is_cost_within_budget(row) and _shown(row.get("target")):
             out.append(
                 f"{form.display_name}“{COST_WITHIN_BUDGET}”的年度指标值沿用了上年的{_shown(row.get('target'))}，"
                 "请改为本年预算数"

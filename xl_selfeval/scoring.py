@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
+from xl_selfeval.labels import is_not_applicable
 from xl_selfeval.settings import Settings
 from xl_selfeval.units import align, count_base, show
 from xl_selfeval.values import (
@@ -92,7 +93,7 @@ class Suggestion:
     actual_blank: bool
 
 
-_QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE)
+QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE)  # scored by a formula
 
 
 # --- wording -------------------------------------------------------------------------------------------
@@ -158,10 +159,6 @@ def _band_of_wording(text: str) -> str | None:
         if any(word in s for word in words):
             return band
     return None
-
-
-def _is_not_applicable(text: str) -> bool:
-    return _norm(text) in ("不适用", "不涉及")
 
 
 def _negative_name(name: str) -> bool:
@@ -237,7 +234,7 @@ def _same_figure(target: Value, actual: Value) -> bool:
 
 def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
     blank = actual.kind is Kind.BLANK
-    if target.kind is Kind.NOT_APPLICABLE or _is_not_applicable(name):
+    if target.kind is Kind.NOT_APPLICABLE or is_not_applicable(name):
         return _Analysis(IndicatorKind.NOT_APPLICABLE, blank=blank, note="指标不适用，不计分")
     if target.kind is Kind.BLANK:
         return _Analysis(IndicatorKind.UNKNOWN, blank=blank, note="年度指标值为空，无法比较")

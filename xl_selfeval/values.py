@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from xl_selfeval.labels import NOT_APPLICABLE_WORDS
 from xl_selfeval.units import (
     LEADING_UNITS,
     Dimension,
@@ -262,7 +263,8 @@ _RANGE_RE = re.compile(
 )
 _SINGLE_RE = re.compile(rf"(?P<n>{_NUM})(?P<u>.*)", re.DOTALL)
 _DEADLINE_RE = re.compile(r"(?<![0-9.])([0-9]{1,6})个?工作日(?:以|之)?内")
-_NOT_APPLICABLE_WORDS = frozenset({"不适用", "不涉及", "无", "n/a", "na"})
+# 无 also reads as "nothing to compare" in a figure cell, beside the words that say "does not apply".
+_NOT_APPLICABLE_WORDS = NOT_APPLICABLE_WORDS | {"无"}
 _DASHES_RE = re.compile(r"[-—–―/\\]{1,4}")
 # A single figure with a unit and comparator words is short; longer text is prose.
 _MAX_FIGURE_LEN = 64

@@ -1,4 +1,8 @@
-"""Every check the engine runs, as data: each is a plain function (Context) -> findings."""
+"""Every check the engine runs, as data: each is a plain function (Context) -> findings, in any order.
+
+What a check needs from another (the scores recalc fills into blank 得分 cells, which totals count) is
+worked out before any check runs, by Context.build; so the order of CHECKS changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ CHECKS: tuple[Check, ...] = (
     cross.check_forms_present,
     cross.check_years,
     cross.check_rows_found,
-    # Indicator rows come before the arithmetic: the scores recalc fills count in the 总分 it checks.
     indicators.check_indicator_rows,
     arithmetic.check_derived_figures,
     arithmetic.check_splits,

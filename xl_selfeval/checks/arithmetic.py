@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from xl_selfeval.checks.context import (
-    AMOUNT_TOLERANCE,
-    RATE_TOLERANCE,
-    SCORE_TOLERANCE,
-    Context,
-    field_label,
-    finding,
-    fmt_of,
-    show,
-)
+from xl_selfeval.checks.context import Context, edit, field_label, finding, fmt_of, show
+from xl_selfeval.checks.rules import AMOUNT_TOLERANCE, RATE_TOLERANCE, SCORE_TOLERANCE
 from xl_selfeval.compute import derived_cells
-from xl_selfeval.findings import CellEdit, Finding, Severity
+from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.basic_data import PUBLIC_FUNDS_PARTS
 from xl_selfeval.forms.department import INCOME_KEYS, SPENDING_KEYS
 from xl_selfeval.forms.layout import BlockSum, ExecutionScore, Expr, Fmt, FormKind, Ratio, Ref, Sum
@@ -76,16 +68,16 @@ def _block_words(expr: BlockSum) -> str:
     return "各明细行合计"
 
 
-def _code(key: str, expr: Expr) -> str:
+def _code(key: str, expr: Expr) -> Code:
     if key == "total.score":
-        return "total_score_wrong"
+        return Code.TOTAL_SCORE_WRONG
     if key == "total.weight":
-        return "weight_total_wrong"
+        return Code.WEIGHT_TOTAL_WRONG
     if isinstance(expr, Ratio):
-        return "rate_wrong"
+        return Code.RATE_WRONG
     if isinstance(expr, ExecutionScore):
-        return "execution_score_wrong"
-    return "sum_wrong"
+        return Code.EXECUTION_SCORE_WRONG
+    return Code.SUM_WRONG
 
 
 def check_derived_figures(ctx: Context) -> Iterator[Finding]:
@@ -108,7 +100,6 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 actual = typed_figure(f, fmt)
                 if actual is not None and expected is not None and not agrees(actual, expected, fmt):
                     yield finding(
-                        Severity.ERROR,
                         _code(key, expr),
                         form,
                         f.ref,
@@ -120,8 +111,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 continue
             if formula_based and not f.is_blank:
                 yield finding(
-                    Severity.WARNING,
-                    "formula_replaced_by_constant",
+                    Code.FORMULA_REPLACED_BY_CONSTANT,
                     form,
                     f.ref,
                     f"{label}应为公式，表中被改成了手填数字{_shown(f, fmt)}",
@@ -133,8 +123,8 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
             if f.is_blank and key == "total.weight" and not formula_based:
                 continue  # many published forms show only 总分 on that row: nothing to fill in
             if f.is_blank:
-                fix = CellEdit(
-                    f.ref,
+                fix = edit(
+                    f,
                     stored(expected, fmt),
                     fmt.number_format,
                     None,
@@ -142,8 +132,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     "fill",
                 )
                 yield finding(
-                    Severity.INFO,
-                    "derived_blank",
+                    Code.DERIVED_BLANK,
                     form,
                     f.ref,
                     f"{label}未填，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}）",
@@ -154,12 +143,9 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 continue
             actual = typed_figure(f, fmt)
             if actual is None:
-                fix = CellEdit(
-                    f.ref, stored(expected, fmt), fmt.number_format, f.text, f"原值{f.text}", "correct"
-                )
+                fix = edit(f, stored(expected, fmt), fmt.number_format, f.text, f"原值{f.text}", "correct")
                 yield finding(
-                    Severity.ERROR,
-                    "not_a_number",
+                    Code.NOT_A_NUMBER,
                     form,
                     f.ref,
                     f"{label}应为数字{show(expected, fmt)}，表中为“{f.text}”",
@@ -174,10 +160,8 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
             message = f"{label}应为{show(expected, fmt)}（{explain(form, expr, ctx)}），表中为{shown}"
             if key == "total.score":
                 message += _total_hint(form, ctx, actual)
-            fix = CellEdit(f.ref, stored(expected, fmt), fmt.number_format, shown, f"原值{shown}", "correct")
-            yield finding(
-                Severity.ERROR, _code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix
-            )
+            fix = edit(f, stored(expected, fmt), fmt.number_format, shown, f"原值{shown}", "correct")
+            yield finding(_code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix)
 
 
 def _shown(f: Field, fmt: Fmt) -> str:
@@ -257,8 +241,7 @@ def check_splits(ctx: Context) -> Iterator[Finding]:
             if abs(added - whole) > AMOUNT_TOLERANCE:
                 figures = "+".join(show(p.number, Fmt.AMOUNT) for p in present)
                 yield finding(
-                    Severity.ERROR,
-                    "split_mismatch",
+                    Code.SPLIT_MISMATCH,
                     form,
                     present[0].ref,
                     f"{what}：{figures}={show(added, Fmt.AMOUNT)}，而全年{'预算' if keys is INCOME_KEYS else '执行'}数为{show(whole, Fmt.AMOUNT)}",
@@ -280,8 +263,7 @@ def check_public_funds(ctx: Context) -> Iterator[Finding]:
             added = sum(numbers, Decimal(0))
             if whole.number is not None and added - whole.number > AMOUNT_TOLERANCE:
                 yield finding(
-                    Severity.ERROR,
-                    "breakdown_exceeds_total",
+                    Code.BREAKDOWN_EXCEEDS_TOTAL,
                     form,
                     whole.ref,
                     f"{field_label(form, whole.key)}为{show(whole.number, Fmt.AMOUNT)}，小于其中各项之和{show(added, Fmt.AMOUNT)}",
@@ -296,8 +278,7 @@ def check_control_rate(ctx: Context) -> Iterator[Finding]:
         rate = ctx.calculator(form).figure("staff.value.control_rate")
         if f is not None and rate is not None and rate > 1:
             yield finding(
-                Severity.WARNING,
-                "control_rate_over_100",
+                Code.CONTROL_RATE_OVER_100,
                 form,
                 f.ref,
                 f"控制率为{show(rate, Fmt.RATE)}，实际在职人数超过编制数，请说明原因",

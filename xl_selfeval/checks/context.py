@@ -1,50 +1,155 @@
-"""What every check sees: the forms read from the workbook, the settings, and helpers to word a finding."""
+"""What every check sees, frozen: the forms, the settings, each indicator row's facts and suggested score
+worked out before any check runs (the pre-pass), and helpers to word a finding."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from enum import IntEnum
+from types import MappingProxyType
 
 from xl_selfeval.cells import CellRef
+from xl_selfeval.checks.rules import is_cost_within_budget, row_not_applicable, short_name, writable
 from xl_selfeval.compute import Calculator
-from xl_selfeval.findings import CellEdit, Finding, Severity
+from xl_selfeval.findings import CellEdit, Code, Finding
 from xl_selfeval.forms.layout import Column, Fmt, FormKind, Table, TotalRow, with_year
 from xl_selfeval.model import BlockRow, Field, Form
+from xl_selfeval.scoring import IndicatorKind, Suggestion, suggest
 from xl_selfeval.settings import Settings
-from xl_selfeval.values import format_amount, format_rate, format_score
+from xl_selfeval.values import Kind, format_amount, format_rate, format_score
 
-AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen (万元 with 2 decimals)
-RATE_TOLERANCE = Decimal("0.00005")  # a rate shown to 2 decimals of a percent
-SCORE_TOLERANCE = Decimal("0.005")
+INDICATOR_FORMS = (FormKind.DEPARTMENT, FormKind.PROJECT)
+ROW_KEYS = ("name", "target", "actual", "weight", "score")
 
 
-@dataclass
+class Stage(IntEnum):
+    """How far the row rules can judge an indicator row; each rule needs a stage, the next ones need more."""
+
+    UNREAD = 0  # a column missing, or a formula saved without its result: nothing we can judge
+    NOT_APPLICABLE = 1  # 不适用 (不涉及…): only whether it took 分值 or points is judged
+    APPLICABLE = 2  # applies, but has no 分值
+    WEIGHED = 3  # has a 分值
+    ACTUAL_READ = 4  # the actual is there to judge (成本控制在预算内 with a blank actual stops before)
+    SCORABLE = 5  # not an actual of 不适用 that took points: the scoring rules are asked
+    ASSESSED = 6  # the scoring rules read the actual
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One indicator row and what the pre-pass worked out for it once, before any check runs."""
+
+    form: Form
+    row: BlockRow
+    title: str  # the name as messages quote it
+    weight: Decimal | None
+    score: Decimal | None
+    is_cost: bool
+    stage: Stage
+    suggestion: Suggestion | None  # asked from SCORABLE on
+    fill: Decimal | None  # the score recalc writes into the blank 得分 cell, which totals count
+
+    def cell(self, key: str) -> Field:
+        """A cell every row from APPLICABLE on has (name and deviation may be missing: use row.get)."""
+        f = self.row.get(key)
+        assert f is not None, f"indicator row {self.row.row} has no {key} (stage {self.stage.name})"
+        return f
+
+
+def indicator_row(form: Form, row: BlockRow, settings: Settings) -> IndicatorRow:
+    weight_f, score_f = row.get("weight"), row.get("score")
+    weight = weight_f.number if weight_f else None
+    score = score_f.number if score_f else None
+    name = row.get("name")
+    is_cost = is_cost_within_budget(row)
+    stage, suggestion = _stage(row, weight, score, settings, is_cost)
+    title = short_name(name.text if name else "")
+    fill = _fill(stage, score, suggestion)
+    return IndicatorRow(form, row, title, weight, score, is_cost, stage, suggestion, fill)
+
+
+def _stage(
+    row: BlockRow,
+    weight: Decimal | None,
+    score: Decimal | None,
+    settings: Settings,
+    is_cost: bool,
+) -> tuple[Stage, Suggestion | None]:
+    weight_f, score_f, target, actual = (row.get(k) for k in ("weight", "score", "target", "actual"))
+    if weight_f is None or score_f is None or target is None or actual is None:
+        return Stage.UNREAD, None
+    if (score_f.is_formula and score is None) or (weight_f.is_formula and weight is None):
+        return Stage.UNREAD, None  # a formula saved without its result: nothing we can judge
+    if row_not_applicable(row):
+        return Stage.NOT_APPLICABLE, None
+    if weight is None:
+        return Stage.APPLICABLE, None
+    if is_cost and actual.is_blank:
+        return Stage.WEIGHED, None
+    if actual.value.kind is Kind.NOT_APPLICABLE and (score or 0) > 0:
+        return Stage.ACTUAL_READ, None
+    name = row.get("name")
+    sug = suggest(target.value, actual.value, weight, settings, name.text if name else "")
+    return (Stage.SCORABLE if sug.actual_blank else Stage.ASSESSED), sug
+
+
+def _fill(stage: Stage, score: Decimal | None, sug: Suggestion | None) -> Decimal | None:
+    """The rule's score, or the top of its band, for a blank 得分 the rules can judge."""
+    if stage < Stage.ASSESSED or score is not None or sug is None or sug.kind is IndicatorKind.NOT_APPLICABLE:
+        return None
+    if sug.score is not None:
+        return sug.score
+    return sug.high if sug.low is not None and sug.high is not None else None
+
+
+@dataclass(frozen=True)
 class Context:
-    forms: list[Form]
+    """Frozen: built once by build(), read by every check in any order."""
+
+    forms: tuple[Form, ...]
     settings: Settings
+    indicator_rows: tuple[IndicatorRow, ...]
     # Scores recalc fills into blank 得分 cells, by (sheet, row): totals count them.
-    filled_scores: dict[tuple[str, int], Decimal] = field(default_factory=dict)
-    _calculators: dict[int, Calculator] = field(default_factory=dict)
+    filled_scores: Mapping[tuple[str, int], Decimal]
+    calculators: tuple[Calculator, ...]  # one per form, in the order of forms
+
+    @classmethod
+    def build(cls, forms: list[Form], settings: Settings) -> Context:
+        """The pre-pass: each indicator row's facts and suggested score, then the calculators counting them."""
+        rows = tuple(
+            indicator_row(form, row, settings)
+            for form in forms
+            if form.kind in INDICATOR_FORMS
+            for row in form.blocks.get("indicators", [])
+        )
+        filled = MappingProxyType({(r.form.sheet, r.row.row): r.fill for r in rows if r.fill is not None})
+        calculators = tuple(_calculator(form, filled) for form in forms)
+        return cls(tuple(forms), settings, rows, filled, calculators)
 
     def of_kind(self, kind: FormKind) -> list[Form]:
         return [f for f in self.forms if f.kind == kind]
 
     def calculator(self, form: Form) -> Calculator:
-        key = id(form)
-        if key not in self._calculators:
+        for known, calc in zip(self.forms, self.calculators, strict=True):
+            if known is form:
+                return calc
+        raise KeyError(f"form on sheet {form.sheet} is not in this context")
 
-            def column(block: str, col: str) -> list[Decimal | None]:
-                values = form.column(block, col)
-                if col == "score":
-                    rows = form.blocks.get(block, [])
-                    values = [
-                        v if v is not None else self.filled_scores.get((form.sheet, r.row))
-                        for v, r in zip(values, rows, strict=True)
-                    ]
-                return values
 
-            self._calculators[key] = Calculator(form.layout, form.number, column, form.fields.__contains__)
-        return self._calculators[key]
+def _calculator(form: Form, filled: Mapping[tuple[str, int], Decimal]) -> Calculator:
+    """A form's calculator; its memo is of figures fixed before any check runs, so order cannot change them."""
+
+    def column(block: str, col: str) -> list[Decimal | None]:
+        values = form.column(block, col)
+        if col == "score":
+            rows = form.blocks.get(block, [])
+            values = [
+                v if v is not None else filled.get((form.sheet, r.row))
+                for v, r in zip(values, rows, strict=True)
+            ]
+        return values
+
+    return Calculator(form.layout, form.number, column, form.fields.__contains__)
 
 
 def fmt_of(form: Form, key: str) -> Fmt:
@@ -102,8 +207,7 @@ def where(ref: CellRef) -> str:
 
 
 def finding(
-    severity: Severity,
-    code: str,
+    code: Code,
     form: Form,
     ref: CellRef,
     message: str,
@@ -113,14 +217,17 @@ def finding(
     fix: CellEdit | None = None,
 ) -> Finding:
     return Finding(
-        severity, code, ref, f"{where(ref)} {message}", expected, actual, related, form.display_name, fix
+        code.severity, code, ref, f"{where(ref)} {message}", expected, actual, related, form.display_name, fix
     )
 
 
-def indicator_name(row: BlockRow) -> str:
-    f = row.get("name")
-    name = f.text if f else ""
-    return name if len(name) <= 16 else name[:15] + "…"
+def edit(
+    f: Field, value: object, number_format: str | None, old_value: object, reason: str, kind: str
+) -> CellEdit | None:
+    """The value recalc writes into a field, or None where the rule says never to write (a formula)."""
+    if not writable(f):
+        return None
+    return CellEdit(f.ref, value, number_format, old_value, reason, kind)
 
 
 def typed(f: Field | None) -> str:

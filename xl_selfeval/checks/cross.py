@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef
-from xl_selfeval.checks.context import AMOUNT_TOLERANCE, Context, field_label, finding, show
-from xl_selfeval.findings import CellEdit, Finding, Severity
+from xl_selfeval.checks.context import Context, edit, field_label, finding, show
+from xl_selfeval.checks.rules import AMOUNT_TOLERANCE
+from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.layout import Fmt, FormKind
 from xl_selfeval.model import Form
 
@@ -40,8 +41,7 @@ def check_project_spending(ctx: Context) -> Iterator[Finding]:
         ref = basic.fields["costs.project_spending.final"].ref
         if abs(dept_f.number - basic_final) > AMOUNT_TOLERANCE:
             yield finding(
-                Severity.ERROR,
-                "project_spending_mismatch",
+                Code.PROJECT_SPENDING_MISMATCH,
                 dept,
                 dept_f.ref,
                 f"项目支出为{dept_f.text}，与附件1{field_label(basic, 'costs.project_spending.final')}{show(basic_final, Fmt.AMOUNT)}不一致",
@@ -51,15 +51,14 @@ def check_project_spending(ctx: Context) -> Iterator[Finding]:
             )
     # 附件1 项目支出 against the 附件3 tables: 决算数 with 全年执行数, 预算数 with 全年预算数.
     for column, theirs, refs, code, sum_of in (
-        ("final", executed, project_refs, "project_spending_vs_projects", "全年执行数"),
-        ("budget", budgeted, budget_refs, "project_budget_mismatch", "全年预算数"),
+        ("final", executed, project_refs, Code.PROJECT_SPENDING_VS_PROJECTS, "全年执行数"),
+        ("budget", budgeted, budget_refs, Code.PROJECT_BUDGET_MISMATCH, "全年预算数"),
     ):
         ours = basic_final if column == "final" else basic_budget
         if basic is None or ours is None or theirs is None or abs(ours - theirs) <= AMOUNT_TOLERANCE:
             continue
         f = basic.fields[f"costs.project_spending.{column}"]
         yield finding(
-            Severity.WARNING,
             code,
             basic,
             f.ref,
@@ -84,10 +83,9 @@ def check_fill_department_spending(ctx: Context) -> Iterator[Finding]:
             project, _ = _sum_projects(ctx, "funds.total.executed")
             source = "各附件3全年执行数合计"
         if project_f is not None and project_f.is_blank and project is not None:
-            fix = CellEdit(project_f.ref, project, "0.00", None, f"已按{source}填入", "fill")
+            fix = edit(project_f, project, "0.00", None, f"已按{source}填入", "fill")
             yield finding(
-                Severity.INFO,
-                "filled_from_other_form",
+                Code.FILLED_FROM_OTHER_FORM,
                 dept,
                 project_f.ref,
                 f"项目支出未填，按{source}应为{show(project, Fmt.AMOUNT)}",
@@ -100,10 +98,9 @@ def check_fill_department_spending(ctx: Context) -> Iterator[Finding]:
         executed = ctx.calculator(dept).figure("budget.total.executed")
         if basic_f is not None and basic_f.is_blank and executed is not None and project is not None:
             value = executed - project
-            fix = CellEdit(basic_f.ref, value, "0.00", None, "已按全年执行数减项目支出填入", "fill")
+            fix = edit(basic_f, value, "0.00", None, "已按全年执行数减项目支出填入", "fill")
             yield finding(
-                Severity.INFO,
-                "filled_from_other_form",
+                Code.FILLED_FROM_OTHER_FORM,
                 dept,
                 basic_f.ref,
                 f"基本支出未填，按全年执行数{show(executed, Fmt.AMOUNT)}减项目支出{show(project, Fmt.AMOUNT)}应为{show(value, Fmt.AMOUNT)}",
@@ -120,8 +117,7 @@ def check_years(ctx: Context) -> Iterator[Finding]:
     for form in ctx.forms:
         for ref, typed, expected in form.year_mismatches:
             yield finding(
-                Severity.ERROR,
-                "header_year_mismatch",
+                Code.HEADER_YEAR_MISMATCH,
                 form,
                 ref,
                 f"表头“{typed}”应为“{expected}”（标题为{form.year}年度）",
@@ -131,8 +127,7 @@ def check_years(ctx: Context) -> Iterator[Finding]:
         if common is not None and form.year is not None and form.year != common:
             ref = form.title_ref or CellRef(form.sheet, 1, 1)
             yield finding(
-                Severity.ERROR,
-                "form_year_mismatch",
+                Code.FORM_YEAR_MISMATCH,
                 form,
                 ref,
                 f"本表年度为{form.year}年，工作簿中其他表为{common}年",
@@ -146,8 +141,7 @@ def check_forms_present(ctx: Context) -> Iterator[Finding]:
         if form.cut_short:
             ref = form.title_ref or CellRef(form.sheet, 1, 1)
             yield finding(
-                Severity.INFO,
-                "form_cut_short",
+                Code.FORM_CUT_SHORT,
                 form,
                 ref,
                 "本表没有找到绩效指标部分，只检查了已有内容",
@@ -156,7 +150,7 @@ def check_forms_present(ctx: Context) -> Iterator[Finding]:
             )
         if form.year is None:
             ref = form.title_ref or CellRef(form.sheet, 1, 1)
-            yield finding(Severity.INFO, "year_unknown", form, ref, "标题和表头中都没有年度", "年度", "未知")
+            yield finding(Code.YEAR_UNKNOWN, form, ref, "标题和表头中都没有年度", "年度", "未知")
 
 
 def check_rows_found(ctx: Context) -> Iterator[Finding]:
@@ -170,8 +164,7 @@ def check_rows_found(ctx: Context) -> Iterator[Finding]:
             for line in table.lines:
                 if line.label and not any(k.startswith(f"{table.key}.{line.key}.") for k in form.fields):
                     yield finding(
-                        Severity.INFO,
-                        "row_not_found",
+                        Code.ROW_NOT_FOUND,
                         form,
                         anchor,
                         f"没有找到“{line.label.rstrip('：:')}”这一行，涉及它的合计未能核对（如行名不同，请改为表样的行名）",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from xl_selfeval import marks
 from xl_selfeval.cells import CellRef, address, column_letter, parse_cell
+from xl_selfeval.checks.rules import may_overwrite
 from xl_selfeval.errors import UserError
 from xl_selfeval.excel import ui
 from xl_selfeval.excel.ranges import Box, Cell, as_text, box_address, boxes, column_range, unions
@@ -238,7 +239,7 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
             continue  # renamed or deleted while we worked
         for cell, write in cells.items():
             # The plan checked it too; a figure must never replace the user's formula.
-            assert not live_sheet.grid.cell(*cell).is_formula, (
+            assert may_overwrite(live_sheet.grid.cell(*cell).is_formula), (
                 f"refusing to overwrite the formula in {write.cell}"
             )
         for box in boxes(cells):

@@ -32,6 +32,7 @@ from openpyxl.xml.functions import fromstring, tostring
 
 from xl_selfeval import marks
 from xl_selfeval.cells import CellRef
+from xl_selfeval.checks.rules import may_overwrite
 from xl_selfeval.errors import UserError
 from xl_selfeval.files.xlsx import DEFAULT_LIMITS, Limits
 from xl_selfeval.findings import Outcome
@@ -239,7 +240,7 @@ def _write(wb: Workbook, write: marks.ValueWrite) -> None:
         return
     cell = _anchor(ws, write.cell.row, write.cell.col)
     # The plan checked this too; a formula must never be replaced by a figure.
-    assert cell.data_type != "f", f"refusing to overwrite the formula in {write.cell}"
+    assert may_overwrite(cell.data_type == "f"), f"refusing to overwrite the formula in {write.cell}"
     if isinstance(write.value, str):
         _set_text(cell, write.value)
     else:

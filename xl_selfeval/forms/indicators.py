@@ -47,7 +47,6 @@ SKELETON_ROWS: dict[str, int] = {
     "生态环境成本指标": 1,
 }
 
-NOT_APPLICABLE = "不适用"
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
 
 

@@ -1,0 +1,46 @@
+"""docs/finding-codes.md and the registry of finding codes say the same: every code, severity and meaning."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+from xl_selfeval.findings import Code
+
+TABLE = REPO / "docs" / "finding-codes.md"
+_ROW = re.compile(
+    r"^\| `(?P<code>[a-z0-9_]+)` \| (?P<severity>[^|]+) \| (?P<meaning>[^|]+) \| (?P<example>[^|]+) \|$"
+)
+
+
+def documented() -> dict[str, tuple[str, str, str]]:
+    rows = {}
+    for line in TABLE.read_text("utf-8").splitlines():
+        match = _ROW.match(line)
+        if match:
+            assert match["code"] not in rows, f"{match['code']} is listed twice"
+            rows[match["code"]] = (
+                match["severity"].strip(),
+                match["meaning"].strip(),
+                match["example"].strip(),
+            )
+    return rows
+
+
+def test_every_code_is_in_the_table_and_every_row_is_a_code() -> None:
+    assert set(documented()) == {code.value for code in Code}
+
+
+def test_the_table_gives_each_code_the_registry_severity_and_meaning() -> None:
+    rows = documented()
+    for code in Code:
+        severity, meaning, example = rows[code.value]
+        assert (severity, meaning) == (code.severity.label, code.meaning), code.value
+        assert re.match(r"^[^!]+![A-Z]+[0-9]+ ", example), f"{code.value}: the example names no cell"
+
+
+def test_codes_are_stable_snake_case_and_unique() -> None:
+    values = [code.value for code in Code]
+    assert len(values) == len(set(values))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", v) for v in values)

@@ -1,0 +1,343 @@
+"""The rules of one 绩效指标 row, as a list: each takes (row, context) and says what is wrong with it.
+
+Each rule reads the row's facts the pre-pass worked out (Context.build) and needs a stage of them: a row
+that is 不适用 is judged by not_applicable_scored alone, a row without 分值 stops at weight_blank, and so on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+
+from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
+from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, scored_below
+from xl_selfeval.findings import Code, Finding
+from xl_selfeval.forms.indicators import HIERARCHY
+from xl_selfeval.labels import canonical
+from xl_selfeval.model import Form
+from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
+from xl_selfeval.values import Kind, format_amount, format_score, parse_value
+
+RowRule = Callable[[IndicatorRow, Context], Iterable[Finding]]
+
+_CRITERIA_POINTS = re.compile(r"^(\d+(?:\.\d+)?)分$")
+
+
+def not_applicable_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    if r.stage != Stage.NOT_APPLICABLE:
+        return
+    if (r.weight or 0) > 0 or (r.score or 0) > 0:
+        f = r.cell("score") if r.score else r.cell("weight")
+        yield finding(
+            Code.NOT_APPLICABLE_SCORED,
+            r.form,
+            f.ref,
+            f"指标“{r.title}”为不适用，不应有分值或得分",
+            "空白",
+            typed(f),
+        )
+
+
+def level_mismatch(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    level1, level2 = canonical(r.row.level1), canonical(r.row.level2)
+    if r.stage < Stage.APPLICABLE or level1 not in HIERARCHY or not level2 or level2 in HIERARCHY[level1]:
+        return
+    cell = r.row.get("level2") or r.row.get("name") or r.cell("weight")
+    yield finding(
+        Code.LEVEL_MISMATCH,
+        r.form,
+        cell.ref,
+        f"二级指标“{r.row.level2}”不属于一级指标“{r.row.level1}”（应为{'、'.join(HIERARCHY[level1])}之一）",
+        "、".join(HIERARCHY[level1]),
+        r.row.level2,
+    )
+
+
+def weight_blank(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    if r.stage == Stage.APPLICABLE and r.score is not None:
+        yield finding(
+            Code.WEIGHT_BLANK,
+            r.form,
+            r.cell("weight").ref,
+            f"指标“{r.title}”有得分{r.cell('score').text}但未填分值",
+            "分值",
+            "空白",
+        )
+
+
+def criteria_weight_mismatch(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    criteria = r.row.get("criteria")
+    if r.stage < Stage.WEIGHED or criteria is None or r.weight is None:
+        return
+    match = _CRITERIA_POINTS.match(canonical(criteria.text))
+    if match and Decimal(match.group(1)) != r.weight:
+        yield finding(
+            Code.CRITERIA_WEIGHT_MISMATCH,
+            r.form,
+            criteria.ref,
+            f"指标“{r.title}”评扣分标准写的是{criteria.text}，分值却是{_plain(r.weight)}",
+            _plain(r.weight),
+            criteria.text,
+        )
+
+
+def score_out_of_bounds(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    if r.stage < Stage.WEIGHED or r.score is None or r.weight is None:
+        return
+    score_f = r.cell("score")
+    if r.score > r.weight:
+        yield finding(
+            Code.SCORE_ABOVE_WEIGHT,
+            r.form,
+            score_f.ref,
+            f"指标“{r.title}”得分{score_f.text}超过分值{r.cell('weight').text}",
+            f"≤{format_score(r.weight)}",
+            score_f.text,
+        )
+    if r.score < 0:
+        yield finding(
+            Code.SCORE_NEGATIVE, r.form, score_f.ref, f"指标“{r.title}”得分为负数", "≥0", score_f.text
+        )
+
+
+def cost_within_budget(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    """成本控制在预算内 quotes the table's own budget and execution; fill them when blank."""
+    if r.stage < Stage.WEIGHED or not r.is_cost:
+        return
+    budget, executed = cost_figures(r.form, ctx)
+    score_f = r.row.get("score")
+    for key, figure, what in (("target", budget, "预算数"), ("actual", executed, "全年执行数")):
+        f = r.row.get(key)
+        if f is None or figure is None:
+            continue
+        text = f"{format_amount(figure)}万元"
+        which = "实际完成值" if key == "actual" else "年度指标值"
+        if f.is_blank:
+            scored = key == "actual" and score_f is not None and (score_f.number or 0) > 0
+            yield finding(
+                Code.ACTUAL_BLANK_BUT_SCORED if scored else Code.COST_FIGURE_BLANK,
+                r.form,
+                f.ref,
+                f"指标“{r.title}”{which}为空"
+                + (f"，却得分{score_f.text}" if scored and score_f else "")
+                + f"；本表{what}为{text}",
+                text,
+                "空白",
+                fix=edit(f, text, None, None, f"已按本表{what}填入", "fill"),
+            )
+            continue
+        value = parse_value(f.text)
+        q = value.quantity
+        if value.kind is Kind.NUMBER and q is not None and abs(q.number - figure) > Decimal("0.005"):
+            yield finding(
+                Code.COST_FIGURE_DIFFERS,
+                r.form,
+                f.ref,
+                f"指标“{r.title}”{which}为{f.text}，与本表{what}{text}不一致",
+                text,
+                f.text,
+            )
+
+
+def cost_figures(form: Form, ctx: Context) -> tuple[Decimal | None, Decimal | None]:
+    """The table's own budget (年初, else 全年) and execution, which 成本控制在预算内 quotes."""
+    calc = ctx.calculator(form)
+    initial, budget, executed = (calc.figure(k) for k in budget_keys(form))
+    return (initial if initial is not None else budget), executed
+
+
+def budget_keys(form: Form) -> tuple[str, str, str]:
+    table = "budget" if form.kind == "department" else "funds"
+    return f"{table}.total.initial_budget", f"{table}.total.budget", f"{table}.total.executed"
+
+
+def actual_not_applicable_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    if r.stage != Stage.ACTUAL_READ:
+        return
+    actual = r.cell("actual")
+    yield finding(
+        Code.ACTUAL_NOT_APPLICABLE_BUT_SCORED,
+        r.form,
+        actual.ref,
+        f"指标“{r.title}”实际完成值为“{actual.text}”，却得分{r.cell('score').text}；不适用的指标不应计分，适用的请填实际完成值",
+        "实际完成值",
+        actual.text,
+        related=(r.cell("score").ref,),
+    )
+
+
+def actual_blank_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    if r.stage == Stage.SCORABLE and r.score is not None and r.score > 0:
+        yield finding(
+            Code.ACTUAL_BLANK_BUT_SCORED,
+            r.form,
+            r.cell("actual").ref,
+            f"指标“{r.title}”实际完成值为空，却得分{r.cell('score').text}",
+            "实际完成值",
+            "空白",
+            related=(r.cell("score").ref,),
+        )
+
+
+def actual_copies_target(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    sug = _assessed(r)
+    if sug is None or not sug.actual_repeats_target or sug.kind not in QUANTITATIVE or r.score is None:
+        return
+    actual = r.cell("actual")
+    yield finding(
+        Code.ACTUAL_COPIES_TARGET,
+        r.form,
+        actual.ref,
+        f"指标“{r.title}”实际完成值“{actual.text}”只是照抄了年度指标值，请填写实际完成的数值",
+        "实际数值",
+        actual.text,
+        related=(r.cell("target").ref,),
+    )
+
+
+def actual_missing_unit(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    sug = _assessed(r)
+    if sug is None or not sug.unit_missing:
+        return
+    target, actual = r.cell("target"), r.cell("actual")
+    value = target.value
+    unit = value.quantity.unit if value.quantity else (value.low.unit if value.low else "")
+    yield finding(
+        Code.ACTUAL_MISSING_UNIT,
+        r.form,
+        actual.ref,
+        f"指标“{r.title}”实际完成值“{actual.text}”缺少单位（年度指标值为“{target.text}”），应为“{actual.text}{unit}”",
+        f"{actual.text}{unit}",
+        actual.text,
+        related=(target.ref,),
+    )
+
+
+def score_blank_unjudged(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    """No rule fits the wording (e.g. 120吨标煤 against ≤100吨标煤): the evaluator has to score it."""
+    sug = _assessed(r)
+    if sug is None or sug.kind is IndicatorKind.NOT_APPLICABLE or r.score is not None or r.fill is not None:
+        return
+    if sug.score is not None or (sug.low is not None and sug.high is not None):
+        return
+    yield finding(
+        Code.SCORE_BLANK,
+        r.form,
+        r.cell("score").ref,
+        f"指标“{r.title}”得分未填，无法按规则自动评分（{sug.explanation}），请评价人按完成情况打分",
+        "得分",
+        "空白",
+    )
+
+
+def score_blank_suggested(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    """A blank 得分 the rules can judge: the pre-pass's suggested score, which recalc writes."""
+    sug = _assessed(r)
+    if sug is None or r.fill is None:
+        return
+    score_f = r.cell("score")
+    if sug.score is not None:
+        reason = f"按评分规则填入建议得分（{sug.explanation}）"
+        message = f"指标“{r.title}”得分未填，按规则建议{format_score(sug.score)}（{sug.explanation}）"
+        expected = format_score(sug.score)
+    else:
+        assert sug.low is not None and sug.high is not None
+        band = f"{format_score(sug.low)}–{format_score(sug.high)}"
+        reason = f"按评分规则填入建议得分，可在{band}之间酌情调整（{sug.explanation}）"
+        message = f"指标“{r.title}”得分未填，按完成情况建议在{band}之间（{sug.explanation}）"
+        expected = band
+    fix = edit(score_f, r.fill, "0.00", None, reason, "score")
+    yield finding(Code.SCORE_BLANK, r.form, score_f.ref, message, expected, "空白", fix=fix)
+
+
+def score_against_rule(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    sug = _assessed(r)
+    if sug is None or sug.kind is IndicatorKind.NOT_APPLICABLE or r.score is None:
+        return
+    score_f = r.cell("score")
+    if sug.score is not None:
+        if abs(r.score - sug.score) > SCORE_TOLERANCE:
+            yield finding(
+                Code.SCORE_DIFFERS_FROM_RULE,
+                r.form,
+                score_f.ref,
+                f"指标“{r.title}”按评分规则应得{format_score(sug.score)}（{sug.explanation}），表中为{score_f.text}",
+                format_score(sug.score),
+                score_f.text,
+            )
+    elif sug.low is not None and sug.high is not None and not _within(r.score, sug.low, sug.high):
+        band = f"{format_score(sug.low)}–{format_score(sug.high)}"
+        yield finding(
+            Code.SCORE_OUTSIDE_BAND,
+            r.form,
+            score_f.ref,
+            f"指标“{r.title}”按完成情况应在{band}之间（{sug.explanation}），表中为{score_f.text}",
+            band,
+            score_f.text,
+        )
+
+
+def _within(score: Decimal, low: Decimal, high: Decimal) -> bool:
+    return low - SCORE_TOLERANCE <= score <= high + SCORE_TOLERANCE
+
+
+def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    """An indicator not met needs its 偏差原因, whatever score it was given; one far beyond its target, a word."""
+    sug = _assessed(r)
+    deviation = r.row.get("deviation")
+    if sug is None or deviation is None or not deviation.is_blank:
+        return
+    target, actual = r.cell("target"), r.cell("actual")
+    if fell_short(r.weight, r.score, sug.achieved):
+        yield finding(
+            Code.DEVIATION_MISSING,
+            r.form,
+            deviation.ref,
+            f"指标“{r.title}”"
+            + (
+                f"未得满分（{r.cell('score').text}/{r.cell('weight').text}）"
+                if scored_below(r.weight, r.score)
+                else f"未达到年度指标值（{target.text}，实际{actual.text}）"
+            )
+            + "，应填写偏差原因分析及改进措施",
+            "偏差原因",
+            "空白",
+        )
+    elif sug.over_achieved:
+        yield finding(
+            Code.OVER_ACHIEVEMENT_UNEXPLAINED,
+            r.form,
+            deviation.ref,
+            f"指标“{r.title}”实际完成值{actual.text}远超年度指标值{target.text}，建议说明超额原因并考虑调整目标",
+            "偏差原因",
+            "空白",
+            related=(actual.ref,),
+        )
+
+
+def _assessed(r: IndicatorRow) -> Suggestion | None:
+    """The scoring rules' reading of a row they could judge (its actual was read); None before that stage."""
+    return r.suggestion if r.stage >= Stage.ASSESSED else None
+
+
+def _plain(x: Decimal) -> str:
+    return format(x.normalize(), "f") if x == x.to_integral_value() else format_score(x)
+
+
+ROW_RULES: tuple[RowRule, ...] = (
+    not_applicable_scored,
+    level_mismatch,
+    weight_blank,
+    criteria_weight_mismatch,
+    score_out_of_bounds,
+    cost_within_budget,
+    actual_not_applicable_but_scored,
+    actual_blank_but_scored,
+    actual_copies_target,
+    actual_missing_unit,
+    score_blank_unjudged,
+    score_blank_suggested,
+    score_against_rule,
+    deviation_explained,
+)

@@ -1,0 +1,54 @@
+"""The facts of the rules, each written once: tolerances, 不适用, 成本控制在预算内, falling short, names, formulas."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from xl_selfeval.forms.indicators import COST, HIERARCHY
+from xl_selfeval.labels import canonical, is_not_applicable
+from xl_selfeval.model import BlockRow, Field
+
+AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen (万元 with 2 decimals)
+RATE_TOLERANCE = Decimal("0.00005")  # a rate shown to 2 decimals of a percent
+SCORE_TOLERANCE = Decimal("0.005")
+
+COST_WITHIN_BUDGET = "成本控制在预算内"
+_COST_LEVELS = frozenset({COST, *HIERARCHY[COST]})
+NAME_SHOWN = 20  # characters of an indicator's name quoted in a message before it is cut with "…"
+
+
+def row_not_applicable(row: BlockRow) -> bool:
+    """An indicator whose name or target says 不适用 (or 不涉及, N/A): it takes no 分值 and no score."""
+    return any(is_not_applicable(f.text) for f in (row.get("name"), row.get("target")) if f is not None)
+
+
+def is_cost_within_budget(row: BlockRow) -> bool:
+    """成本控制在预算内 under a cost heading: its target and actual quote the table's own budget and spending."""
+    name = row.get("name")
+    under_cost = canonical(row.level1) in _COST_LEVELS or canonical(row.level2) in _COST_LEVELS
+    return name is not None and canonical(name.text) == COST_WITHIN_BUDGET and under_cost
+
+
+def scored_below(weight: Decimal | None, score: Decimal | None) -> bool:
+    """A score short of its 分值 by more than rounding."""
+    return weight is not None and score is not None and score < weight - SCORE_TOLERANCE
+
+
+def fell_short(weight: Decimal | None, score: Decimal | None, achieved: bool | None) -> bool:
+    """An indicator not met: scored below its 分值, or its actual short of its target by the scoring rules."""
+    return scored_below(weight, score) or achieved is False
+
+
+def short_name(name: str) -> str:
+    """An indicator's name as a message quotes it: spaces collapsed, cut to NAME_SHOWN characters."""
+    name = " ".join(name.split())
+    return name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…"
+
+
+def may_overwrite(is_formula: bool) -> bool:
+    """Recalc never writes over a formula: the user's model stays theirs (the finding itself stays)."""
+    return not is_formula
+
+
+def writable(f: Field) -> bool:
+    return may_overwrite(f.is_formula)
