@@ -115,7 +115,7 @@ def test_both_scripts_compute_every_path_the_same_way() -> None:
         _lines(scripts[name])[4 : _lines(scripts[name]).index("")] for name in (INSTALLER, UNINSTALLER)
     ]
     assert preludes[0] == preludes[1]
-    assert sum(line.startswith('set "XSE_') for line in preludes[0]) >= 13
+    assert sum(line.startswith('set "XSE_') for line in preludes[0]) == 12
 
 
 def test_scripts_are_utf8_without_bom_and_switch_cmd_to_utf8_first() -> None:
