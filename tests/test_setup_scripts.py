@@ -103,7 +103,7 @@ def test_the_checker_notices_a_missing_undo() -> None:
         lines = [
             line
             for line in _lines(scripts[UNINSTALLER])
-            if f'"{victim}"' not in line or "del" not in line and "rmdir" not in line
+            if f'"{victim}"' not in line or ("del" not in line and "rmdir" not in line)
         ]
         assert victim in not_undone(scripts[INSTALLER], "\r\n".join(lines).encode("utf-8")), victim
 

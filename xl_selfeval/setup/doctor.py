@@ -30,6 +30,7 @@ VBA_WARNINGS = {
     3: "禁用无数字签名的所有宏",
     4: "禁用所有宏，并且不通知",
 }
+PE_HEADER_BYTES = 4096
 PE_MACHINE_BITS = {0x8664: 64, 0xAA64: 64, 0x014C: 32}
 
 
@@ -39,6 +40,12 @@ class Registry(Protocol):
     def value(self, key: str, name: str) -> str | int | None: ...
 
 
+class FileReader(Protocol):
+    """Reads a file (or, on Windows, ``name:stream``), at most ``limit`` bytes; None if it does not exist."""
+
+    def __call__(self, path: Path, limit: int | None = None) -> bytes | None: ...
+
+
 @dataclass(frozen=True)
 class System:
     """What doctor may read about this PC. On other systems than Windows the registry is None."""
@@ -46,7 +53,7 @@ class System:
     windows: bool
     profile: Path | None  # a fake Windows user profile in tests; None: the current user's
     registry: Registry | None
-    read_file: Callable[[Path], bytes | None]  # None when the file (or alternate stream) does not exist
+    read_file: FileReader
     code_page: str | None  # the ANSI code page VBA uses, e.g. "cp936"; None when unknown
     python_version: str
     python_bits: int
@@ -259,8 +266,8 @@ def check_excel(system: System) -> Check:
             "没有找到已安装的 Microsoft Excel",
             f"“{ADDIN_TITLE}”选项卡只能在 Excel 中使用；WPS 用户请把工作簿拖到桌面的“{ADDIN_TITLE}-重新计算”图标上",
         )
-    header = system.read_file(Path(path))
-    bits = pe_bits(header[:4096]) if header else None
+    header = system.read_file(Path(path), PE_HEADER_BYTES)
+    bits = pe_bits(header) if header else None
     if header is None:
         return fail(label, f"注册表指向的 {path} 不存在", "请修复 Office 安装")
     return ok(label, f"{path}（{bits} 位）" if bits else f"{path}（位数未知）")

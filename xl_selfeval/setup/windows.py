@@ -36,13 +36,13 @@ class WinRegistry:
         return None
 
 
-def read_file(path: Path) -> bytes | None:
-    """The file's bytes (its first 64 KiB is enough for every check but the add-in), None if absent.
+def read_file(path: Path, limit: int | None = None) -> bytes | None:
+    """The file's bytes (the first ``limit`` of them), None if it does not exist.
 
     On Windows ``name:Zone.Identifier`` opens the alternate data stream Mark of the Web lives in."""
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return handle.read(-1 if limit is None else limit)
     except OSError:
         return None
 
