@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xl_selfeval.errors import UserError
+from xl_selfeval.setup import SUPPORTED_PYTHONS
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -235,7 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument(
         "--python-zip", help="随包附带的 python.org 免安装版 Python，如 python-3.12.8-embed-amd64.zip"
     )
-    bundle.add_argument("--python", default="3.11,3.12,3.13", help="安装包适用的 Python 版本，逗号分隔")
+    bundle.add_argument(
+        "--python", default=",".join(SUPPORTED_PYTHONS), help="安装包适用的 Python 版本，逗号分隔"
+    )
     bundle.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
     bundle.set_defaults(func=cmd_bundle)
 

@@ -3,9 +3,7 @@ the example workbook, 安装.cmd, 卸载.cmd and 安装说明.txt, in one zip.""
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
-import os
 import re
 import subprocess
 import sys
@@ -21,7 +19,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from xl_selfeval.addin.install import ADDIN_FILE_NAME
+from xl_selfeval.addin.install import ADDIN_FILE_NAME, _write_atomically
 from xl_selfeval.files.bundled import EXAMPLE_NAME
 from xl_selfeval.setup import SUPPORTED_PYTHONS, WINDOWS_PLATFORM, pinned_xlwings_version
 from xl_selfeval.setup.scripts import BundleContents, render_scripts
@@ -321,28 +319,19 @@ def build_bundle(
 
 
 def _write_zip(out: Path, files: Sequence[tuple[str, Path | bytes]]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=".~", suffix=".zip", dir=out.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(temp_name, "w") as archive:
+    def write(temp: Path) -> None:
+        with zipfile.ZipFile(temp, "w") as archive:
             for name, content in files:
-                # Wheels and zips are compressed already; the scripts are small text.
-                compress = (
-                    zipfile.ZIP_STORED
-                    if name.endswith((".whl", ".zip", ".xlam", ".xlsx"))
-                    else zipfile.ZIP_DEFLATED
-                )
+                # Wheels, zips and Office files are compressed already; the scripts are small text.
+                packed = name.endswith((".whl", ".zip", ".xlam", ".xlsx"))
+                compress = zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED
                 arcname = f"{BUNDLE_ROOT}/{name}"
                 if isinstance(content, bytes):
                     archive.writestr(arcname, content, compress_type=compress)
                 else:
                     archive.write(content, arcname, compress_type=compress)
-        os.replace(temp_name, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
+
+    _write_atomically(out, write)
 
 
 def extract_bundle(bundle: Path, folder: Path) -> Path:
