@@ -80,6 +80,14 @@ def test_bundle_holds_what_an_offline_pc_needs(bundle: Path) -> None:
     pip_wheel = next(p.name for p in (bundle / "wheels").glob("pip-*.whl"))
     assert f'"%XSE_HERE%wheels\\{pip_wheel}\\pip"' in installer
     assert '>>"%XSE_EMBED%\\python312._pth" echo import site' in installer
+    # The project's wheel holds exactly the modules of this checkout, and the bundle's template.
+    project = next((bundle / "wheels").glob("xl_selfeval-*.whl"))
+    with zipfile.ZipFile(project) as archive:
+        shipped = {n for n in archive.namelist() if n.endswith(".py")}
+    assert shipped == {p.relative_to(REPO).as_posix() for p in (REPO / "xl_selfeval").rglob("*.py")} | {
+        "xl_selfeval/templates/__init__.py"
+    }
+    assert "xl_selfeval/templates/bundle/scripts.j2" in zipfile.ZipFile(project).namelist()
 
 
 def test_windows_wheelhouse_is_complete_and_has_pywin32(bundle: Path) -> None:

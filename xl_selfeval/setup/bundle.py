@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.parser
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -166,13 +167,25 @@ def _pip(args: Sequence[str]) -> None:
         raise BundleError(f"pip {args[0]} 失败（需要能访问 PyPI 或其镜像）：\n{tail}")
 
 
+PROJECT_FILES = ("pyproject.toml", "README.md", "xl_selfeval", "templates")
+
+
 def build_project_wheel(source: Path, folder: Path) -> Path:
-    """xl-selfeval's own wheel, built from the source checkout with `pip wheel --no-deps`."""
+    """xl-selfeval's own wheel, built with `pip wheel --no-deps` from a fresh copy of the source: pip
+    builds in the tree, and setuptools' build/ folder there may still hold modules deleted since."""
     if not (source / "pyproject.toml").is_file():
         raise BundleError(
             f"找不到 xl-selfeval 的源代码（{source / 'pyproject.toml'}）：请在源代码目录中安装后再生成安装包"
         )
-    _pip(["wheel", "--no-deps", "--wheel-dir", str(folder), str(source)])
+    with tempfile.TemporaryDirectory(prefix="xl-selfeval-source-") as temp:
+        copy = Path(temp)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+        for name in PROJECT_FILES:
+            if (source / name).is_dir():
+                shutil.copytree(source / name, copy / name, ignore=ignore)
+            else:
+                shutil.copy2(source / name, copy / name)
+        _pip(["wheel", "--no-deps", "--wheel-dir", str(folder), str(copy)])
     built = [w for w in wheelhouse(folder) if w.name == PACKAGE]
     if len(built) != 1:
         raise BundleError(f"没有生成唯一的 {PACKAGE} wheel：{[w.path.name for w in built]}")
