@@ -23,7 +23,7 @@ REINSTALL = "请关闭 Excel 后重新运行 安装.cmd（或 xl-selfeval addin 
 EXCEL_APPLICATION_CLSID = "{00024500-0000-0000-C000-000000000046}"
 EXCEL_APP_PATH = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\App Paths\excel.exe"
 WPS_MARKERS = ("wps", "kingsoft", "\\et.exe", "ksolaunch")
-OFFICE_VERSIONS = ("16.0", "15.0", "14.0")
+DEFAULT_OFFICE_VERSION = "16.0"  # Office 2016, 2019, 2021 and 365 all keep their settings under 16.0
 VBA_WARNINGS = {
     1: "启用所有宏",
     2: "禁用所有宏并发出通知",
@@ -293,7 +293,7 @@ def check_wps(system: System) -> Check:
 
 def office_version(path: str | None) -> str:
     match = re.search(r"office(\d\d)\b", path or "", re.IGNORECASE)
-    return f"{match.group(1)}.0" if match else OFFICE_VERSIONS[0]
+    return f"{match.group(1)}.0" if match else DEFAULT_OFFICE_VERSION
 
 
 def check_macros(system: System) -> Check:
@@ -307,7 +307,7 @@ def check_macros(system: System) -> Check:
     def first(name: str, *keys: str) -> int | None:
         for key in keys:
             value = system.registry.value(key, name) if system.registry else None
-            if value is not None:
+            if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
                 return int(value)
         return None
 
