@@ -211,3 +211,15 @@ def test_cli_doctor_exit_codes(
     (tmp_path / "Office16" / "EXCEL.EXE").unlink()
     assert main(["doctor"]) == 1
     assert "✗ Excel：注册表指向的" in capsys.readouterr().out
+
+
+def test_macro_settings_are_read_for_the_installed_office_version(tmp_path: Path, addin: bytes) -> None:
+    system = installed_profile(tmp_path, addin)
+    assert isinstance(system.registry, FakeRegistry)
+    office15 = r"C:\Program Files\Microsoft Office\Office15\EXCEL.EXE"
+    system.registry.values[(doctor.EXCEL_APP_PATH, "")] = office15
+    policy15 = r"HKCU\Software\Policies\Microsoft\Office\15.0\Excel\Security"
+    system.registry.values[(policy15, "VBAWarnings")] = 4
+    system.registry.values[(policy15 + r"\Trusted Locations", "AllLocationsDisabled")] = 1
+    check = by_label(run_doctor(system))["宏设置"]
+    assert check.status == "fail" and "禁用所有宏，并且不通知" in check.detail
