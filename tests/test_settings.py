@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,11 +11,6 @@ import pytest
 from xl_selfeval.errors import UserError
 from xl_selfeval.files.settings import load_settings
 from xl_selfeval.settings import Settings
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "templates" / "规则示例.toml"
 

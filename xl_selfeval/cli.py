@@ -1,4 +1,4 @@
-"""The command line: xl-selfeval new | check | recalc | addin."""
+"""The command line: xl-selfeval new | check | recalc | addin | bundle | doctor."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xl_selfeval.errors import UserError
+from xl_selfeval.setup import SUPPORTED_PYTHONS
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -152,6 +153,37 @@ def cmd_addin_install(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from xl_selfeval.setup.bundle import BundleError, build_bundle, parse_pythons
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".zip":
+        raise UserError(f"安装包文件名应以 .zip 结尾，收到的是“{out}”")
+    _check_output(out, args.force)
+    try:
+        pythons = parse_pythons(args.python)
+        summary = build_bundle(
+            out, pythons=pythons, python_zip=Path(args.python_zip) if args.python_zip else None
+        )
+    except BundleError as error:
+        raise UserError(str(error)) from None
+    python_note = f"，含 Python（{summary.embedded}）" if summary.embedded else "，不含 Python"
+    print(
+        f"已生成 {out}（{summary.size / 1e6:.1f} MB，适用于 64 位 Windows 上的 Python {'、'.join(summary.pythons)}"
+        f"{python_note}，{len(summary.wheels)} 个程序包）。解压后以使用者身份运行其中的 安装.cmd。"
+    )
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from xl_selfeval.setup.doctor import doctor_report, run_doctor
+    from xl_selfeval.setup.windows import current_system
+
+    checks = run_doctor(current_system())
+    print(doctor_report(checks))
+    return EXIT_FINDINGS if any(check.status == "fail" for check in checks) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="xl-selfeval", description="预算绩效自评三表：生成模板、检查、重算。")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
@@ -198,6 +230,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--launcher", action="store_true", help="同时在桌面生成拖放脚本（供 WPS、LibreOffice 用户使用）"
     )
     install.set_defaults(func=cmd_addin_install)
+
+    bundle = sub.add_parser("bundle", help="生成内网电脑用的离线安装包（.zip，含程序包、加载项和安装脚本）")
+    bundle.add_argument("-o", "--output", default="xl-selfeval-离线安装包-win64.zip", help="输出文件（.zip）")
+    bundle.add_argument(
+        "--python-zip", help="随包附带的 python.org 免安装版 Python，如 python-3.12.8-embed-amd64.zip"
+    )
+    bundle.add_argument(
+        "--python", default=",".join(SUPPORTED_PYTHONS), help="安装包适用的 Python 版本，逗号分隔"
+    )
+    bundle.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    bundle.set_defaults(func=cmd_bundle)
+
+    doctor = sub.add_parser("doctor", help="检查本机能否使用加载项：Python、加载项、设置、Excel、WPS、宏设置")
+    doctor.set_defaults(func=cmd_doctor)
     return parser
 
 

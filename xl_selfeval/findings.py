@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 
 from xl_selfeval.cells import CellRef
 from xl_selfeval.labels import NOTE_MARKER as NOTE_MARKER
@@ -25,7 +25,7 @@ class Severity(Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-class Code(str, Enum):
+class Code(StrEnum):
     """Every finding code, with its severity and meaning: the one registry docs/finding-codes.md mirrors."""
 
     severity: Severity

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,11 +13,6 @@ from typing import Any, Literal, get_args
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms.indicators import BENEFIT, COST, OUTPUT, SATISFACTION
 from xl_selfeval.values import to_decimal
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = ["EXECUTION", "NegativeFormula", "Settings", "parse_settings"]
 

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 from openpyxl.utils import column_index_from_string, get_column_letter
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 HERE = Path(__file__).resolve().parent
 FORMS = HERE / "forms"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 
 class Fmt(Enum):
@@ -222,7 +222,7 @@ class TotalRow:
 Section = Note | EntryRow | Table | PairedList | TextBlock | IndicatorBlock | TotalRow
 
 
-class FormKind(str, Enum):
+class FormKind(StrEnum):
     """Which of the three official forms a layout or a form read from a sheet is."""
 
     BASIC_DATA = "basic_data"  # 附件1
