@@ -44,3 +44,11 @@ def test_codes_are_stable_snake_case_and_unique() -> None:
     values = [code.value for code in Code]
     assert len(values) == len(set(values))
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", v) for v in values)
+
+
+def test_codes_named_as_profile_dependent_exist() -> None:
+    text = TABLE.read_text("utf-8")
+    section = text[text.index("## 随评分规则方案而变的问题") :]
+    named = set(re.findall(r"`([a-z][a-z0-9_]*)`", section.split("| 代码 |", 1)[1]))
+    named -= {"negative_formula", "deviation_penalty", "over_achievement", "execution_caps"}
+    assert named and named <= {code.value for code in Code}, named - {code.value for code in Code}

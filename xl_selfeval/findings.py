@@ -110,6 +110,58 @@ class Code(StrEnum):
         "各类指标的权重与常用设置（规则.toml）不同",
     )
     BLANK_TEMPLATE_ROWS = "blank_template_rows", Severity.INFO, "绩效指标中留有空白模板行"
+    # What reviewers catch at a glance (checks/review.py)
+    EXECUTED_ABOVE_BUDGET = (
+        "executed_above_budget",
+        Severity.WARNING,
+        "全年执行数大于全年预算数（执行率超过100%）",
+    )
+    COST_ABOVE_BUDGET = (
+        "cost_above_budget",
+        Severity.WARNING,
+        "附件1三公经费、公用经费或其中一项的决算数超过预算数",
+    )
+    TOTAL_ABOVE_EXECUTION_CAP = (
+        "total_above_execution_cap",
+        Severity.WARNING,
+        "总分超过评分规则方案按预算执行率规定的上限",
+    )
+    TEMPLATE_RESIDUE = "template_residue", Severity.INFO, "指标中留有模板占位内容（指标1、XXX、*、……）"
+    TEMPLATE_RESIDUE_SCORED = (
+        "template_residue_scored",
+        Severity.WARNING,
+        "模板占位内容所在的指标行却有分值或得分",
+    )
+    ACTUAL_NOT_A_MEASUREMENT = (
+        "actual_not_a_measurement",
+        Severity.WARNING,
+        "年度指标值是数，实际完成值却只写了“完成”等字样",
+    )
+    RATE_ABOVE_100 = "rate_above_100", Severity.WARNING, "满意度、覆盖率、合格率等比率的实际完成值超过100%"
+    NEGATIVE_ACTUAL = "negative_actual", Severity.WARNING, "实际完成值为负数"
+    DEVIATION_SAYS_NOTHING = (
+        "deviation_says_nothing",
+        Severity.WARNING,
+        "未得满分，偏差原因却只写了“无”“/”“已完成”等",
+    )
+    DEVIATION_REPEATED = "deviation_repeated", Severity.INFO, "同一段偏差原因出现在多个未得满分的指标上"
+    ALL_FULL_MARKS_BUT_SHORT = (
+        "all_full_marks_but_short",
+        Severity.INFO,
+        "所有指标均为满分，但有实际完成值未达到年度指标值",
+    )
+    DATE_AFTER_YEAR_END = "date_after_year_end", Severity.WARNING, "指标中的完成时间在评价年度之后"
+    COST_TARGET_NOT_CEILING = (
+        "cost_target_not_ceiling",
+        Severity.WARNING,
+        "成本指标的年度指标值写成了下限（≥、不低于）",
+    )
+    UNIT_MISMATCH = "unit_mismatch", Severity.WARNING, "年度指标值与实际完成值的单位无法比较"
+    AMOUNT_UNIT_SUSPECT = (
+        "amount_unit_suspect",
+        Severity.WARNING,
+        "实际完成金额与年度指标值相差约一万倍，万元与元可能写混",
+    )
     # Across forms
     PROJECT_SPENDING_MISMATCH = (
         "project_spending_mismatch",
@@ -201,6 +253,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     edits: list[CellEdit] = field(default_factory=list)
     scores: list[ScoreSummary] = field(default_factory=list)
+    profile: str = ""  # the rule profile the findings were made by (全国, 一体化平台 …)
 
     @property
     def has_errors(self) -> bool:

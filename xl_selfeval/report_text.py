@@ -28,6 +28,7 @@ def score_line(score: ScoreSummary) -> str:
 def outcome_json(path: Path, outcome: Outcome) -> str:
     data = {
         "file": str(path),
+        "profile": outcome.profile,
         "forms": [
             {"kind": f.kind, "sheet": f.sheet, "title": f.title, "year": f.year} for f in outcome.forms
         ],
@@ -39,7 +40,8 @@ def outcome_json(path: Path, outcome: Outcome) -> str:
 
 def outcome_text(path: Path, outcome: Outcome) -> str:
     lines = [
-        f"检查 {path.name}：找到 {len(outcome.forms)} 张表（{'、'.join(f.display_name for f in outcome.forms)}）"
+        f"检查 {path.name}：找到 {len(outcome.forms)} 张表（{'、'.join(f.display_name for f in outcome.forms)}）",
+        f"评分规则方案：{outcome.profile}",
     ]
     lines += [f"  {score_line(score)}" for score in outcome.scores]
     counts = Counter(f.severity for f in outcome.findings)

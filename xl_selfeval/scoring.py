@@ -432,6 +432,14 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
         text += (
             f"；实际值为年度指标值的{share}，超过{format_percent(settings.over_achievement)}，应说明偏差原因"
         )
+        if settings.deviation_penalty > 0 and score is not None:
+            # Profiles such as 一体化平台 take points off a target set too low (偏离).
+            penalty = min(settings.deviation_penalty, score)
+            score -= penalty
+            text += (
+                f"；按“{settings.profile}”规则方案属偏离，扣{format_plain(penalty)}分，"
+                f"建议得分{format_score(score)}"
+            )
     return _result(analysis, analysis.note + text, score=score, achieved=rule.achieved, over_achieved=over)
 
 

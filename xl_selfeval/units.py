@@ -326,6 +326,9 @@ class Aligned:
     note: str = ""
 
 
+UNITS_DIFFER = "单位不一致"  # opens the explanation when A and B cannot be brought into one unit
+
+
 def align(bounds: tuple[Quantity, ...], actual: Quantity) -> Aligned | str:
     """Bring A and B into one unit, or say (in Chinese) why they cannot be compared."""
     ref = bounds[0]
@@ -335,7 +338,9 @@ def align(bounds: tuple[Quantity, ...], actual: Quantity) -> Aligned | str:
         base_a, factor_a = count_base(ref.unit)
         base_b, factor_b = count_base(actual.unit)
         if base_a != base_b:
-            return f"单位不一致：年度指标值的单位是“{ref.unit}”，实际完成值的单位是“{actual.unit}”，无法比较"
+            return (
+                f"{UNITS_DIFFER}：年度指标值的单位是“{ref.unit}”，实际完成值的单位是“{actual.unit}”，无法比较"
+            )
         converted = Quantity(actual.number * factor_b / factor_a, ref.dimension, ref.unit)
         return Aligned(bounds, converted)
     if actual.dimension is Dimension.PLAIN:
@@ -371,4 +376,4 @@ def align(bounds: tuple[Quantity, ...], actual: Quantity) -> Aligned | str:
             return Aligned(fractions, actual, note=f"年度指标值未写单位，按小数读作{shown}；")
         note = f"年度指标值未写单位，按实际完成值的单位“{actual.unit}”读取；"
         return Aligned(read_bounds, actual, note=note)
-    return f"单位不一致：年度指标值是{_describe(ref)}，实际完成值是{_describe(actual)}，无法比较"
+    return f"{UNITS_DIFFER}：年度指标值是{_describe(ref)}，实际完成值是{_describe(actual)}，无法比较"

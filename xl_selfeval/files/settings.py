@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from xl_selfeval.errors import UserError
-from xl_selfeval.settings import Settings, parse_settings
+from xl_selfeval.settings import DEFAULT_PROFILE, Settings, load_profile, parse_settings
 
 
-def load_settings(path: Path | None) -> Settings:
-    """The defaults, overridden by the TOML file at `path` when one is given (`--config 规则.toml`)."""
+def load_settings(path: Path | None, profile: str | None = None) -> Settings:
+    """A rule profile (`--profile 名称`, default 全国), single values overridden by the TOML file at
+    `path` when one is given (`--config 规则.toml`)."""
+    base = load_profile(profile or DEFAULT_PROFILE)
     if path is None:
-        return Settings()
+        return base
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -25,4 +27,4 @@ def load_settings(path: Path | None) -> Settings:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserError(f"规则文件“{path}”不是 UTF-8 编码，请用“UTF-8”编码另存后再试。") from None
-    return parse_settings(text, str(path))
+    return parse_settings(text, str(path), base)
