@@ -89,4 +89,11 @@ def converted(path: Path, target: str, timeout: float = TIMEOUT_SECONDS) -> Iter
         result = out / f"source.{target}"
         if not result.is_file() or result.stat().st_size == 0:
             raise UserError(f"LibreOffice 无法转换“{name}”（文件可能已损坏或已加密）；{save_as}。")
-        yield result
+        # Named after the user's file, so a message from the reader names something the user knows.
+        named = work / "named" / f"{path.stem or 'source'}.{target}"
+        named.parent.mkdir()
+        try:
+            result.rename(named)
+        except OSError:  # a name the file system refuses here: keep the plain one
+            named = result
+        yield named

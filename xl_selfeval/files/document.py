@@ -26,7 +26,10 @@ from xl_selfeval.files.xlsx import (
 )
 from xl_selfeval.grid import Grid
 
-__all__ = ["Document", "read_head", "refused_error", "zip_package"]
+__all__ = ["Document", "bound_merges", "count_cells", "read_head", "refused_error", "zip_package"]
+
+# As in the .xlsx reader: merges wider than this are clipped to the sheet's data.
+_MERGE_CLIP = 10_000
 
 
 @dataclass
@@ -63,6 +66,29 @@ def read_head(path: Path, limits: Limits) -> tuple[int, bytes]:
     if size > limits.max_file_bytes:
         raise _Refused(_TOO_BIG, what=f"{_mb(size)}，上限 {_mb(limits.max_file_bytes)}")
     return size, magic
+
+
+def count_cells(counted: int, limits: Limits) -> int:
+    """``counted`` cells so far, refused beyond the limit."""
+    if counted > limits.max_cells:
+        raise _Refused(_TOO_BIG, what=f"超过 {limits.max_cells} 个单元格")
+    return counted
+
+
+def bound_merges(grids: list[Grid], limits: Limits) -> None:
+    """Clip absurd merges to each grid's data and cap their total area: Grid indexes every merged cell."""
+    area = 0
+    for grid in grids:
+        max_row, max_col = grid.max_row, grid.max_col
+        bounded = []
+        for r1, c1, r2, c2 in grid.merged:
+            if (r2 - r1 + 1) * (c2 - c1 + 1) > _MERGE_CLIP:
+                r2, c2 = min(r2, max(r1, max_row)), min(c2, max(c1, max_col))
+            area += (r2 - r1 + 1) * (c2 - c1 + 1)
+            bounded.append((r1, c1, r2, c2))
+        if area > limits.max_cells:
+            raise _Refused(_TOO_BIG, what=f"合并单元格超过 {limits.max_cells} 个")
+        grid.merged[:] = bounded
 
 
 @contextmanager
