@@ -11,25 +11,19 @@ from pathlib import Path
 from xl_selfeval.errors import UserError
 from xl_selfeval.files.xlsx import (
     _CORRUPT,
-    _EMPTY,
-    _NOT_FILE,
-    _NOT_FOUND,
     _TOO_BIG,
     _UNREADABLE,
     _ZIP_ERRORS,
     Limits,
     _Book,
     _check_sizes,
-    _mb,
     _printable,
     _Refused,
+    read_head,
 )
 from xl_selfeval.grid import Grid
 
-__all__ = ["Document", "bound_merges", "count_cells", "read_head", "refused_error", "zip_package"]
-
-# As in the .xlsx reader: merges wider than this are clipped to the sheet's data.
-_MERGE_CLIP = 10_000
+__all__ = ["Document", "count_cells", "refused_error", "zip_package"]
 
 
 @dataclass
@@ -48,47 +42,11 @@ def refused_error(path: Path, exc: _Refused, replace: dict[str, str] | None = No
     return UserError(template.format(name=_printable(path.name or str(path)), **exc.details))
 
 
-def read_head(path: Path, limits: Limits) -> tuple[int, bytes]:
-    """(size, first 8 bytes) of a file that exists, is not empty and is within the size limit."""
-    try:
-        if not path.exists():
-            raise _Refused(_NOT_FOUND)
-        if not path.is_file():
-            raise _Refused(_NOT_FILE)
-        with path.open("rb") as fh:
-            size = fh.seek(0, 2)
-            fh.seek(0)
-            magic = fh.read(8)
-    except OSError as exc:
-        raise _Refused(_UNREADABLE) from exc
-    if size == 0:
-        raise _Refused(_EMPTY)
-    if size > limits.max_file_bytes:
-        raise _Refused(_TOO_BIG, what=f"{_mb(size)}，上限 {_mb(limits.max_file_bytes)}")
-    return size, magic
-
-
 def count_cells(counted: int, limits: Limits) -> int:
     """``counted`` cells so far, refused beyond the limit."""
     if counted > limits.max_cells:
         raise _Refused(_TOO_BIG, what=f"超过 {limits.max_cells} 个单元格")
     return counted
-
-
-def bound_merges(grids: list[Grid], limits: Limits) -> None:
-    """Clip absurd merges to each grid's data and cap their total area: Grid indexes every merged cell."""
-    area = 0
-    for grid in grids:
-        max_row, max_col = grid.max_row, grid.max_col
-        bounded = []
-        for r1, c1, r2, c2 in grid.merged:
-            if (r2 - r1 + 1) * (c2 - c1 + 1) > _MERGE_CLIP:
-                r2, c2 = min(r2, max(r1, max_row)), min(c2, max(c1, max_col))
-            area += (r2 - r1 + 1) * (c2 - c1 + 1)
-            bounded.append((r1, c1, r2, c2))
-        if area > limits.max_cells:
-            raise _Refused(_TOO_BIG, what=f"合并单元格超过 {limits.max_cells} 个")
-        grid.merged[:] = bounded
 
 
 @contextmanager

@@ -13,8 +13,8 @@ import zipfile
 from pathlib import Path
 
 from xl_selfeval.cells import MAX_COL, MAX_ROW
-from xl_selfeval.files.document import Document, bound_merges, count_cells, refused_error, zip_package
-from xl_selfeval.files.xlsx import _MALFORMED, DEFAULT_LIMITS, Limits, _Book, _Refused
+from xl_selfeval.files.document import Document, count_cells, refused_error, zip_package
+from xl_selfeval.files.xlsx import _MALFORMED, DEFAULT_LIMITS, Limits, _Book, _Refused, bound_merges
 from xl_selfeval.grid import CellData, Grid
 
 __all__ = ["read_ods"]

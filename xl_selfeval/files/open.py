@@ -14,11 +14,19 @@ import olefile
 
 from xl_selfeval.errors import UserError
 from xl_selfeval.files.convert import converted
-from xl_selfeval.files.document import Document, read_head, refused_error
+from xl_selfeval.files.document import Document, refused_error
 from xl_selfeval.files.docx import read_docx
 from xl_selfeval.files.ods import read_ods
 from xl_selfeval.files.xls import read_xls
-from xl_selfeval.files.xlsx import _OLE_MAGIC, DEFAULT_LIMITS, Limits, _printable, _Refused, read_workbook
+from xl_selfeval.files.xlsx import (
+    _OLE_MAGIC,
+    DEFAULT_LIMITS,
+    Limits,
+    _printable,
+    _Refused,
+    read_head,
+    read_workbook,
+)
 
 __all__ = ["detect_kind", "read_document", "recalc_output", "recalc_source"]
 

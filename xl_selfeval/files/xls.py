@@ -16,8 +16,17 @@ from typing import Any
 
 import xlrd
 
-from xl_selfeval.files.document import Document, bound_merges, count_cells, read_head, refused_error
-from xl_selfeval.files.xlsx import _CORRUPT, _MAX_FORMAT_LEN, _UNREADABLE, DEFAULT_LIMITS, Limits, _Refused
+from xl_selfeval.files.document import Document, count_cells, refused_error
+from xl_selfeval.files.xlsx import (
+    _CORRUPT,
+    _MAX_FORMAT_LEN,
+    _UNREADABLE,
+    DEFAULT_LIMITS,
+    Limits,
+    _Refused,
+    bound_merges,
+    read_head,
+)
 from xl_selfeval.grid import CellData, Grid
 
 __all__ = ["read_xls"]
