@@ -1,29 +1,15 @@
-"""What any readable file becomes (its grids, its paragraphs, its kind) and the guarded opening of files."""
+"""What any readable file becomes (its grids, its paragraphs, its kind), and refusals naming the file."""
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xl_selfeval.errors import UserError
-from xl_selfeval.files.xlsx import (
-    _CORRUPT,
-    _TOO_BIG,
-    _UNREADABLE,
-    _ZIP_ERRORS,
-    Limits,
-    _Book,
-    _check_sizes,
-    _printable,
-    _Refused,
-    read_head,
-)
+from xl_selfeval.files.xlsx import _TOO_BIG, Limits, _printable, _Refused
 from xl_selfeval.grid import Grid
 
-__all__ = ["Document", "count_cells", "refused_error", "zip_package"]
+__all__ = ["Document", "count_cells", "refused_error"]
 
 
 @dataclass
@@ -47,21 +33,3 @@ def count_cells(counted: int, limits: Limits) -> int:
     if counted > limits.max_cells:
         raise _Refused(_TOO_BIG, what=f"超过 {limits.max_cells} 个单元格")
     return counted
-
-
-@contextmanager
-def zip_package(path: Path, limits: Limits) -> Iterator[_Book]:
-    """A zip package (.docx, .ods) opened under the same size and ratio limits as an .xlsx."""
-    size, _ = read_head(path, limits)
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise _Refused(_UNREADABLE) from exc
-    with fh:
-        try:
-            zf = zipfile.ZipFile(fh)
-        except _ZIP_ERRORS as exc:
-            raise _Refused(_CORRUPT) from exc
-        with zf:
-            _check_sizes(zf, size, limits)
-            yield _Book(zf, limits)

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xl_selfeval.cells import MAX_COL, MAX_ROW, address
-from xl_selfeval.files.document import Document, refused_error, zip_package
+from xl_selfeval.files.document import Document, refused_error
 from xl_selfeval.files.xlsx import (
     _MALFORMED,
+    _NOT_ZIP,
+    _OLE,
     _TOO_BIG,
     DEFAULT_LIMITS,
     Limits,
     _Book,
     _Refused,
     _relationships,
+    open_package,
 )
 from xl_selfeval.grid import CellData, Grid
 
@@ -31,6 +34,10 @@ TABLE_NAME = "表{n}"
 
 _NOT_WORD = "“{name}”不是 Word 文档（缺少 word/document.xml），请在 Word 中打开并另存为 .docx 后再试。"
 _WORD_MALFORMED = "“{name}”文件内容格式异常（{part}），无法读取，请在 Word 中打开并另存为 .docx 后再试。"
+_WORD_OLE = "“{name}”是加密的文档或旧版 .doc 文件，请在 Word 中取消密码并另存为 .docx 后再试。"
+_NOT_DOCX = "“{name}”不是 Word 文档（.docx），请在 Word 中打开并另存为 .docx 后再试。"
+# The spreadsheet wording of the shared refusals, said for a Word document.
+_WORDING = {_MALFORMED: _WORD_MALFORMED, _OLE: _WORD_OLE, _NOT_ZIP: _NOT_DOCX}
 _NESTED = "{inner}嵌在{outer}的{cell}单元格中，已作为单独的表读取。"
 
 _W_NS = (
@@ -249,9 +256,9 @@ def read_docx(path: Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     """
     path = Path(path)
     try:
-        with zip_package(path, limits) as book:
+        with open_package(path, limits) as book:
             target = _BodyTarget(book)
             book.parse(_main_part(book), target, "正文")
             return Document(target.grids, target.paragraphs, "docx", target.notes)
     except _Refused as exc:
-        raise refused_error(path, exc, {_MALFORMED: _WORD_MALFORMED}) from exc
+        raise refused_error(path, exc, _WORDING) from exc

@@ -13,8 +13,18 @@ import zipfile
 from pathlib import Path
 
 from xl_selfeval.cells import MAX_COL, MAX_ROW
-from xl_selfeval.files.document import Document, count_cells, refused_error, zip_package
-from xl_selfeval.files.xlsx import _MALFORMED, DEFAULT_LIMITS, Limits, _Book, _Refused, bound_merges
+from xl_selfeval.files.document import Document, count_cells, refused_error
+from xl_selfeval.files.xlsx import (
+    _MALFORMED,
+    _NOT_ZIP,
+    _OLE,
+    DEFAULT_LIMITS,
+    Limits,
+    _Book,
+    _Refused,
+    bound_merges,
+    open_package,
+)
 from xl_selfeval.grid import CellData, Grid
 
 __all__ = ["read_ods"]
@@ -234,7 +244,7 @@ def read_ods(path: Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Every sheet of an .ods, in order. An unusable file raises UserError with a sentence naming it."""
     path = Path(path)
     try:
-        with zip_package(path, limits) as book:
+        with open_package(path, limits) as book:
             content = _member(book, "content.xml")
             if content is None:
                 raise _Refused(_NOT_ODS)
@@ -246,4 +256,6 @@ def read_ods(path: Path, limits: Limits = DEFAULT_LIMITS) -> Document:
             bound_merges(target.grids, limits)
             return Document(target.grids, source_kind="ods")
     except _Refused as exc:
-        raise refused_error(path, exc, {_MALFORMED: _ODS_MALFORMED}) from exc
+        raise refused_error(
+            path, exc, {_MALFORMED: _ODS_MALFORMED, _OLE: _NOT_ODS, _NOT_ZIP: _NOT_ODS}
+        ) from exc

@@ -9,7 +9,8 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +27,7 @@ __all__ = [
     "Limits",
     "assert_openpyxl_is_defused",
     "bound_merges",
+    "open_package",
     "read_head",
     "read_workbook",
 ]
@@ -770,7 +772,10 @@ def read_head(path: Path, limits: Limits) -> tuple[int, bytes]:
     return size, magic
 
 
-def _read(path: Path, limits: Limits) -> list[Grid]:
+@contextmanager
+def open_package(path: Path, limits: Limits) -> Iterator[_Book]:
+    """A zip package (.xlsx, .docx, .ods) opened under the size and ratio limits, before any member is
+    decompressed."""
     size, magic = read_head(path, limits)
     if magic == _OLE_MAGIC:
         raise _Refused(_OLE)
@@ -785,14 +790,18 @@ def _read(path: Path, limits: Limits) -> list[Grid]:
             raise _Refused(_CORRUPT if magic.startswith(b"PK") else _NOT_ZIP) from exc
         with zf:
             _check_sizes(zf, size, limits)
-            book = _Book(zf, limits)
-            grids = []
-            for name, info in _sheets(book, _workbook_part(book)):
-                grid = Grid(name)
-                book.parse(info, _SheetTarget(book, grid), f"工作表“{_printable(name, 31)}”")
-                book.merged_area = bound_merges([grid], limits, book.merged_area)
-                grids.append(grid)
-            return grids
+            yield _Book(zf, limits)
+
+
+def _read(path: Path, limits: Limits) -> list[Grid]:
+    with open_package(path, limits) as book:
+        grids = []
+        for name, info in _sheets(book, _workbook_part(book)):
+            grid = Grid(name)
+            book.parse(info, _SheetTarget(book, grid), f"工作表“{_printable(name, 31)}”")
+            book.merged_area = bound_merges([grid], limits, book.merged_area)
+            grids.append(grid)
+        return grids
 
 
 def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Grid]:
