@@ -171,6 +171,7 @@ def test_xls_cell_limit_and_damage(tmp_path: Path, capsys: pytest.CaptureFixture
             b"<html><body><table><tr><td>1</td></tr></table></body></html>",
             "实际是网页（HTML）文件",
         ),
+        ("导出.xls", b"\xef\xbb\xbf  <table><tr><td>1</td></tr></table>", "实际是网页（HTML）文件"),
         ("文本.xlsx", "附件3 项目支出绩效自评表".encode(), "不是能读取的表格或 Word 文档"),
         ("图片.docx", b"\x89PNG\r\n\x1a\n" + bytes(100), "不是能读取的表格或 Word 文档"),
     ],

@@ -50,6 +50,8 @@ _DOCX_RECALC = (
 _ODS_MIMETYPES = (b"application/vnd.oasis.opendocument.spreadsheet",)
 _ODT_MIMETYPES = (b"application/vnd.oasis.opendocument.text",)
 _MAX_MIMETYPE = 100
+_HTML_SNIFF = 512
+_HTML_STARTS = (b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body")
 
 
 def _zip_kind(path: Path) -> str | None:
@@ -92,6 +94,16 @@ def _ole_kind(path: Path) -> str | None:
     return None
 
 
+def _looks_like_html(path: Path) -> bool:
+    """A web page saved with a spreadsheet's name (as many sites export tables)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_HTML_SNIFF)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().lower().startswith(_HTML_STARTS)
+
+
 def detect_kind(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """xlsx, xls, ods, docx, or a kind LibreOffice converts (xlsb, et, doc, wps, rtf, odt).
 
@@ -114,7 +126,7 @@ def detect_kind(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
             kind = suffix
     elif magic.startswith(b"{\\rtf"):
         kind = "rtf"
-    elif magic.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml", b"<table", b"<meta")):
+    elif _looks_like_html(path):
         raise UserError(_HTML.format(name=_printable(path.name)))
     if kind == "encrypted":
         raise UserError(_ENCRYPTED.format(name=_printable(path.name)))
