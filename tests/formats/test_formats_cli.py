@@ -143,11 +143,20 @@ def test_zip_and_entity_bombs_are_refused(
     assert err.startswith(f"错误：“实体{suffix}”文件内容格式异常") and "另存为" in err
 
 
-@pytest.mark.parametrize("name", ["seed.xls", "seed.ods", "seed.docx"])
-def test_oversized_files_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+@pytest.mark.parametrize("name", ["seed.xls", "seed.ods", "seed.docx", "seed.et", "seed.doc"])
+def test_oversized_files_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # Files LibreOffice would convert are refused before it sees them.
+    monkeypatch.setattr(convert, "find_soffice", lambda: pytest.fail("LibreOffice started"))
     config = tmp_path / "规则.toml"
     config.write_text("[limits]\nmax_file_mb = 1\n", "utf-8")
-    path = _oversized(tmp_path, name)
+    if name == "seed.doc":
+        path = tmp_path / "大seed.doc"
+        path.write_bytes(rb"{\rtf1\ansi " + b"x" * (1024 * 1024 + 1) + b"}")  # RTF saved as .doc
+    else:
+        path = _oversized(tmp_path, name.replace(".et", ".xls"))
+        path = path.rename(path.with_suffix(Path(name).suffix))
     code, out, err = run(capsys, "check", str(path), "--config", str(config))
     assert (code, out) == (2, "")
     assert err.startswith(f"错误：“{path.name}”文件过大（") and "上限 1.0 MB" in err
