@@ -148,7 +148,9 @@ def to_shared_strings(src: Path, dst: Path, rich: dict[str, str] | None = None) 
         text = match.group(4)
         if text not in table:
             table[text] = len(items)
-            items.append(rich.get(text) or f"<si><t{match.group(3) or ''}>{text}</t></si>")
+            # openpyxl writes non-ASCII text as character references when lxml is installed.
+            plain = re.sub(r"&#(\d+);", lambda ref: chr(int(ref.group(1))), text)
+            items.append(rich.get(plain) or f"<si><t{match.group(3) or ''}>{text}</t></si>")
         return f'<c {match.group(1)}t="s"{match.group(2)}><v>{table[text]}</v></c>'
 
     with zipfile.ZipFile(src) as zin:
