@@ -277,6 +277,25 @@ def _block_shown(column: str, typed: Field) -> str:
     return typed.text
 
 
+def matrix(rows: list[list[dict[str, object]]]) -> list[list[str]]:
+    """The table as a full grid of one-line texts (merged cells once, covered cells empty), for Markdown."""
+    taken: dict[tuple[int, int], str] = {}
+    width = 0
+    for r, cells in enumerate(rows):
+        c = 0
+        for cell in cells:
+            while (r, c) in taken:
+                c += 1
+            rowspan, colspan = int(str(cell["rowspan"])), int(str(cell["colspan"]))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    taken[(r + dr, c + dc)] = ""
+            taken[(r, c)] = str(cell["text"]).replace("\n", " ").replace("|", "｜")
+            c += colspan
+            width = max(width, c)
+    return [[taken.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+
+
 def form_extent(form: Form, forms: Iterable[Form], grid: Grid) -> int:
     """The last row of the form on its sheet: the row before the next form's caption, or the sheet's end."""
     start = form.title_ref.row if form.title_ref else 1
@@ -300,13 +319,15 @@ def attachments(
         grid = by_name.get(form.sheet)
         if grid is None:
             continue
+        rows = attachment_table(form, grid, figures, form_extent(form, outcome.forms, grid))
         caption = {"basic_data": "附件1", "department": "附件2", "project": "附件3"}[form.kind]
         out.append(
             {
                 "caption": caption,
                 "title": form.title or "",
                 "name": form.display_name,
-                "rows": attachment_table(form, grid, figures, form_extent(form, outcome.forms, grid)),
+                "rows": rows,
+                "matrix": matrix(rows),
             }
         )
     return out
@@ -568,7 +589,7 @@ def _groups(lines: list[IndicatorLine], order: tuple[str, ...]) -> list[dict[str
         members = [line for line in lines if line.level1 == level]
         if members:
             groups.append(
-                {"name": level, "lines": [f"{i}.{line.sentence}" for i, line in enumerate(members, 1)]}
+                {"name": level, "lines": [f"（{i}）{line.sentence}" for i, line in enumerate(members, 1)]}
             )
     return groups
 

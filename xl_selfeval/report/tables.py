@@ -1,0 +1,99 @@
+"""The attachments (附件1–3) as Word tables: the form's merged cells, borders, A4-width columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from xl_selfeval.files.generate import display_width
+
+TABLE_WIDTH_CM = 16.0  # A4 portrait with 2.5 cm margins
+TABLE_FONT_PT = 9  # 小五
+MIN_COLUMN_CM = 0.9
+
+
+def positioned(rows: list[list[dict[str, Any]]]) -> list[tuple[int, int, dict[str, Any]]]:
+    """(row, column, cell) for every cell, columns found as HTML does: past the cells spanning from above."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, cells in enumerate(rows):
+        c = 0
+        for cell in cells:
+            while (r, c) in taken:
+                c += 1
+            for dr in range(int(cell["rowspan"])):
+                for dc in range(int(cell["colspan"])):
+                    taken.add((r + dr, c + dc))
+            out.append((r, c, cell))
+            c += int(cell["colspan"])
+    return out
+
+
+def column_widths(cells: list[tuple[int, int, dict[str, Any]]], count: int) -> list[float]:
+    """Widths in cm proportional to the longest single-column text (capped), filling the page width."""
+    need = [6.5] * count  # in half-character units of the table font
+    for _, c, cell in cells:
+        if int(cell["colspan"]) == 1:
+            longest = max((display_width(part) for part in str(cell["text"]).split("\n")), default=0)
+            need[c] = max(need[c], min(longest, 24) + 1.0)
+    total = sum(need)
+    widths = [max(MIN_COLUMN_CM, TABLE_WIDTH_CM * n / total) for n in need]
+    scale = TABLE_WIDTH_CM / sum(widths)
+    return [w * scale for w in widths]
+
+
+def _borders(table: Any) -> None:
+    properties = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "single")
+        element.set(qn("w:sz"), "4")
+        element.set(qn("w:color"), "000000")
+        borders.append(element)
+    properties.append(borders)
+
+
+def _keep_row_on_one_page(row: Any) -> None:
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
+def add_form_table(document: Any, rows: list[list[dict[str, Any]]]) -> Any:
+    """Append one attachment's table to ``document`` (a python-docx Document or docxtpl Subdoc)."""
+    cells = positioned(rows)
+    count = max((c + int(cell["colspan"]) for _, c, cell in cells), default=1)
+    table = document.add_table(rows=len(rows), cols=count)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _borders(table)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
+    widths = column_widths(cells, count)
+    for i, column in enumerate(table.columns):
+        column.width = Cm(widths[i])
+    for row in table.rows:
+        _keep_row_on_one_page(row)
+        for i, cell in enumerate(row.cells):
+            cell.width = Cm(widths[i])
+    for r, c, spec in cells:
+        target = table.cell(r, c)
+        last = table.cell(r + int(spec["rowspan"]) - 1, c + int(spec["colspan"]) - 1)
+        if last is not target:
+            target = target.merge(last)
+        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        paragraph = target.paragraphs[0]
+        text = str(spec["text"])
+        paragraph.alignment = (
+            WD_ALIGN_PARAGRAPH.CENTER if spec["header"] or len(text) <= 12 else WD_ALIGN_PARAGRAPH.LEFT
+        )
+        paragraph.paragraph_format.first_line_indent = Cm(0)
+        paragraph.paragraph_format.space_after = Pt(0)
+        paragraph.paragraph_format.line_spacing = 1.0
+        paragraph.add_run(text).font.size = Pt(TABLE_FONT_PT)
+    return table
