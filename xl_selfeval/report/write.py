@@ -10,8 +10,8 @@ from pathlib import Path
 from xl_selfeval.errors import UserError
 from xl_selfeval.findings import Outcome
 from xl_selfeval.grid import Grid
-from xl_selfeval.report_context import department_context, find_project, project_context
 from xl_selfeval.report.render import render_report
+from xl_selfeval.report_context import department_context, find_project, project_context
 from xl_selfeval.settings import Settings
 
 
@@ -26,7 +26,9 @@ def report_context(
             raise UserError(f"工作簿中没有项目支出名称为“{project}”的附件3（有：{names or '无'}）")
         return "project", project_context(outcome, grids, settings, form, today)
     if not any(f.kind == "department" for f in outcome.forms):
-        raise UserError("工作簿中没有附件2部门整体支出绩效自评表，无法生成部门整体报告；项目报告请用 --project 项目名称")
+        raise UserError(
+            "工作簿中没有附件2部门整体支出绩效自评表，无法生成部门整体报告；项目报告请用 --project 项目名称"
+        )
     return "department", department_context(outcome, grids, settings, today)
 
 
