@@ -312,7 +312,7 @@ def attachments(
 ) -> list[dict[str, object]]:
     """附件1–3 (or the one 附件3 of a project report) as tables for the templates."""
     by_name = {g.name: g for g in grids}
-    out = []
+    out: list[dict[str, object]] = []
     for form in outcome.forms:
         if form.kind not in kinds or (project is not None and form is not project):
             continue
@@ -584,7 +584,7 @@ def _numbered(items: list[str]) -> list[str]:
 
 def _groups(lines: list[IndicatorLine], order: tuple[str, ...]) -> list[dict[str, object]]:
     """Indicator sentences grouped under their 一级指标, numbered within the group."""
-    groups = []
+    groups: list[dict[str, object]] = []
     for level in order:
         members = [line for line in lines if line.level1 == level]
         if members:

@@ -15,10 +15,10 @@ from decimal import Decimal
 from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding, Severity
-from xl_selfeval.model import Form
+from xl_selfeval.model import BlockRow, Form
 from xl_selfeval.scoring import grade
 from xl_selfeval.settings import Settings
-from xl_selfeval.values import Dimension, Kind, format_amount, format_rate, parse_value, round_half_up
+from xl_selfeval.values import Dimension, Kind, Value, format_amount, format_rate, parse_value, round_half_up
 
 BODY = "正文"
 QUOTE_LIMIT = 80
@@ -286,11 +286,7 @@ def _indicator_findings(n: int, sentence: str, tables: _Tables) -> list[Finding]
         if m is None:
             continue
         said = parse_value(m.group(1))
-        actuals = [
-            r.get("actual")
-            for _, r in rows
-            if r.get("name") is not None and r.get("name").text.strip().rstrip("。") == name
-        ]  # type: ignore[union-attr]
+        actuals = [r.get("actual") for _, r in rows if _name_of(r) == name]
         typed = [a for a in actuals if a is not None and a.value.kind is Kind.NUMBER and a.value.quantity]
         if said.quantity is None or not typed:
             continue
@@ -302,17 +298,23 @@ def _indicator_findings(n: int, sentence: str, tables: _Tables) -> list[Finding]
     return out
 
 
-def _same_quantity(said: object, typed: object) -> bool:
-    a, b = said.quantity, typed.quantity  # type: ignore[attr-defined]
+def _name_of(row: BlockRow) -> str:
+    field = row.get("name")
+    return field.text.strip().rstrip("。") if field is not None else ""
+
+
+def _same_quantity(said: Value, typed: Value) -> bool:
+    """Whether the text's figure is the table's, at the text's precision (亿元 and 万元 converted)."""
+    a, b = said.quantity, typed.quantity
     if a is None or b is None or a.dimension is not b.dimension:
         return True  # not comparable: no finding
+    exponent = a.number.as_tuple().exponent
+    decimals = max(0, -exponent) if isinstance(exponent, int) else 0
     if a.dimension is Dimension.PLAIN or a.unit == b.unit:
-        decimals = max(0, -a.number.as_tuple().exponent)  # type: ignore[operator]
-        return round_half_up(b.number, decimals) == a.number
+        return bool(round_half_up(b.number, decimals) == a.number)
     if a.unit in _UNIT_SCALE and b.unit in _UNIT_SCALE:
         converted = b.number * _UNIT_SCALE[b.unit] / _UNIT_SCALE[a.unit]
-        decimals = max(0, -a.number.as_tuple().exponent)  # type: ignore[operator]
-        return round_half_up(converted, decimals) == a.number
+        return bool(round_half_up(converted, decimals) == a.number)
     return True
 
 

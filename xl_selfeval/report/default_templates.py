@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -155,7 +156,7 @@ def _east_asian(run_or_style_rpr: object, font: str) -> None:
     fonts.set(qn("w:hAnsi"), font)
 
 
-def build(specs: list[Spec]) -> Document:  # type: ignore[valid-type]
+def build(specs: list[Spec]) -> Any:
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
