@@ -9,6 +9,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from docx.table import _Cell
 
 from xl_selfeval.files.generate import display_width
 
@@ -77,17 +78,25 @@ def add_form_table(document: Any, rows: list[list[dict[str, Any]]]) -> Any:
     widths = column_widths(cells, count)
     for i, column in enumerate(table.columns):
         column.width = Cm(widths[i])
+    # Merge by writing w:gridSpan / w:vMerge on the cells of a plain grid: python-docx's cell() and
+    # merge() rescan the whole table on every call, which takes minutes on a form of 30 rows.
+    grid = [list(row._tr.tc_lst) for row in table.rows]
     for row in table.rows:
         _keep_row_on_one_page(row)
-        for i, cell in enumerate(row.cells):
-            cell.width = Cm(widths[i])
     for r, c, spec in cells:
-        target = table.cell(r, c)
-        last = table.cell(r + int(spec["rowspan"]) - 1, c + int(spec["colspan"]) - 1)
-        if last is not target:
-            target = target.merge(last)
-        target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        paragraph = target.paragraphs[0]
+        rowspan, colspan = int(spec["rowspan"]), int(spec["colspan"])
+        for dr in range(rowspan):
+            tc = grid[r + dr][c]
+            tc.width = Cm(sum(widths[c : c + colspan]))
+            if colspan > 1:
+                tc.grid_span = colspan
+                for covered in grid[r + dr][c + 1 : c + colspan]:
+                    covered.getparent().remove(covered)
+            if rowspan > 1:
+                tc.vMerge = "restart" if dr == 0 else "continue"
+        cell = _Cell(grid[r][c], table)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        paragraph = cell.paragraphs[0]
         text = str(spec["text"])
         paragraph.alignment = (
             WD_ALIGN_PARAGRAPH.CENTER if spec["header"] or len(text) <= 12 else WD_ALIGN_PARAGRAPH.LEFT
