@@ -256,9 +256,8 @@ def test_ribbon_xml_parses_with_the_expected_buttons(built: Path) -> None:
     (tab,) = root.iter(f"{CUSTOMUI_NS}tab")
     assert tab.get("label") == "绩效自评"
     buttons = list(root.iter(f"{CUSTOMUI_NS}button"))
-    assert [b.get("label") for b in buttons] == ["重新计算", "检查", "清除标记", "新建下一年度"]
+    assert [b.get("label") for b in buttons] == ["重新计算", "检查", "清除标记", "新建下一年度", "生成报告"]
     assert all(b.get("imageMso") for b in buttons)
-    assert "生成报告" not in {b.get("label") for b in buttons}  # absent, not dead, until reports land
     groups = [g.get("label") for g in root.iter(f"{CUSTOMUI_NS}group")]
     assert groups == ["自评表", "年度与报告"]
 

@@ -145,7 +145,8 @@ def indicator_lines(form: Form, settings: Settings) -> list[IndicatorLine]:
     for row in form.blocks.get("indicators", []):
         if _not_applicable(row):
             continue
-        name, target, actual = _cell_text(row, "name"), _cell_text(row, "target"), _cell_text(row, "actual")
+        name = _cell_text(row, "name").rstrip("。；;，,")
+        target, actual = _cell_text(row, "target"), _cell_text(row, "actual")
         deviation = _cell_text(row, "deviation").rstrip("。")
         met = _met(row, settings)
         w, s = row.get("weight"), row.get("score")
@@ -328,6 +329,10 @@ def attachments(
                 "name": form.display_name,
                 "rows": rows,
                 "matrix": matrix(rows),
+                # The official layout's print widths, when the table has the official columns.
+                "widths": list(form.layout.column_widths)
+                if len(matrix(rows)[0]) == len(form.layout.column_widths)
+                else [],
             }
         )
     return out

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -47,6 +48,7 @@ def _tail(closing: str) -> list[Spec]:
         ("blank", ""),
         ("right", closing),
         ("right", "{{ report_date }}"),
+        ("landscape", ""),
         ("tag", "{%p for a in attachments %}"),
         ("caption", "{{ a.caption }}"),
         ("table_title", "{{ a.title }}"),
@@ -168,6 +170,14 @@ def build(specs: list[Spec]) -> Any:
     normal.paragraph_format.line_spacing = Pt(26)
     normal.paragraph_format.space_after = Pt(0)
     for kind, text in specs:
+        if kind == "landscape":
+            # The attachments print on A4 landscape, as the forms do; the text before stays portrait.
+            landscape = document.add_section(WD_SECTION.NEW_PAGE)
+            landscape.orientation = WD_ORIENT.LANDSCAPE
+            landscape.page_width, landscape.page_height = Cm(29.7), Cm(21)
+            landscape.top_margin = landscape.bottom_margin = Cm(1.8)
+            landscape.left_margin = landscape.right_margin = Cm(2.0)
+            continue
         paragraph = document.add_paragraph()
         fmt = paragraph.paragraph_format
         font, size, bold = BODY_FONT, BODY_PT, False
@@ -186,7 +196,7 @@ def build(specs: list[Spec]) -> Any:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         elif kind == "caption":
             font = HEADING_FONT
-            fmt.page_break_before = True
+            fmt.page_break_before = True  # each attachment on its own page (Word skips it at a section start)
         elif kind in ("table_title", "page"):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             font, size, bold = TITLE_FONT, 16, True

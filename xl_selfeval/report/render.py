@@ -85,10 +85,12 @@ def render_docx(context: dict[str, Any], template: bytes, name: str) -> bytes:
     except Exception as exc:  # not a Word document, or one python-docx cannot open
         raise UserError(f"报告模板“{name}”不是可用的 Word 文档（.docx）：{exc}") from None
     data = dict(context)
+    last = document.docx.sections[-1]  # the attachments' section (landscape in the bundled templates)
+    width = (last.page_width - last.left_margin - last.right_margin) / 360000 if last.page_width else 16.0
     tables = []
     for attachment in context.get("attachments", []):
         subdoc = document.new_subdoc()
-        add_form_table(subdoc, attachment["rows"])
+        add_form_table(subdoc, attachment["rows"], attachment.get("widths"), width)
         tables.append({**attachment, "table": subdoc})
     data["attachments"] = tables
     try:

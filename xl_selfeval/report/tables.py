@@ -13,9 +13,11 @@ from docx.table import _Cell
 
 from xl_selfeval.files.generate import display_width
 
-TABLE_WIDTH_CM = 16.0  # A4 portrait with 2.5 cm margins
+TABLE_WIDTH_CM = 16.0  # A4 portrait with 2.5 cm margins, when the document does not say
 TABLE_FONT_PT = 9  # 小五
-MIN_COLUMN_CM = 0.9
+MIN_COLUMN_CM = 1.25  # '100.00' in 小五 with the cell margins
+HALF_CHAR_CM = 0.165  # half a CJK character at 9 pt
+CELL_PADDING_CM = 0.3
 
 
 def positioned(rows: list[list[dict[str, Any]]]) -> list[tuple[int, int, dict[str, Any]]]:
@@ -35,17 +37,29 @@ def positioned(rows: list[list[dict[str, Any]]]) -> list[tuple[int, int, dict[st
     return out
 
 
-def column_widths(cells: list[tuple[int, int, dict[str, Any]]], count: int) -> list[float]:
-    """Widths in cm proportional to the longest single-column text (capped), filling the page width."""
-    need = [6.5] * count  # in half-character units of the table font
+def column_widths(
+    cells: list[tuple[int, int, dict[str, Any]]],
+    count: int,
+    hints: list[float] | None = None,
+    width: float = TABLE_WIDTH_CM,
+) -> list[float]:
+    """Widths in cm filling the page: the official layout's proportions when given, else each column as
+    wide as its longest one-column text wants (capped); never narrower than a score such as 100.00 needs,
+    only the wide columns giving way when space is short."""
+    need = [MIN_COLUMN_CM] * count
+    if hints and len(hints) == count:
+        need = [max(MIN_COLUMN_CM, width * h / sum(hints)) for h in hints]
+        cells = []
     for _, c, cell in cells:
         if int(cell["colspan"]) == 1:
             longest = max((display_width(part) for part in str(cell["text"]).split("\n")), default=0)
-            need[c] = max(need[c], min(longest, 24) + 1.0)
+            need[c] = max(need[c], min(longest, 24) * HALF_CHAR_CM + CELL_PADDING_CM)
     total = sum(need)
-    widths = [max(MIN_COLUMN_CM, TABLE_WIDTH_CM * n / total) for n in need]
-    scale = TABLE_WIDTH_CM / sum(widths)
-    return [w * scale for w in widths]
+    if total <= width:
+        return [w * width / total for w in need]
+    flexible = sum(w - MIN_COLUMN_CM for w in need)
+    shrink = (total - width) / flexible if flexible else 0
+    return [w - (w - MIN_COLUMN_CM) * shrink for w in need]
 
 
 def _borders(table: Any) -> None:
@@ -64,7 +78,12 @@ def _keep_row_on_one_page(row: Any) -> None:
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
-def add_form_table(document: Any, rows: list[list[dict[str, Any]]]) -> Any:
+def add_form_table(
+    document: Any,
+    rows: list[list[dict[str, Any]]],
+    hints: list[float] | None = None,
+    width: float = TABLE_WIDTH_CM,
+) -> Any:
     """Append one attachment's table to ``document`` (a python-docx Document or docxtpl Subdoc)."""
     cells = positioned(rows)
     count = max((c + int(cell["colspan"]) for _, c, cell in cells), default=1)
@@ -75,7 +94,7 @@ def add_form_table(document: Any, rows: list[list[dict[str, Any]]]) -> Any:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     table._tbl.tblPr.append(layout)
-    widths = column_widths(cells, count)
+    widths = column_widths(cells, count, hints, width)
     for i, column in enumerate(table.columns):
         column.width = Cm(widths[i])
     # Merge by writing w:gridSpan / w:vMerge on the cells of a plain grid: python-docx's cell() and
