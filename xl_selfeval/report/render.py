@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from xl_selfeval.addin._templates import _PACKAGE, _REPO_TEMPLATES
+from xl_selfeval.addin._templates import read_template_bytes as read_bundled
 from xl_selfeval.errors import UserError
 
 DEPARTMENT = "部门整体支出绩效自评报告"
@@ -21,19 +20,11 @@ _UNDEFINED = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 
 
 def read_template_bytes(relative: str) -> bytes:
-    """A bundled template's bytes (installed package data, else the checkout's templates/)."""
+    """A bundled report template's bytes (installed package data, else the checkout's templates/)."""
     try:
-        resource = resources.files(_PACKAGE)
-        for part in relative.split("/"):
-            resource = resource / part
-        if resource.is_file():
-            return resource.read_bytes()
-    except ModuleNotFoundError:
-        pass
-    path = _REPO_TEMPLATES / relative
-    if not path.is_file():
-        raise UserError(f"找不到报告模板 {relative}（已查找 {_PACKAGE} 与 {_REPO_TEMPLATES}）")
-    return path.read_bytes()
+        return read_bundled(relative)
+    except FileNotFoundError as error:
+        raise UserError(f"找不到报告模板：{error}") from None
 
 
 def default_template(kind: str, suffix: str) -> str:
