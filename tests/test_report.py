@@ -252,3 +252,30 @@ def test_an_indicator_actual_quoted_wrong(tmp_path: Path, example) -> None:
         _report(tmp_path, example, ("发放住房公积金贷款：年度指标值15亿元，实际完成11.19亿元，未完成。",))
     )
     assert len(found) == 1 and "“发放住房公积金贷款”实际完成值为11.19亿元，表中为10.19亿元" in found[0]
+
+
+def test_seed_001_text_agrees_with_its_tables(seed_001: str) -> None:
+    # Every figure seed 001's text quotes for a table quantity (3090.03, 1701.93, 76.08%, 127名, 在编122人 …)
+    # is its 附件's, which the bundled example workbook holds.
+    body = seed_001.split("附件1\n")[0].split("\n")
+    assert "3090.03" in seed_001 and "76.08%" in seed_001
+    assert check_report(body, read_forms(read_workbook(EXAMPLE)), Settings()) == []
+
+
+def test_public_funds_and_staff_quoted_wrong(tmp_path: Path, example) -> None:
+    found = _findings(
+        _report(
+            tmp_path,
+            example,
+            (
+                "2024年“三公”经费支出5.34万元。",
+                "“三公”经费预算数15.80万元，2023年决算数31.03万元。",
+                "公务接待费1.31万元。",
+                "核定编制127名，在编121人，控制率96.06%。",
+            ),
+        )
+    )
+    assert len(found) == 3
+    assert "中三公经费为5.34万元，表中（附件1）为5.43万元" in found[0]
+    assert "正文第3段" in found[1] and "中公务接待费为1.31万元，表中（附件1）为1.13万元" in found[1]
+    assert "正文第4段" in found[2] and "中实际在职人数为121人，表中（附件1）为122人" in found[2]
