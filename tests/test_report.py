@@ -96,11 +96,13 @@ def test_unknown_project_is_a_clear_error(tmp_path: Path, capsys: pytest.Capture
 
 @pytest.mark.parametrize("suffix", [".docx", ".md", ".html"])
 @pytest.mark.parametrize("project", [None, "运转经费"])
-def test_every_tag_of_the_default_templates_resolves(example, suffix: str, project: str | None) -> None:
+def test_every_tag_of_the_default_templates_resolves(
+    example, suffix: str, project: str | None, tmp_path: Path
+) -> None:
     kind = "project" if project else "department"
     data = render_report(_context(example, project), kind, suffix)
     if suffix == ".docx":
-        path = Path("/tmp") / f"xl-selfeval-tags-{kind}.docx"
+        path = tmp_path / f"{kind}.docx"
         path.write_bytes(data)
         text = _text(path) + "".join(g.text(r, c) for g in read_docx(path).grids for (r, c) in g.cells)
     else:
@@ -109,12 +111,12 @@ def test_every_tag_of_the_default_templates_resolves(example, suffix: str, proje
     assert "1701.93" in text
 
 
-def test_a_missing_variable_names_the_template_and_the_tag(example) -> None:
+def test_a_missing_variable_names_the_template_and_the_tag(example, tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"报告模板“我的模板.md”中的标签 \{\{ unit_nmae \}\}"):
         render_text(_context(example), "# {{ unit_nmae }}", "我的模板.md")
     template = Document()
     template.add_paragraph("{{ titel }}")
-    path = Path("/tmp/xl-selfeval-bad-template.docx")
+    path = tmp_path / "bad.docx"
     template.save(str(path))
     with pytest.raises(UserError, match=r"报告模板“我的模板.docx”中的标签 \{\{ titel \}\}"):
         render_docx(_context(example), path.read_bytes(), "我的模板.docx")
