@@ -256,9 +256,8 @@ def test_ribbon_xml_parses_with_the_expected_buttons(built: Path) -> None:
     (tab,) = root.iter(f"{CUSTOMUI_NS}tab")
     assert tab.get("label") == "绩效自评"
     buttons = list(root.iter(f"{CUSTOMUI_NS}button"))
-    assert [b.get("label") for b in buttons] == ["重新计算", "检查", "清除标记", "新建下一年度"]
+    assert [b.get("label") for b in buttons] == ["重新计算", "检查", "清除标记", "新建下一年度", "生成报告"]
     assert all(b.get("imageMso") for b in buttons)
-    assert "生成报告" not in {b.get("label") for b in buttons}  # absent, not dead, until reports land
     groups = [g.get("label") for g in root.iter(f"{CUSTOMUI_NS}group")]
     assert groups == ["自评表", "年度与报告"]
 
@@ -288,11 +287,12 @@ def test_every_on_action_names_a_ribbon_sub_in_the_vba(built: Path) -> None:
         "XSE_Ribbon.XSE_Check",
         "XSE_Ribbon.XSE_ClearMarks",
         "XSE_Ribbon.XSE_Rollover",
+        "XSE_Ribbon.XSE_Report",
     ]
 
 
 def test_without_rollover_its_group_is_absent(tmp_path: Path) -> None:
-    xlam = build.build_addin(tmp_path / "a.xlam", buttons=build.default_buttons(rollover=False))
+    xlam = build.build_addin(tmp_path / "a.xlam", buttons=build.default_buttons(rollover=False, report=False))
     assert _check_on_actions(xlam) == [
         "XSE_Ribbon.XSE_Recalc",
         "XSE_Ribbon.XSE_Check",
@@ -302,7 +302,7 @@ def test_without_rollover_its_group_is_absent(tmp_path: Path) -> None:
 
 
 def test_enabling_rollover_adds_its_button_and_sub(tmp_path: Path) -> None:
-    xlam = build.build_addin(tmp_path / "a.xlam", buttons=build.default_buttons(rollover=True))
+    xlam = build.build_addin(tmp_path / "a.xlam", buttons=build.default_buttons(rollover=True, report=False))
     actions = _check_on_actions(xlam)
     assert actions[-1] == "XSE_Ribbon.XSE_Rollover"
     assert (
@@ -314,9 +314,14 @@ def test_enabling_rollover_adds_its_button_and_sub(tmp_path: Path) -> None:
 
 def test_ribbon_subs_call_runpython_with_the_excel_functions(built: Path) -> None:
     source = _olevba_modules(built)["XSE_Ribbon"]
-    for function in ("recalc_caller", "check_caller", "clear_marks_caller", "rollover_caller"):
+    for function in (
+        "recalc_caller",
+        "check_caller",
+        "clear_marks_caller",
+        "rollover_caller",
+        "report_caller",
+    ):
         assert f'RunPython "import xl_selfeval.excel as x; x.{function}()"' in source
-    assert "report_caller" not in source
 
 
 def test_ribbon_module_round_trips_through_the_file(built: Path) -> None:
@@ -524,6 +529,7 @@ def test_runpython_targets_are_the_excel_callers() -> None:
         "xl_selfeval.excel.check_caller",
         "xl_selfeval.excel.clear_marks_caller",
         "xl_selfeval.excel.rollover_caller",
+        "xl_selfeval.excel.report_caller",
     )
 
 

@@ -1344,6 +1344,41 @@ def test_rollover_with_unsaved_changes(excel: FakeExcel, tmp_path: Path) -> None
     assert book.saves == [None] and excel.opened == [str(tmp_path / "2025年度绩效自评.xlsx")]
 
 
+# --- 生成报告 --------------------------------------------------------------------------------------------
+
+
+def test_report_button_writes_beside_the_workbook_under_a_free_name_and_opens_it(
+    excel: FakeExcel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docx import Document
+
+    from xl_selfeval.excel import commands
+
+    opened: list[Path] = []
+    monkeypatch.setattr(commands, "open_document", opened.append)
+    source = tmp_path / "2024年度绩效自评.xlsx"
+    shutil.copy(EXAMPLE, source)
+    taken = tmp_path / "2024年度绩效自评-绩效自评报告.docx"
+    taken.write_bytes(b"the user's own report")
+    book = excel.open_file(source)
+
+    assert ribbon.report_caller(book.mock) is None
+    new = tmp_path / "2024年度绩效自评-绩效自评报告（2）.docx"
+    assert taken.read_bytes() == b"the user's own report" and opened == [new]
+    text = "\n".join(p.text for p in Document(str(new)).paragraphs)
+    assert "4791.96万元" in text and "76.08%" in text and "95.61分" in text
+    (alert,) = excel.alerts
+    assert new.name in alert["prompt"] and "【请填写：…】" in alert["prompt"]
+
+
+def test_report_button_on_an_unsaved_book_asks_to_save_it(excel: FakeExcel) -> None:
+    book = excel.open_file(EXAMPLE)
+    book.fullname = "工作簿1"
+    ribbon.report_caller(book.mock)
+    (alert,) = excel.alerts
+    assert alert["prompt"].startswith("请先保存本工作簿") and not excel.opened
+
+
 # --- the pieces -----------------------------------------------------------------------------------------
 
 

@@ -122,6 +122,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from xl_selfeval.report_text import outcome_json, outcome_text
 
     path = Path(args.file)
+    if path.suffix.lower() == ".docx":
+        from xl_selfeval.report.cli import check_report_file
+
+        return check_report_file(
+            path, Path(args.tables) if args.tables else None, _settings(args), args.format
+        )
     outcome = _outcome(path, _settings(args))
     if args.format == "json":
         print(outcome_json(path, outcome))
@@ -238,7 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
     check.add_argument("--profile", metavar="名称", help=PROFILE_HELP)
     check.add_argument("--config", help="评分规则设置文件（TOML），见 templates/规则示例.toml")
+    check.add_argument("--tables", metavar="工作簿.xlsx", help="检查 Word 报告时，与此工作簿中的三表核对")
     check.set_defaults(func=cmd_check)
+
+    from xl_selfeval.report.cli import add_report_parser
+
+    add_report_parser(sub, _settings, _check_output)
 
     recalc = sub.add_parser("recalc", help="重算派生数字、填入建议得分，并在原处标出问题")
     recalc.add_argument("file", help="要重算的工作簿（.xlsx/.xlsm；.xls/.ods 另存为新的 .xlsx）")

@@ -162,6 +162,12 @@ class Code(StrEnum):
         Severity.WARNING,
         "实际完成金额与年度指标值相差约一万倍，万元与元可能写混",
     )
+    # The written report against its tables (checks/report.py)
+    REPORT_FIGURE_MISMATCH = (
+        "report_figure_mismatch",
+        Severity.ERROR,
+        "报告正文引用的数字、合计或年份与自评表不一致",
+    )
     # Across forms
     PROJECT_SPENDING_MISMATCH = (
         "project_spending_mismatch",

@@ -13,20 +13,25 @@ _PACKAGE = "xl_selfeval.templates"
 _REPO_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
-def read_template(relative: str) -> str:
-    """Text of the template at ``relative`` (e.g. 'addin/Ribbon.bas.j2')."""
+def read_template_bytes(relative: str) -> bytes:
+    """Bytes of the template at ``relative`` (e.g. 'addin/Ribbon.bas.j2', 'report/….docx')."""
     try:
         resource = resources.files(_PACKAGE)
         for part in relative.split("/"):
             resource = resource / part
         if resource.is_file():
-            return resource.read_text(encoding="utf-8")
+            return resource.read_bytes()
     except ModuleNotFoundError:
         pass  # not installed as a package: fall back to the checkout
     path = _REPO_TEMPLATES / relative
     if not path.is_file():
         raise FileNotFoundError(f"找不到模板 {relative}（已查找 {_PACKAGE} 与 {_REPO_TEMPLATES}）")
-    return path.read_text(encoding="utf-8")
+    return path.read_bytes()
+
+
+def read_template(relative: str) -> str:
+    """Text of the template at ``relative`` (e.g. 'addin/Ribbon.bas.j2')."""
+    return read_template_bytes(relative).decode("utf-8")
 
 
 def render_template(relative: str, filters: dict[str, Any] | None = None, **context: Any) -> str:

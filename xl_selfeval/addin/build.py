@@ -121,9 +121,9 @@ REPORT = RibbonButton(
 )
 ALL_BUTTONS = (RECALC, CHECK, CLEAR_MARKS, ROLLOVER, REPORT)
 
-# 新建下一年度 runs xl_selfeval.excel.rollover_caller; flip ENABLE_REPORT once report_caller exists.
+# 新建下一年度 runs xl_selfeval.excel.rollover_caller, 生成报告 xl_selfeval.excel.report_caller.
 ENABLE_ROLLOVER = True
-ENABLE_REPORT = False
+ENABLE_REPORT = True
 
 
 def default_buttons(

@@ -14,7 +14,7 @@ from xl_selfeval.excel import commands, ui
 if TYPE_CHECKING:
     from xlwings import App, Book
 
-__all__ = ["check_caller", "clear_marks_caller", "recalc_caller", "rollover_caller"]
+__all__ = ["check_caller", "clear_marks_caller", "recalc_caller", "report_caller", "rollover_caller"]
 
 Work = Callable[["Book", commands.Progress], "str | None"]
 
@@ -37,6 +37,11 @@ def clear_marks_caller(book: Book | None = None) -> None:
 def rollover_caller(book: Book | None = None) -> None:
     """新建下一年度: next year's workbook beside this one, opened in Excel."""
     _run("新建下一年度", lambda b, _: commands.rollover_book(b), book)
+
+
+def report_caller(book: Book | None = None) -> None:
+    """生成报告: the self-evaluation report's draft (.docx) beside this workbook, opened in Word."""
+    _run("生成报告", lambda b, _: commands.report_book(b), book)
 
 
 def _recalc(book: Book, progress: commands.Progress) -> str:

@@ -206,3 +206,49 @@ def rollover_book(book: Book) -> str | None:
             ) from None
     app.books.open(str(target))
     return f"已生成“{target.name}”，保存在：\n{target.parent}\n\n{summary.text}"
+
+
+# --- 生成报告 --------------------------------------------------------------------------------------------
+
+
+def open_document(path: Path) -> None:
+    """Open a file with the program the system gives its type (Word for .docx)."""
+    import os
+    import subprocess
+    import sys
+
+    if sys.platform == "win32":
+        os.startfile(str(path))  # type: ignore[attr-defined,unused-ignore]
+    else:
+        subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(path)])
+
+
+def report_book(book: Book) -> str:
+    """生成报告: the department report of the open workbook (as it is now, saved or not) written beside
+    its file under a free name, then opened."""
+    from xl_selfeval.engine import run_engine
+    from xl_selfeval.report.write import free_name, write_report
+
+    source = _saved_path(book)
+    if source is None:
+        raise UserError("请先保存本工作簿（文件→另存为），报告会保存在工作簿所在的文件夹，再点“生成报告”。")
+    app = book.app
+    with ui.status(app) as say:
+        say(f"正在读取“{book.name}”…")
+        calculate_if_manual(app)
+        live = door.read_book(book)
+        settings = settings_for(book)
+        outcome = run_engine(live.grids, settings)
+        target = free_name(source.with_name(f"{source.stem}-绩效自评报告.docx"))
+        say(f"正在生成 {target.name}…")
+        try:
+            write_report(live.grids, outcome, target, settings)
+        except OSError as error:
+            raise UserError(
+                f"无法在“{target.parent}”中保存报告（{error.strerror or error}）。"
+                "请把工作簿另存到可以写入的文件夹后再试。"
+            ) from None
+    open_document(target)
+    errors = sum(1 for f in outcome.findings if f.severity.value == "error")
+    note = f"\n\n自评表仍有{errors}个错误，已列在报告末尾“附：自评表检查发现的问题”。" if errors else ""
+    return f"已生成“{target.name}”，保存在：\n{target.parent}\n\n请补全报告中“【请填写：…】”处。{note}"

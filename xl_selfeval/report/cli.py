@@ -1,0 +1,94 @@
+"""The command line of reports: `report` (write a draft from a workbook) and `check 报告.docx`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from xl_selfeval.errors import UserError
+
+EXIT_OK, EXIT_FINDINGS = 0, 1
+
+
+def _workbook(path: Path, settings: Any) -> Any:
+    from xl_selfeval.files.xlsx import Limits, read_workbook
+
+    limits = Limits(
+        max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio)
+    )
+    return read_workbook(path, limits)
+
+
+def cmd_report(
+    args: argparse.Namespace, settings_of: Callable[..., Any], check_output: Callable[..., None]
+) -> int:
+    from xl_selfeval.engine import run_engine
+    from xl_selfeval.report.write import write_report
+
+    source = Path(args.file)
+    out = Path(args.output) if args.output else source.with_name(f"{source.stem}-绩效自评报告.docx")
+    if out.suffix.lower() not in (".docx", ".md", ".html"):
+        raise UserError(f"报告只能写成 .docx、.md 或 .html，收到的是“{out.name}”")
+    check_output(out, args.force)
+    settings = settings_of(args)
+    grids = _workbook(source, settings)
+    outcome = run_engine(grids, settings)
+    template = Path(args.template) if args.template else None
+    write_report(grids, outcome, out, settings, project=args.project, template=template)
+    errors = sum(1 for f in outcome.findings if f.severity.value == "error")
+    print(
+        f"已生成 {out}"
+        + (f"（自评表仍有{errors}个错误，已列在报告末尾“附：自评表检查发现的问题”）" if errors else "")
+    )
+    return EXIT_OK
+
+
+def check_report_file(path: Path, tables: Path | None, settings: Any, fmt: str) -> int:
+    """check 报告.docx [--tables 工作簿.xlsx]: the report's figures against its tables."""
+    from xl_selfeval.checks.report import check_report
+    from xl_selfeval.files.docx import read_docx
+    from xl_selfeval.read import read_forms
+
+    document = read_docx(path)
+    forms = read_forms(_workbook(tables, settings) if tables is not None else document.grids)
+    if not any(f.kind in ("department", "project") for f in forms):
+        where = f"工作簿“{tables.name}”" if tables is not None else f"报告“{path.name}”的表格"
+        raise UserError(
+            f"{where}中没有找到绩效自评表，无法核对报告中的数字（可用 --tables 指定自评表工作簿）"
+        )
+    findings = check_report(document.paragraphs, forms, settings)
+    if fmt == "json":
+        print(
+            json.dumps(
+                {"file": str(path), "findings": [f.to_json() for f in findings]}, ensure_ascii=False, indent=2
+            )
+        )
+    else:
+        against = f"工作簿 {tables.name}" if tables is not None else "报告所附的表"
+        print(
+            f"核对 {path.name}：正文 {len(document.paragraphs)} 段，与{against}核对，发现 {len(findings)} 处不一致"
+        )
+        for f in findings:
+            print(f"  [{f.severity.label}] {f.message}")
+    return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def add_report_parser(sub: Any, settings_of: Callable[..., Any], check_output: Callable[..., None]) -> None:
+    report = sub.add_parser("report", help="由自评表工作簿生成绩效自评报告初稿（.docx/.md/.html）")
+    report.add_argument("file", help="自评表工作簿（.xlsx）")
+    report.add_argument(
+        "-o", "--output", help="输出文件：.docx、.md 或 .html（默认：工作簿名-绩效自评报告.docx）"
+    )
+    report.add_argument("--project", metavar="项目名称", help="生成这一个附件3的项目支出绩效自评报告")
+    report.add_argument(
+        "--template", metavar="我的模板.docx", help="自己的报告模板（Word 或 .md/.html 文本模板）"
+    )
+    report.add_argument(
+        "--profile", metavar="名称", help="评分规则方案（默认：全国；xl-selfeval profiles 列出全部）"
+    )
+    report.add_argument("--config", help="评分规则设置文件（TOML）")
+    report.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    report.set_defaults(func=lambda args: cmd_report(args, settings_of, check_output))
