@@ -97,9 +97,10 @@ def test_windows_wheelhouse_is_complete_and_has_pywin32(bundle: Path) -> None:
     # Every distribution xl-selfeval needs on Windows, checked by name against the dependencies as declared.
     assert names == {
         "xl_selfeval", "xlwings", "pywin32", "openpyxl", "et_xmlfile", "defusedxml", "jinja2", "markupsafe",
-        "olefile", "pillow", "packaging", "pip",
+        "olefile", "pillow", "packaging", "pip", "xlrd", "docxtpl", "docxcompose", "python_docx", "lxml",
+        "babel", "typing_extensions",
     }  # fmt: skip
-    for binary in ("xlwings", "pywin32", "pillow", "markupsafe"):
+    for binary in ("xlwings", "pywin32", "pillow", "markupsafe", "lxml"):
         assert any(
             n.startswith(f"{binary}-") and n.endswith("-cp312-cp312-win_amd64.whl") for n in windows
         ), binary

@@ -94,14 +94,19 @@ def _limits(settings: Settings) -> Limits:
     return Limits(max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio))
 
 
-def _outcome(path: Path, settings):  # type: ignore[no-untyped-def]
-    from xl_selfeval.engine import run_engine
+def _document(path: Path, settings):  # type: ignore[no-untyped-def]
     from xl_selfeval.files.open import read_document
 
     document = read_document(path, _limits(settings))
     for note in document.notes:
         print(f"注意：{note}", file=sys.stderr)
-    return run_engine(document.grids, settings)
+    return document
+
+
+def _outcome(path: Path, settings):  # type: ignore[no-untyped-def]
+    from xl_selfeval.engine import run_engine
+
+    return run_engine(_document(path, settings).grids, settings)
 
 
 PROFILE_HELP = "评分规则方案（默认：全国；xl-selfeval profiles 列出全部）"
@@ -122,17 +127,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     from xl_selfeval.report_text import outcome_json, outcome_text
 
     path = Path(args.file)
-    if path.suffix.lower() == ".docx":
-        from xl_selfeval.report.cli import check_report_file
+    settings = _settings(args)
+    document = _document(path, settings)
+    if document.paragraphs:
+        # A Word report: its tables are checked as forms, and its text against the tables.
+        from xl_selfeval.report.cli import check_report_document
 
-        return check_report_file(
-            path, Path(args.tables) if args.tables else None, _settings(args), args.format
-        )
-    outcome = _outcome(path, _settings(args))
+        tables = _outcome(Path(args.tables), settings).forms if args.tables else None
+        outcome = check_report_document(path, document, tables, settings)
+    else:
+        from xl_selfeval.engine import run_engine
+
+        outcome = run_engine(document.grids, settings)
     if args.format == "json":
         print(outcome_json(path, outcome))
     else:
         print(outcome_text(path, outcome))
+        if document.paragraphs:
+            against = f"工作簿 {Path(args.tables).name}" if args.tables else "报告所附的表"
+            mismatches = sum(f.code == "report_figure_mismatch" for f in outcome.findings)
+            print(
+                f"核对 {path.name} 正文 {len(document.paragraphs)} 段与{against}：发现 {mismatches} 处不一致"
+            )
     return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
 
 

@@ -51,6 +51,7 @@ def run_engine(
         findings=unique,
         edits=[f.fix for f in unique if f.fix is not None],
         scores=[_score_summary(ctx, form) for form in forms if form.kind in INDICATOR_FORMS],
+        profile=settings.profile,
     )
 
 

@@ -7,12 +7,12 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms.indicators import BENEFIT, COST, OUTPUT, SATISFACTION
+from xl_selfeval.profiles import profile_names, profile_text
 from xl_selfeval.values import to_decimal
 
 __all__ = [
@@ -322,7 +322,6 @@ def parse_settings(text: str, source: str, base: Settings | None = None) -> Sett
 
 
 DEFAULT_PROFILE = "全国"
-_PROFILES = "xl_selfeval.profiles"
 
 
 @dataclass(frozen=True)
@@ -335,23 +334,19 @@ class ProfileInfo:
 
 
 def _profile_text(name: str) -> str:
-    # Profiles are package data, read like a constant of the package; no user file is opened here.
-    resource = resources.files(_PROFILES).joinpath(f"{name}.toml")
-    if "/" in name or "\\" in name or not resource.is_file():
+    text = profile_text(name)
+    if text is None:
         names = "、".join(p.name for p in list_profiles())
         raise UserError(f"没有名为“{name}”的评分规则方案（可用：{names}）。")
-    return resource.read_text("utf-8")
+    return text
 
 
 def list_profiles() -> list[ProfileInfo]:
     """The shipped profiles, the default first."""
     out = []
-    for resource in resources.files(_PROFILES).iterdir():
-        if resource.name.endswith(".toml"):
-            data = tomllib.loads(resource.read_text("utf-8"))
-            meta = data.get("profile", {})
-            name = resource.name.removesuffix(".toml")
-            out.append(ProfileInfo(name, str(meta.get("summary", "")), tuple(meta.get("sources", ()))))
+    for name in profile_names():
+        meta = tomllib.loads(_profile_text(name)).get("profile", {})
+        out.append(ProfileInfo(name, str(meta.get("summary", "")), tuple(meta.get("sources", ()))))
     return sorted(out, key=lambda p: (p.name != DEFAULT_PROFILE, p.name))
 
 

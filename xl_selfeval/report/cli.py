@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from xl_selfeval.checks.context import INDICATOR_FORMS
 from xl_selfeval.errors import UserError
+from xl_selfeval.findings import Outcome
+from xl_selfeval.model import Form
 
 EXIT_OK, EXIT_FINDINGS = 0, 1
 
@@ -46,34 +49,24 @@ def cmd_report(
     return EXIT_OK
 
 
-def check_report_file(path: Path, tables: Path | None, settings: Any, fmt: str) -> int:
-    """check 报告.docx [--tables 工作簿.xlsx]: the report's figures against its tables."""
+def check_report_document(path: Path, document: Any, tables: list[Form] | None, settings: Any) -> Outcome:
+    """check 报告.docx [--tables 工作簿.xlsx]: the Word tables checked as forms (where they are forms) and
+    the report's figures against the tables (its own, or those of --tables)."""
     from xl_selfeval.checks.report import check_report
-    from xl_selfeval.files.docx import read_docx
-    from xl_selfeval.read import read_forms
+    from xl_selfeval.engine import run_engine
 
-    document = read_docx(path)
-    forms = read_forms(_workbook(tables, settings) if tables is not None else document.grids)
-    if not any(f.kind in ("department", "project") for f in forms):
-        where = f"工作簿“{tables.name}”" if tables is not None else f"报告“{path.name}”的表格"
+    try:
+        outcome = run_engine(document.grids, settings)
+    except UserError:
+        outcome = Outcome(profile=settings.profile)  # a report whose tables are not the forms
+    forms = tables if tables is not None else outcome.forms
+    if not any(f.kind in INDICATOR_FORMS for f in forms):
+        where = "所指定的工作簿" if tables is not None else f"报告“{path.name}”的表格"
         raise UserError(
             f"{where}中没有找到绩效自评表，无法核对报告中的数字（可用 --tables 指定自评表工作簿）"
         )
     findings = check_report(document.paragraphs, forms, settings)
-    if fmt == "json":
-        print(
-            json.dumps(
-                {"file": str(path), "findings": [f.to_json() for f in findings]}, ensure_ascii=False, indent=2
-            )
-        )
-    else:
-        against = f"工作簿 {tables.name}" if tables is not None else "报告所附的表"
-        print(
-            f"核对 {path.name}：正文 {len(document.paragraphs)} 段，与{against}核对，发现 {len(findings)} 处不一致"
-        )
-        for f in findings:
-            print(f"  [{f.severity.label}] {f.message}")
-    return EXIT_FINDINGS if findings else EXIT_OK
+    return replace(outcome, findings=[*outcome.findings, *findings])
 
 
 def add_report_parser(sub: Any, settings_of: Callable[..., Any], check_output: Callable[..., None]) -> None:
