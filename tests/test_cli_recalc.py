@@ -34,7 +34,8 @@ def test_recalc_corrects_the_typed_rate_and_keeps_the_old_value_in_the_note(tmp_
     path = build_handtyped(tmp_path / "岳阳（手填）.xlsx")
     result = run("recalc", str(path))
     assert result.returncode == 1, result.stderr  # the 61.65% was an error
-    assert (tmp_path / "岳阳（手填）.bak.xlsx").exists()
+    assert (tmp_path / "岳阳（手填）.原件.xlsx").exists()
+    assert "原文件已备份为“岳阳（手填）.原件.xlsx”" in result.stdout
     ws = openpyxl.load_workbook(path)["项目（运转经费）"]
     rate = ws["I10"]
     assert rate.value == 0.6146 and rate.number_format == "0.00%"
@@ -63,7 +64,7 @@ def test_recalc_to_another_file_leaves_the_source_untouched(tmp_path: Path) -> N
     before = path.read_bytes()
     run("recalc", str(path), "-o", str(tmp_path / "out.xlsx"))
     assert path.read_bytes() == before and (tmp_path / "out.xlsx").exists()
-    assert not (tmp_path / "h.bak.xlsx").exists()
+    assert not (tmp_path / "h.原件.xlsx").exists()
 
 
 def test_a_workbook_open_in_excel_is_not_touched(tmp_path: Path) -> None:

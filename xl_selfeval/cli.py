@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xl_selfeval.errors import UserError
+from xl_selfeval.naming import default_workbook_name
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -34,10 +35,11 @@ def parse_projects(text: str | None) -> list[str]:
 
 
 def _check_output(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise UserError(f"输出文件已存在：{path}（如需覆盖，请加 --force）")
-    if not path.parent.exists():
-        raise UserError(f"输出文件夹不存在：{path.parent}")
+    """Before any work: an output that exists needs --force; its folder must exist and be writable; no
+    other program may have it open."""
+    from xl_selfeval.files.save import check_can_write
+
+    check_can_write(path, force=force)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -48,7 +50,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not args.year:
         raise UserError("请用 --year 指定年度，如 --year 2025（或用 --from 由上年工作簿生成下一年度）")
     year = parse_year(args.year)
-    out = Path(args.output or f"{year}年度绩效自评.xlsx")
+    out = Path(args.output or default_workbook_name(year))
     _check_output(out, args.force)
     projects = parse_projects(args.projects)
     new_workbook(out, year, args.unit or "", projects)
@@ -59,7 +61,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def _new_from_last_year(args: argparse.Namespace) -> int:
     """new --from: next year's forms started from last year's workbook (figures, indicators, targets)."""
-    from xl_selfeval.rollover import next_year_of, read_last_year, rollover_file
+    from xl_selfeval.files.rollover import read_last_year, rollover_file
+    from xl_selfeval.rollover import next_year_of
 
     if args.unit or args.projects:
         raise UserError(
@@ -67,10 +70,11 @@ def _new_from_last_year(args: argparse.Namespace) -> int:
         )
     source = Path(args.source)
     year = parse_year(args.year) if args.year else None
+    limits = _settings(args).limits
     # The default file name needs the year, which then comes from last year's workbook.
-    out = Path(args.output or f"{year or next_year_of(read_last_year(source))}年度绩效自评.xlsx")
+    out = Path(args.output or default_workbook_name(year or next_year_of(read_last_year(source, limits))))
     _check_output(out, args.force)
-    summary = rollover_file(source, out, year)
+    summary = rollover_file(source, out, year, limits)
     print(f"已生成 {out}")
     print(summary.text)
     return EXIT_OK
@@ -84,12 +88,9 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _outcome(path: Path, settings):  # type: ignore[no-untyped-def]
     from xl_selfeval.engine import run_engine
-    from xl_selfeval.files.xlsx import Limits, read_workbook
+    from xl_selfeval.files.xlsx import read_workbook
 
-    limits = Limits(
-        max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio)
-    )
-    return run_engine(read_workbook(path, limits), settings)
+    return run_engine(read_workbook(path, settings.limits), settings)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -105,22 +106,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_recalc(args: argparse.Namespace) -> int:
-    from xl_selfeval.files.workbook import write_recalc
+    from xl_selfeval.files.recalc import write_recalc
     from xl_selfeval.report_text import outcome_text
 
     path = Path(args.file)
     output = Path(args.output) if args.output else None
-    if output is not None and output.exists() and not args.force and output.resolve() != path.resolve():
-        raise UserError(f"输出文件已存在：{output}（如需覆盖，请加 --force）")
-    outcome = _outcome(path, _settings(args))
-    result = write_recalc(path, outcome, output=output, backup=not args.no_backup)
+    if output is not None and not (output.exists() and output.resolve() == path.resolve()):
+        _check_output(output, args.force)
+    settings = _settings(args)
+    outcome = _outcome(path, settings)
+    result = write_recalc(path, outcome, output=output, backup=not args.no_backup, limits=settings.limits)
     print(outcome_text(path, outcome))
     for line in result.warnings:
         print(line, file=sys.stderr)
     print(
         f"已写入 {result.path}（已改正 {sum(1 for e in outcome.edits if e.kind == 'correct')} 处，"
-        f"已补填 {sum(1 for e in outcome.edits if e.kind != 'correct')} 处，问题清单见“问题清单”工作表）"
+        f"已补填 {sum(1 for e in outcome.edits if e.kind != 'correct')} 处，"
+        f"问题清单见“{result.list_sheet}”工作表）"
     )
+    if result.backup_text:
+        print(result.backup_text + "。")
     return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
 
 
@@ -169,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--projects", help="一级项目名称，用逗号分隔，每个项目一张附件3")
     new.add_argument("-o", "--output", help="输出文件（默认：{年度}年度绩效自评.xlsx）")
     new.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    new.add_argument("--config", help="规则设置文件（TOML）：用 --from 时按其中 [limits] 读取上年工作簿")
     new.set_defaults(func=cmd_new)
 
     check = sub.add_parser("check", help="检查工作簿中的三表，列出问题（不修改文件）")

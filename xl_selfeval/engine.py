@@ -10,6 +10,7 @@ from xl_selfeval.errors import UserError
 from xl_selfeval.findings import Finding, Outcome
 from xl_selfeval.grid import Grid
 from xl_selfeval.model import Form
+from xl_selfeval.naming import NO_FORMS
 from xl_selfeval.read import read_forms
 from xl_selfeval.scoring import grade
 from xl_selfeval.settings import Settings
@@ -21,9 +22,7 @@ def run_engine(grids: list[Grid], settings: Settings | None = None) -> Outcome:
     settings = settings or Settings()
     forms = read_forms(grids)
     if not forms:
-        raise UserError(
-            "工作簿中没有找到绩效自评表（附件1基础数据表、附件2部门整体支出绩效自评表或附件3项目支出绩效自评表）"
-        )
+        raise UserError("工作簿中" + NO_FORMS)
     ctx = Context(forms, settings)
     findings: list[Finding] = []
     for check in CHECKS:

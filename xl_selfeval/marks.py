@@ -16,6 +16,7 @@ FILL_ERROR = "FFFFC7CE"  # Excel's "light red fill"
 FILL_WARNING = "FFFFEB9C"  # Excel's "yellow fill" of its conditional-format presets
 OUR_FILLS = frozenset({FILL_ERROR, FILL_WARNING})
 ORIGINAL_NOTE_RULE = "——原批注——"
+NOTE_WIDTH = 320  # points; the default note box (144) wraps our longer notes into a narrow column
 
 LIST_SHEET = "问题清单"
 LIST_TITLE = NOTE_MARKER + "问题清单"  # in A1: tells our list from a user's sheet of the same name
@@ -341,6 +342,12 @@ def _restores(records: Iterable[Record], read: Reader) -> list[Look]:
 
 
 # --- notes and values -----------------------------------------------------------------------------------
+
+
+def note_height(text: str) -> int:
+    """Points of height for a note box NOTE_WIDTH wide holding ``text`` (a rough guess of wrapped lines)."""
+    lines = text.count("\n") + 1 + len(text) // 24
+    return min(20 + 15 * lines, 400)
 
 
 def is_our_note(note: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms.indicators import BENEFIT, COST, OUTPUT, SATISFACTION
+from xl_selfeval.limits import MB, Limits
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,6 +60,11 @@ class Settings:
     )
     max_file_mb: int = 50
     max_zip_ratio: int = 200
+
+    @property
+    def limits(self) -> Limits:
+        """The reading limits of [limits], for every door's reader."""
+        return Limits(max_file_bytes=self.max_file_mb * MB, max_ratio=float(self.max_zip_ratio))
 
     @property
     def execution_weight(self) -> Decimal:
