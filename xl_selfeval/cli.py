@@ -12,7 +12,7 @@ from xl_selfeval.errors import UserError
 from xl_selfeval.naming import default_workbook_name
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,6 +107,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_recalc(args: argparse.Namespace) -> int:
     from xl_selfeval.files.recalc import write_recalc
+    from xl_selfeval.findings import Severity
     from xl_selfeval.report_text import outcome_text
 
     path = Path(args.file)
@@ -126,12 +127,21 @@ def cmd_recalc(args: argparse.Namespace) -> int:
     )
     if result.backup_text:
         print(result.backup_text + "。")
+    errors = [f for f in outcome.findings if f.severity is Severity.ERROR]
+    if errors:
+        # The last line: what the drag-and-drop launcher leaves on screen (exit 1 = written, errors found).
+        fixed = sum(1 for f in errors if f.fix is not None)
+        print(
+            f"共 {len(errors)} 个错误：已更正 {fixed} 个，仍有 {len(errors) - fixed} 个需要核对，"
+            f"详见“{result.list_sheet}”工作表。"
+        )
     return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
 
 
 def cmd_addin_build(args: argparse.Namespace) -> int:
     from xl_selfeval.addin.build import build_addin
     from xl_selfeval.addin.install import ADDIN_FILE_NAME
+    from xl_selfeval.files.save import write_error
 
     out = Path(args.output or ADDIN_FILE_NAME)
     if out.suffix.lower() != ".xlam":
@@ -141,6 +151,8 @@ def cmd_addin_build(args: argparse.Namespace) -> int:
         build_addin(out)
     except (FileNotFoundError, RuntimeError) as error:  # xlwings missing, or a version we do not know
         raise UserError(f"无法生成加载项：{error}") from None
+    except OSError as error:  # writing the .xlam: disk full, folder gone or locked meanwhile
+        raise write_error(out, error) from None
     print(f"已生成 {out}（Excel 加载项“绩效自评”；安装到本机 Excel：xl-selfeval addin install）")
     return EXIT_OK
 
@@ -219,3 +231,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return EXIT_UNUSABLE
+    except OSError as exc:  # a file operation no command anticipated: still Chinese, naming the file
+        where = f"“{exc.filename}”" if exc.filename else "文件"
+        print(f"错误：无法读写{where}（系统错误代码 {exc.errno}），原文件未改动。", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception:  # a bug: exit 3 so that a launcher never takes it for "written, errors found" (1)
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "错误：程序遇到了意外错误（见上面的详细信息），原文件未改动，请把以上内容发给技术支持。",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
