@@ -926,9 +926,57 @@ def test_recalc_call_counts(excel: FakeExcel, workbook: Path) -> None:
     assert log.count("Range.value", "set") <= len(outcome.edits) + 2
     assert log.count("Range.add_note") + log.count("Note.text", "set") <= flagged
     assert log.count("Range.color", "get") <= flagged
-    # Per sheet: the used range's row, column and shape (one COM read of five values on Windows, cached by
-    # xlwings); per flagged cell on Windows also the note's size (Note.api).
-    assert log.excel_calls <= 9 * sheets + 7 * flagged + 2 * len(outcome.findings) + 60
+    marked = len({f.cell for f in outcome.findings} | {e.cell for e in outcome.edits})
+    assert log.excel_calls <= 3 * marked + PER_SHEET * sheets + PER_RUN
+    log.clear()
+    excel_module_recalc(book)  # the second run reads our notes and fills back: the same budget
+    assert log.excel_calls <= 3 * marked + PER_SHEET * (sheets + 2) + PER_RUN
+
+
+# Round trips that do not grow with the findings: per sheet, its read (used range, values, formulas,
+# notes, threaded comments), its protection, and its fills read by expected colour (≤ 3 groups); per run,
+# Excel's state, the two sheets of ours and the list's formatting.
+PER_SHEET, PER_RUN = 20, 60
+
+
+def test_each_marked_cell_costs_at_most_three_round_trips(excel: FakeExcel) -> None:
+    """Windows (the add-in's platform): notes are the only call per cell; fills are read once per group
+    of expected colour and written per colour, the list's links go inside its one block write. (On a Mac
+    xlwings cannot address a union of cells, so fills are read and written cell by cell there.)"""
+    platform = excel.platform
+
+    def cost(count: int) -> tuple[int, int]:
+        book = excel.open_file(EXAMPLE)
+        sheet = book.sheets[0]
+        bottom = sheet.box()[2]
+        # Scattered cells below the form (no two neighbours), half of them with a fix written.
+        cells = [CellRef(sheet.name, bottom + 2 + 2 * (n // 5), 1 + 2 * (n % 5)) for n in range(count)]
+        findings = [
+            Finding(
+                Severity.ERROR if n % 2 else Severity.WARNING,
+                f"c{n}",
+                cell,
+                f"{cell} 问题{n}",
+                form="附件1",
+                fix=CellEdit(cell, Decimal(n), "0.00", None, "测试", "fill") if n % 2 else None,
+            )
+            for n, cell in enumerate(cells)
+        ]
+        outcome = Outcome(findings=findings)
+        runs = []
+        for _ in range(2):
+            excel.log.clear()
+            commands.apply_outcome(door.read_book(book.mock), outcome, correct=True)
+            runs.append(excel.log.excel_calls)
+        return runs[0], runs[1]
+
+    few, many = cost(10), cost(110)
+    print(f"\n{platform}: 10 marked cells -> {few} calls, 110 -> {many} (first run, second run)")
+    # First run, per cell: its Range, the note, the note's size; a written value costs its own write.
+    # Second run, per cell: the note read back (text, location, address); nothing changes, nothing written.
+    chunks = 5  # union addresses are cut at 255 characters: a few more reads and writes of fills
+    assert many[0] - few[0] <= 3 * 100 + 50 + chunks
+    assert many[1] - few[1] <= 3 * 100 + chunks
 
 
 def _adjacent_outcome(book: FakeBook) -> tuple[str, Outcome]:
@@ -1479,3 +1527,101 @@ def test_runpython_targets_are_callable_without_arguments() -> None:
     for name in ribbon.__all__:
         signature = inspect.signature(getattr(ribbon, name))
         assert all(p.default is None for p in signature.parameters.values()), name
+
+
+# --- protected sheets and threaded comments --------------------------------------------------------------
+
+# Excel's defaults for Protect Sheet, plus the two options a unit might have ticked.
+UNIT_PROTECTION: dict[str, object] = {
+    "DrawingObjects": True,
+    "Contents": True,
+    "Scenarios": True,
+    "UserInterfaceOnly": False,
+    "AllowFormattingCells": False,
+    "AllowFormattingColumns": True,
+    "AllowFormattingRows": False,
+    "AllowInsertingColumns": False,
+    "AllowInsertingRows": False,
+    "AllowInsertingHyperlinks": False,
+    "AllowDeletingColumns": False,
+    "AllowDeletingRows": False,
+    "AllowSorting": True,
+    "AllowFiltering": False,
+    "AllowUsingPivotTables": False,
+}
+
+
+def _marked_sheet(book: FakeBook, workbook: Path) -> FakeSheet:
+    outcome = run_engine(read_workbook(workbook))
+    return book.sheet(outcome.findings[0].cell.sheet)
+
+
+def test_a_protected_sheet_without_password_is_marked_and_protected_again(
+    excel: FakeExcel, workbook: Path
+) -> None:
+    book = excel.open_file(workbook)
+    sheet = _marked_sheet(book, workbook)
+    sheet.protection = dict(UNIT_PROTECTION)
+    excel_module_recalc(book)
+    assert excel.alerts[-1]["mode"] != "critical", excel.alerts
+    assert any(n[0].startswith(NOTE_MARKER) for n in sheet.notes.values())  # written while unprotected
+    assert sheet.protect_calls == [UNIT_PROTECTION]  # protected again, with the very same options
+    assert sheet.protection == UNIT_PROTECTION
+
+
+def test_a_protected_sheet_is_protected_again_after_a_failure(excel: FakeExcel, workbook: Path) -> None:
+    book = excel.open_file(workbook)
+    sheet = _marked_sheet(book, workbook)
+    sheet.protection = dict(UNIT_PROTECTION)
+    excel.fail_on.add("Range.color:set")
+    excel_module_recalc(book)
+    assert excel.alerts[-1]["mode"] == "critical"
+    assert sheet.protection == UNIT_PROTECTION and sheet.protect_calls == [UNIT_PROTECTION]
+
+
+def test_a_password_protected_sheet_is_refused_before_anything_is_written(
+    excel: FakeExcel, workbook: Path
+) -> None:
+    book = excel.open_file(workbook, marks_from_file=True)
+    first = book.sheets[0]
+    first.protection = {**UNIT_PROTECTION, "Contents": False, "DrawingObjects": True}  # notes locked only
+    sheet = _marked_sheet(book, workbook)
+    sheet.protection = dict(UNIT_PROTECTION)
+    sheet.password = "财务科2024"
+    before = snapshot(book)
+    excel_module_recalc(book)
+    (alert,) = excel.alerts
+    assert f"工作表“{sheet.name}”设有密码保护" in alert["prompt"] and "工作簿没有被修改" in alert["prompt"]
+    assert "意外错误" not in alert["prompt"]
+    assert snapshot(book) == before and "问题清单" not in [s.name for s in book.sheets]
+    assert sheet.protection == UNIT_PROTECTION
+    if first is not sheet:  # a sheet unprotected before the refusal is protected again, as it was
+        assert first.protection == {**UNIT_PROTECTION, "Contents": False, "DrawingObjects": True}
+
+
+def test_a_cell_with_a_threaded_comment_gets_no_note_and_the_list_says_so(excel: FakeExcel) -> None:
+    book = excel.open_file(EXAMPLE)
+    outcome = run_engine(read_workbook(EXAMPLE))
+    cell = outcome.findings[0].cell
+    sheet = book.sheet(cell.sheet)
+    sheet.threaded.add((cell.row, cell.col))
+    excel_module_recalc(book)
+    assert excel.alerts[-1]["mode"] != "critical", excel.alerts
+    assert (cell.row, cell.col) not in sheet.notes  # the thread is left alone
+    assert sheet.fills.get((cell.row, cell.col)) is not None  # the fill still shows the finding
+    listed = book.sheet("问题清单")
+    texts = [v for v in listed.values.values() if isinstance(v, str)]
+    assert any(
+        t.endswith("（该单元格有批注串，未加批注）") and outcome.findings[0].message in t for t in texts
+    )
+    assert any("有 1 个单元格带有批注串" in t for t in texts)
+
+
+def test_a_note_showing_a_threaded_comment_placeholder_is_left_alone(excel: FakeExcel) -> None:
+    book = excel.open_file(EXAMPLE)
+    cell = run_engine(read_workbook(EXAMPLE)).findings[0].cell
+    sheet = book.sheet(cell.sheet)
+    placeholder = "[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment."
+    sheet.notes[(cell.row, cell.col)] = [placeholder, "张会计"]
+    excel_module_recalc(book)
+    assert sheet.notes[(cell.row, cell.col)] == [placeholder, "张会计"]

@@ -18,7 +18,7 @@ from xl_selfeval.grid import CellData, Grid
 from xl_selfeval.limits import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
-    from xlwings import Book, Note, Sheet
+    from xlwings import Book, Note, Range, Sheet
 
 # What is deliberately NOT read from Excel: merged ranges and number formats. Each would cost calls per
 # cell (xlwings has no bulk read for either), and the core does without them: a merged cell's value sits
@@ -127,6 +127,14 @@ class LiveSheet:
     grid: Grid
     notes: dict[Cell, _Note] = field(default_factory=dict)
     threaded: set[Cell] = field(default_factory=set)  # cells with a threaded comment: never given a note
+    ranges: dict[str, Range] = field(default_factory=dict)  # by address: a cell written, then noted, once
+
+    def range(self, where: str) -> Range:
+        """The xlwings Range at ``where``, made once: each Sheet.range is a round trip on Windows."""
+        found = self.ranges.get(where)
+        if found is None:
+            found = self.ranges[where] = self.sheet.range(where)
+        return found
 
     @property
     def is_ours(self) -> bool:
@@ -180,7 +188,7 @@ class LiveBook:
         cell = (ref.row, ref.col)
         fill = self.fills.get(ref)
         if fill is None:
-            fill = self.fills[ref] = fill_token(live.sheet.range(ref.address).color)
+            fill = self.fills[ref] = fill_token(live.range(ref.address).color)
         note = live.notes.get(cell)
         author = ""
         if note is not None and not marks.is_our_note(note.text):
@@ -219,7 +227,7 @@ def read_fills(live: LiveBook, cells: Iterable[CellRef], expected: dict[CellRef,
                 for row, col in found:
                     ref = CellRef(name, row, col)
                     if token is None:
-                        live.fills[ref] = fill_token(live_sheet.sheet.range(ref.address).color)
+                        live.fills[ref] = fill_token(live_sheet.range(ref.address).color)
                     else:
                         live.fills[ref] = token
 
@@ -291,14 +299,20 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
             assert not live_sheet.grid.cell(*cell).is_formula, (
                 f"refusing to overwrite the formula in {write.cell}"
             )
-        for box in boxes(cells):
+        # A cell already holding the value (written by an earlier run) is not written again.
+        changed = {
+            cell: write
+            for cell, write in cells.items()
+            if marks.written_text(live_sheet.grid.cell(*cell).value) != marks.written_text(write.value)
+        }
+        for box in boxes(changed):
             top, left, bottom, right = box
             block = [
-                [_cell_value(cells[(r, c)].value) for c in range(left, right + 1)]
+                [_cell_value(changed[(r, c)].value) for c in range(left, right + 1)]
                 for r in range(top, bottom + 1)
             ]
             try:
-                live_sheet.sheet.range(box_address(box)).value = block
+                live_sheet.range(box_address(box)).value = block
             except Exception:
                 if len(block) * len(block[0]) == 1:
                     raise
@@ -306,7 +320,7 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
                 # cell of it, a merge's top-left cell, can still be written on its own.
                 for r, row in enumerate(block, start=top):
                     for c, value in enumerate(row, start=left):
-                        live_sheet.sheet.range(address(r, c)).value = value
+                        live_sheet.range(address(r, c)).value = value
         formats: dict[str, list[Cell]] = {}
         for cell, write in cells.items():
             if write.number_format:
@@ -379,7 +393,7 @@ def _set_note(live_sheet: LiveSheet, cell: Cell, text: str, *, size: bool) -> No
         current.text = text
         note = current.note
     else:
-        note = live_sheet.sheet.range(address(*cell)).add_note(text)
+        note = live_sheet.range(address(*cell)).add_note(text)
         live_sheet.notes[cell] = _Note(note, text)
     if size:
         _size_note(note, text)
