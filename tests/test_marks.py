@@ -497,3 +497,25 @@ def test_finding_on_a_merged_range_marks_its_top_left_cell(tmp_path: Path) -> No
     recalc(path, Outcome(findings=[finding(Severity.ERROR, "C8", "合并单元格")]))
     ws = load_workbook(path)[SHEET]
     assert ws["B8"].comment.text == NOTE_MARKER + "错误：合并单元格"
+
+
+def test_a_figure_never_goes_over_a_label_merged_over_the_row(tmp_path: Path) -> None:
+    """The 总分 row typed as a unit would: "总分" merged over A33:H33. A fix aimed inside that range (the
+    reader's mistake) is listed and noted, but the label stays and no note claims a correction."""
+    path = tmp_path / "自评.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws["A33"] = "总分"
+    ws.merge_cells("A33:H33")
+    ws["I33"] = 95.61
+    wb.save(path)
+    cell = ref("C33")  # inside the merge: its value sits in A33
+    fix = CellEdit(cell, Decimal("100"), None, "总分", "分值合计")
+    outcome = Outcome(findings=[finding(Severity.ERROR, "C33", "分值合计应为100", fix=fix)], edits=[fix])
+    recalc(path, outcome)
+    ws = load_workbook(path)[SHEET]
+    assert ws["A33"].value == "总分"
+    assert "已更正" not in ws["A33"].comment.text and "分值合计应为100" in ws["A33"].comment.text
+    assert [r[4] for r in issue_table(path)] == ["分值合计应为100"]
+    assert marks.is_label("总分") and not marks.is_label("3.00") and not marks.is_label("１００分")

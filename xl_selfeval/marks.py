@@ -152,6 +152,10 @@ def plan_marks(
             rows += cell_rows
             continue  # its sheet is gone: nothing to mark; 问题清单 still lists the finding
         edit = edits.get(cell)
+        if edit is not None and is_label(state.value) and not isinstance(edit.value, str):
+            edit = (
+                None  # a figure never goes over a label (say 总分 merged over the row): listed, not written
+            )
         record = previous.get(cell)
         kept = record if record is not None and record.keeps_mark(state) else None
         original = _original(state, record, cell)
@@ -348,6 +352,11 @@ def note_height(text: str) -> int:
     """Points of height for a note box NOTE_WIDTH wide holding ``text`` (a rough guess of wrapped lines)."""
     lines = text.count("\n") + 1 + len(text) // 24
     return min(20 + 15 * lines, 400)
+
+
+def is_label(value: object) -> bool:
+    """A cell holding words without a single digit (总分, 合计): a label, never a figure to correct."""
+    return isinstance(value, str) and bool(value.strip()) and not any(ch.isdigit() for ch in value)
 
 
 def is_our_note(note: str) -> bool:
