@@ -633,7 +633,7 @@ def test_launcher_bat(built: Path, tmp_path: Path) -> None:
     lines = raw.decode("utf-8").split("\r\n")
     assert lines[:2] == ["@echo off", "chcp 65001 >nul"]
     assert f'"{sys.executable}" -m xl_selfeval recalc "%~1"' in lines
-    assert lines.index('start "" "%~1"') > lines.index(f'"{sys.executable}" -m xl_selfeval recalc "%~1"')
+    assert lines.index('    start "" "%~1"') > lines.index(f'"{sys.executable}" -m xl_selfeval recalc "%~1"')
     assert 'if "%~1"=="" (' in lines
 
 

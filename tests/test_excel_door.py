@@ -186,6 +186,18 @@ class FakeSheet:
     used: str | None = None  # UsedRange's address when not the box of the cells, e.g. "1:5" (whole rows)
     looks: list[tuple[str, str, object]] = field(default_factory=list)  # (address, what, value) formatting
     note_shapes: dict[Cell, SimpleNamespace] = field(default_factory=dict)  # Comment.Shape through Note.api
+    threaded: set[Cell] = field(default_factory=set)  # cells with a Microsoft 365 threaded comment
+    protection: dict[str, object] | None = None  # Worksheet.Protect's arguments while protected
+    password: str = ""
+    protect_calls: list[dict[str, object]] = field(default_factory=list)
+    heights: dict[str, float] = field(default_factory=dict)  # row_height by address written
+    page: SimpleNamespace = field(default_factory=SimpleNamespace)  # PageSetup through Sheet.api
+    window: SimpleNamespace = field(default_factory=SimpleNamespace)  # the book window, through Sheet.api
+
+    def check_writable(self, what: str) -> None:
+        """Excel refuses to change a protected sheet's cells (Contents) or notes (DrawingObjects)."""
+        if self.protection is not None and (self.protection["Contents"] or self.protection["DrawingObjects"]):
+            raise RuntimeError(f"Excel: the sheet {self.name} is protected ({what})")
 
     def box(self) -> tuple[int, int, int, int]:
         cells = {*self.values, *self.formulas, *self.fills}
@@ -418,8 +430,34 @@ class FakeBook:
         def set_api_visible(value: int) -> None:
             sheet.visible = {-1: True, 0: False, 2: "very"}[value]
 
-        class SheetApi:  # the COM Worksheet: only Visible is modelled
+        def protected(part: str) -> Any:
+            return property(lambda _: bool(sheet.protection and sheet.protection[part]))
+
+        def unprotect(password: str) -> None:
+            if sheet.password and password != sheet.password:
+                raise RuntimeError("Excel: the password you supplied is not correct")
+            sheet.protection = None
+
+        def protect(**options: Any) -> None:
+            assert "Password" not in options, "a password-less sheet is protected again without one"
+            sheet.protect_calls.append(options)
+            sheet.protection = dict(options)
+
+        class SheetApi:  # the COM Worksheet: Visible, protection, PageSetup and the book's window
             Visible = property(lambda _: sheet.visible, lambda _, value: set_api_visible(value))
+            ProtectContents = protected("Contents")
+            ProtectDrawingObjects = protected("DrawingObjects")
+            ProtectScenarios = protected("Scenarios")
+            ProtectionMode = protected("UserInterfaceOnly")
+            Protection = property(lambda _: SimpleNamespace(**(sheet.protection or {})))
+            PageSetup = property(lambda _: sheet.page)
+            Parent = property(lambda _: SimpleNamespace(Windows=lambda n: sheet.window))
+
+            def Unprotect(self, Password: str = "") -> None:
+                unprotect(Password)
+
+            def Protect(self, **options: Any) -> None:
+                protect(**options)
 
         api = SheetApi()
         mock = strict_mock(
@@ -434,6 +472,7 @@ class FakeBook:
                 "delete": delete,
                 "activate": activate,
                 "api": prop(lambda: api),
+                "comments": prop(lambda: self._comments_mock(sheet)),
             },
         )
         self._sheet_mocks[id(sheet)] = mock
@@ -446,10 +485,25 @@ class FakeBook:
             {"__iter__": lambda: iter([self._note_mock(sheet, cell) for cell in sorted(sheet.notes)])},
         )
 
+    def _comments_mock(self, sheet: FakeSheet) -> Any:
+        def comment(cell: Cell) -> Any:
+            return strict_mock(
+                xwm.Comment,
+                self.excel.log,
+                {"location": prop(lambda: self.range_mock(sheet, address(*cell)))},
+            )
+
+        return strict_mock(
+            xwm.Comments,
+            self.excel.log,
+            {"__iter__": lambda: iter([comment(cell) for cell in sorted(sheet.threaded)])},
+        )
+
     def _note_mock(self, sheet: FakeSheet, cell: Cell) -> Any:
         shape = sheet.note_shapes.setdefault(cell, SimpleNamespace())
 
         def set_text(text: str) -> None:
+            sheet.check_writable("note")
             sheet.notes[cell][0] = text
 
         def delete() -> None:
@@ -503,6 +557,7 @@ class FakeBook:
             return rows
 
         def set_value(data: Any) -> None:
+            sheet.check_writable("value")
             assert len(areas) == 1
             if not single:
                 excel._check("Range.value:set block")
@@ -533,11 +588,16 @@ class FakeBook:
             return tuple(tuple(text((r, c)) for c in range(left, right + 1)) for r in range(top, bottom + 1))
 
         def get_color() -> Any:
-            assert single, "the door reads the fill of one cell at a time"
-            return sheet.fills.get((top, left))
+            found = {sheet.fills.get(cell) for cell in cells()}
+            if len(found) > 1:
+                # xlwings over COM: Interior.ColorIndex and .Color are Null for mixed fills, and
+                # int_to_rgb(None) fails.
+                raise TypeError("unsupported operand type(s) for &: 'NoneType' and 'int'")
+            return found.pop()
 
         def set_color(rgb: Any) -> None:
             excel._check("Range.color:set")
+            sheet.check_writable("fill")
             excel.format_writes.append(("color", where))
             for cell in cells():
                 if rgb is None:
@@ -557,6 +617,8 @@ class FakeBook:
         def add_note(text: str) -> Any:
             # As xlwings' own checks: one cell, non-empty text, no note there yet.
             assert single and text and (top, left) not in sheet.notes
+            assert (top, left) not in sheet.threaded, "a note over a threaded comment replaces the thread"
+            sheet.check_writable("note")
             sheet.notes[(top, left)] = [text, "会计本人"]  # Excel writes the user's name as the author
             return self._note_mock(sheet, (top, left))
 
@@ -594,7 +656,12 @@ class FakeBook:
             return strict_mock(
                 xwm.Font,
                 excel.log,
-                {"bold": prop(put=look("bold")), "size": prop(put=look("size"))},
+                {
+                    "bold": prop(put=look("bold")),
+                    "size": prop(put=look("size")),
+                    "name": prop(put=look("font")),
+                    "color": prop(put=look("font_color")),
+                },
             )
 
         return strict_mock(
@@ -616,6 +683,7 @@ class FakeBook:
                 "wrap_text": prop(put=look("wrap_text")),
                 "vertical_alignment": prop(put=look("vertical_alignment")),
                 "column_width": prop(put=look("column_width")),
+                "row_height": prop(put=lambda h: sheet.heights.__setitem__(where, h)),
                 "options": lambda convert=None, **more: self.range_mock(sheet, where, **{**options, **more}),
                 **windows,
             },
@@ -824,7 +892,12 @@ def test_recalc_leaves_what_the_file_recalc_leaves(
         assert ours == fills, ws.title
         assert {c: n[0] for c, n in sheet.notes.items()} == notes, ws.title
         if ws["A1"].value == marks.LIST_TITLE:
-            assert sheet_rows(sheet) == [list(row) for row in ws.iter_rows(values_only=True)]
+            _, _, bottom, right = sheet.box()
+            shown = [
+                [sheet.values.get((r, c), sheet.formulas.get((r, c))) for c in range(1, right + 1)]
+                for r in range(1, bottom + 1)
+            ]
+            assert shown == [list(row) for row in ws.iter_rows(values_only=True)]  # links as HYPERLINK too
     # The record sheets agree, fills compared by colour: Excel reports no alpha, openpyxl keeps the file's.
     ours = book.sheet(marks.RECORD_SHEET).values
     theirs = wb[marks.RECORD_SHEET]
@@ -853,9 +926,57 @@ def test_recalc_call_counts(excel: FakeExcel, workbook: Path) -> None:
     assert log.count("Range.value", "set") <= len(outcome.edits) + 2
     assert log.count("Range.add_note") + log.count("Note.text", "set") <= flagged
     assert log.count("Range.color", "get") <= flagged
-    # Per sheet: the used range's row, column and shape (one COM read of five values on Windows, cached by
-    # xlwings); per flagged cell on Windows also the note's size (Note.api).
-    assert log.excel_calls <= 9 * sheets + 7 * flagged + 2 * len(outcome.findings) + 60
+    marked = len({f.cell for f in outcome.findings} | {e.cell for e in outcome.edits})
+    assert log.excel_calls <= 3 * marked + PER_SHEET * sheets + PER_RUN
+    log.clear()
+    excel_module_recalc(book)  # the second run reads our notes and fills back: the same budget
+    assert log.excel_calls <= 3 * marked + PER_SHEET * (sheets + 2) + PER_RUN
+
+
+# Round trips that do not grow with the findings: per sheet, its read (used range, values, formulas,
+# notes, threaded comments), its protection, and its fills read by expected colour (≤ 3 groups); per run,
+# Excel's state, the two sheets of ours and the list's formatting.
+PER_SHEET, PER_RUN = 20, 60
+
+
+def test_each_marked_cell_costs_at_most_three_round_trips(excel: FakeExcel) -> None:
+    """Windows (the add-in's platform): notes are the only call per cell; fills are read once per group
+    of expected colour and written per colour, the list's links go inside its one block write. (On a Mac
+    xlwings cannot address a union of cells, so fills are read and written cell by cell there.)"""
+    platform = excel.platform
+
+    def cost(count: int) -> tuple[int, int]:
+        book = excel.open_file(EXAMPLE)
+        sheet = book.sheets[0]
+        bottom = sheet.box()[2]
+        # Scattered cells below the form (no two neighbours), half of them with a fix written.
+        cells = [CellRef(sheet.name, bottom + 2 + 2 * (n // 5), 1 + 2 * (n % 5)) for n in range(count)]
+        findings = [
+            Finding(
+                Severity.ERROR if n % 2 else Severity.WARNING,
+                f"c{n}",
+                cell,
+                f"{cell} 问题{n}",
+                form="附件1",
+                fix=CellEdit(cell, Decimal(n), "0.00", None, "测试", "fill") if n % 2 else None,
+            )
+            for n, cell in enumerate(cells)
+        ]
+        outcome = Outcome(findings=findings)
+        runs = []
+        for _ in range(2):
+            excel.log.clear()
+            commands.apply_outcome(door.read_book(book.mock), outcome, correct=True)
+            runs.append(excel.log.excel_calls)
+        return runs[0], runs[1]
+
+    few, many = cost(10), cost(110)
+    print(f"\n{platform}: 10 marked cells -> {few} calls, 110 -> {many} (first run, second run)")
+    # First run, per cell: its Range, the note, the note's size; a written value costs its own write.
+    # Second run, per cell: the note read back (text, location, address); nothing changes, nothing written.
+    chunks = 5  # union addresses are cut at 255 characters: a few more reads and writes of fills
+    assert many[0] - few[0] <= 3 * 100 + 50 + chunks
+    assert many[1] - few[1] <= 3 * 100 + chunks
 
 
 def _adjacent_outcome(book: FakeBook) -> tuple[str, Outcome]:
@@ -883,10 +1004,12 @@ def test_writes_follow_regions_not_cells(excel: FakeExcel) -> None:
     assert log.count("Range.value", "set") == 3  # the three cells, 问题清单, the record sheet
     assert log.count("Range.number_format", "set") == 1
     assert log.count("Range.color", "set") == 2  # the three cells, 问题清单's header row
-    assert log.count("Range.color", "get") == 3  # each cell's own fill, to give it back later
+    assert log.count("Range.color", "get") == 1  # the three cells' fills (to give back later) in one read
     assert log.count("Range.add_note") == 3
-    # One link per row of 问题清单, on Windows through COM's Hyperlinks.Add (test_links_inside_the_workbook).
-    assert log.count("Range.api") == len(excel.com_links) == 10 and log.count("Range.add_hyperlink") == 0
+    # The links of 问题清单 are HYPERLINK formulas inside its one block write: no call per link.
+    assert not excel.com_links and log.count("Range.add_hyperlink") == 0
+    links = book.sheet("问题清单").formulas.values()
+    assert len([f for f in links if f.startswith('=HYPERLINK("#')]) == 10
     sheet = book.sheet(name)
     row = sheet.box()[2]
     assert [sheet.values[(row, c)] for c in (3, 4, 5)] == [0, 0.25, 0.5]
@@ -1000,7 +1123,8 @@ def test_a_message_that_looks_like_a_formula_stays_text_in_the_list(excel: FakeE
     commands.apply_outcome(live, outcome, correct=True)
     listed = book.sheet("问题清单")
     assert "=SUM(A1)" in listed.values.values() and "-1" in listed.values.values()
-    assert not listed.formulas
+    # The only formula is our link, built from the sheet name and address.
+    assert list(listed.formulas.values()) == [f'=HYPERLINK("#\'{cell.sheet}\'!B60","{cell.sheet}!B60")']
     assert book.sheet(cell.sheet).notes[(60, 2)][0] == NOTE_MARKER + "警告：=SUM(A1)"
 
 
@@ -1274,22 +1398,12 @@ def test_chinese_sheet_names_in_links(excel: FakeExcel, handtyped: Path, platfor
     excel.platform = platform
     book = excel.open_file(handtyped, name="手工录入（财务科）.xlsx")
     excel_module_recalc(book)
-    links = book.sheet("问题清单").links
-    assert links[(6, 1)] == (  # below the counts and the 评分规则方案 line
-        "#'项目（运转经费）'!A1",
-        "附件3（运转经费）：表中总分 94.15，重算总分 94.15，等级 优",
-    )
-    assert ("#'项目（运转经费）'!H19", "项目（运转经费）!H19") in links.values()
-    assert all(re.fullmatch(r"#'[^']+'![A-Z]+[0-9]+", target) for target, _ in links.values())
-    if platform == "darwin":
-        assert not excel.com_links and excel.log.count("Range.add_hyperlink") == len(links)
-        return
-    # Windows: COM's documented form of a link inside the workbook, anchored on the cell's own Range.
-    assert excel.log.count("Range.add_hyperlink") == 0 and len(excel.com_links) == len(links)
-    first = next(link for link in excel.com_links if link["cell"] == (6, 1))
-    assert first["Address"] == "" and first["SubAddress"] == "'项目（运转经费）'!A1"
-    assert first["TextToDisplay"] == "附件3（运转经费）：表中总分 94.15，重算总分 94.15，等级 优"
-    assert {link["ScreenTip"] for link in excel.com_links} >= {"转到该单元格"}
+    links = book.sheet("问题清单").formulas
+    assert '=HYPERLINK("#\'项目（运转经费）\'!H19","项目（运转经费）!H19")' in links.values()
+    pattern = r"""=HYPERLINK\("#'[^'"]+'![A-Z]+[0-9]+","[^'"]+![A-Z]+[0-9]+"\)"""
+    assert links and all(re.fullmatch(pattern, formula) for formula in links.values())
+    # Inside the list's one block write: no call per link on either platform.
+    assert not excel.com_links and excel.log.count("Range.add_hyperlink") == 0
 
 
 # --- 新建下一年度 --------------------------------------------------------------------------------------
@@ -1448,3 +1562,101 @@ def test_runpython_targets_are_callable_without_arguments() -> None:
     for name in ribbon.__all__:
         signature = inspect.signature(getattr(ribbon, name))
         assert all(p.default is None for p in signature.parameters.values()), name
+
+
+# --- protected sheets and threaded comments --------------------------------------------------------------
+
+# Excel's defaults for Protect Sheet, plus the two options a unit might have ticked.
+UNIT_PROTECTION: dict[str, object] = {
+    "DrawingObjects": True,
+    "Contents": True,
+    "Scenarios": True,
+    "UserInterfaceOnly": False,
+    "AllowFormattingCells": False,
+    "AllowFormattingColumns": True,
+    "AllowFormattingRows": False,
+    "AllowInsertingColumns": False,
+    "AllowInsertingRows": False,
+    "AllowInsertingHyperlinks": False,
+    "AllowDeletingColumns": False,
+    "AllowDeletingRows": False,
+    "AllowSorting": True,
+    "AllowFiltering": False,
+    "AllowUsingPivotTables": False,
+}
+
+
+def _marked_sheet(book: FakeBook, workbook: Path) -> FakeSheet:
+    outcome = run_engine(read_workbook(workbook))
+    return book.sheet(outcome.findings[0].cell.sheet)
+
+
+def test_a_protected_sheet_without_password_is_marked_and_protected_again(
+    excel: FakeExcel, workbook: Path
+) -> None:
+    book = excel.open_file(workbook)
+    sheet = _marked_sheet(book, workbook)
+    sheet.protection = dict(UNIT_PROTECTION)
+    excel_module_recalc(book)
+    assert excel.alerts[-1]["mode"] != "critical", excel.alerts
+    assert any(n[0].startswith(NOTE_MARKER) for n in sheet.notes.values())  # written while unprotected
+    assert sheet.protect_calls == [UNIT_PROTECTION]  # protected again, with the very same options
+    assert sheet.protection == UNIT_PROTECTION
+
+
+def test_a_protected_sheet_is_protected_again_after_a_failure(excel: FakeExcel, workbook: Path) -> None:
+    book = excel.open_file(workbook)
+    sheet = _marked_sheet(book, workbook)
+    sheet.protection = dict(UNIT_PROTECTION)
+    excel.fail_on.add("Range.color:set")
+    excel_module_recalc(book)
+    assert excel.alerts[-1]["mode"] == "critical"
+    assert sheet.protection == UNIT_PROTECTION and sheet.protect_calls == [UNIT_PROTECTION]
+
+
+def test_a_password_protected_sheet_is_refused_before_anything_is_written(
+    excel: FakeExcel, workbook: Path
+) -> None:
+    book = excel.open_file(workbook, marks_from_file=True)
+    first = book.sheets[0]
+    first.protection = {**UNIT_PROTECTION, "Contents": False, "DrawingObjects": True}  # notes locked only
+    sheet = _marked_sheet(book, workbook)
+    sheet.protection = dict(UNIT_PROTECTION)
+    sheet.password = "财务科2024"
+    before = snapshot(book)
+    excel_module_recalc(book)
+    (alert,) = excel.alerts
+    assert f"工作表“{sheet.name}”设有密码保护" in alert["prompt"] and "工作簿没有被修改" in alert["prompt"]
+    assert "意外错误" not in alert["prompt"]
+    assert snapshot(book) == before and "问题清单" not in [s.name for s in book.sheets]
+    assert sheet.protection == UNIT_PROTECTION
+    if first is not sheet:  # a sheet unprotected before the refusal is protected again, as it was
+        assert first.protection == {**UNIT_PROTECTION, "Contents": False, "DrawingObjects": True}
+
+
+def test_a_cell_with_a_threaded_comment_gets_no_note_and_the_list_says_so(excel: FakeExcel) -> None:
+    book = excel.open_file(EXAMPLE)
+    outcome = run_engine(read_workbook(EXAMPLE))
+    cell = outcome.findings[0].cell
+    sheet = book.sheet(cell.sheet)
+    sheet.threaded.add((cell.row, cell.col))
+    excel_module_recalc(book)
+    assert excel.alerts[-1]["mode"] != "critical", excel.alerts
+    assert (cell.row, cell.col) not in sheet.notes  # the thread is left alone
+    assert sheet.fills.get((cell.row, cell.col)) is not None  # the fill still shows the finding
+    listed = book.sheet("问题清单")
+    texts = [v for v in listed.values.values() if isinstance(v, str)]
+    assert any(
+        t.endswith("（该单元格有批注串，未加批注）") and outcome.findings[0].message in t for t in texts
+    )
+    assert any("有 1 个单元格带有批注串" in t for t in texts)
+
+
+def test_a_note_showing_a_threaded_comment_placeholder_is_left_alone(excel: FakeExcel) -> None:
+    book = excel.open_file(EXAMPLE)
+    cell = run_engine(read_workbook(EXAMPLE)).findings[0].cell
+    sheet = book.sheet(cell.sheet)
+    placeholder = "[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment."
+    sheet.notes[(cell.row, cell.col)] = [placeholder, "张会计"]
+    excel_module_recalc(book)
+    assert sheet.notes[(cell.row, cell.col)] == [placeholder, "张会计"]

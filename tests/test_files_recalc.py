@@ -22,7 +22,7 @@ from PIL import Image as PILImage
 from xl_selfeval import marks
 from xl_selfeval.cells import CellRef
 from xl_selfeval.errors import UserError
-from xl_selfeval.files import workbook as files
+from xl_selfeval.files import drawings, save
 from xl_selfeval.files.workbook import load_for_update, objects_openpyxl_drops, write_recalc
 from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
 
@@ -72,15 +72,36 @@ def test_in_place_with_backup(tmp_path: Path) -> None:
     path = make_book(tmp_path / "自评 2024.xlsx")
     original = path.read_bytes()
     assert write_recalc(path, outcome()).path == path
-    assert (tmp_path / "自评 2024.bak.xlsx").read_bytes() == original
+    kept = tmp_path / "自评 2024.原件.xlsx"
+    assert kept.read_bytes() == original
     ws = load_workbook(path)[SHEET]
     assert ws["D3"].value == 0.6 and "原值61.65%" in ws["D3"].comment.text
     assert ws["C5"].value == "=SUM(C3:C4)"  # formulas stay formulas
+    first_result = path.read_bytes()
+    second = write_recalc(path, outcome())
+    previous = tmp_path / "自评 2024.上次.xlsx"
+    assert second.backup == previous and previous.read_bytes() == first_result
+    assert kept.read_bytes() == original  # the user's own typed workbook is never replaced
+    assert "最初的原件保存在“自评 2024.原件.xlsx”" in second.backup_text
+    third_input = path.read_bytes()
     write_recalc(path, outcome())
-    assert (tmp_path / "自评 2024.bak2.xlsx").exists()  # a second run does not overwrite the first backup
+    assert previous.read_bytes() == third_input and kept.read_bytes() == original
     write_recalc(path, outcome(), backup=False)
-    assert not (tmp_path / "自评 2024.bak3.xlsx").exists()
+    # Two backups at most, however often recalc runs: no .bak2, .bak3 … pile-up.
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "自评 2024.上次.xlsx",
+        "自评 2024.原件.xlsx",
+        "自评 2024.xlsx",
+    }
     assert leftovers(tmp_path) == []
+
+
+def test_the_list_says_where_the_backup_is(tmp_path: Path) -> None:
+    path = make_book(tmp_path / "自评.xlsx")
+    result = write_recalc(path, outcome())
+    ws = load_workbook(path)[result.list_sheet]
+    lines = [row[0] for row in ws.iter_rows(values_only=True)]
+    assert "原文件已备份为“自评.原件.xlsx”（与原文件在同一文件夹）。" in lines
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
@@ -107,6 +128,7 @@ def test_text_from_a_message_is_written_as_text(tmp_path: Path) -> None:
     write_recalc(path, outcome(), backup=False)
     ws = load_workbook(path)[marks.LIST_SHEET]
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    cells = [c for c in cells if not c.value.startswith("=HYPERLINK(")]  # our links, built from addresses
     assert [(c.value, c.data_type) for c in cells] == [("=SUM(A1)", "s"), ("=SUM(A1)", "s")]
     with zipfile.ZipFile(path) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
@@ -128,22 +150,32 @@ def test_a_locked_file_is_refused_and_left_alone(tmp_path: Path, lock: str) -> N
 def test_a_locked_output_is_refused(tmp_path: Path) -> None:
     path = make_book(tmp_path / "自评.xlsx")
     (tmp_path / "~$结果.xlsx").write_text("someone")
-    with pytest.raises(UserError, match=r"“结果\.xlsx”正被其他程序打开"):
+    with pytest.raises(UserError, match=r"结果\.xlsx”正被其他程序打开"):
         write_recalc(path, outcome(), output=tmp_path / "结果.xlsx")
 
 
-def test_permission_error_on_replace_is_a_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("winerror", [32, None])
+def test_permission_error_on_replace_is_a_lock_only_when_windows_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, winerror: int | None
+) -> None:
     path = make_book(tmp_path / "自评.xlsx")
     original = path.read_bytes()
 
     def refuse(src: object, dst: object) -> None:
         if Path(str(dst)) == path:
-            raise PermissionError(13, "Permission denied")  # what Windows says while Excel holds the file
+            error = PermissionError(13, "Permission denied")
+            error.winerror = winerror  # type: ignore[attr-defined]  # 32: Windows' sharing violation
+            raise error
         os.rename(str(src), str(dst))
 
-    monkeypatch.setattr(files.os, "replace", refuse)
-    with pytest.raises(UserError, match="正被其他程序打开"):
-        write_recalc(path, outcome())
+    monkeypatch.setattr(save.os, "replace", refuse)
+    with pytest.raises(UserError) as info:
+        write_recalc(path, outcome(), backup=False)
+    if winerror == 32:
+        assert "正被其他程序打开（如 Excel/WPS）" in str(info.value)
+    else:  # nothing is known to hold it open: no claim that Excel has it
+        assert "正被其他程序打开" not in str(info.value) and "原文件未改动" in str(info.value)
+    assert "Permission denied" not in str(info.value)
     assert path.read_bytes() == original
     assert leftovers(tmp_path) == []
 
@@ -219,7 +251,7 @@ def make_xlsm(path: Path) -> Path:
 def test_xlsm_keeps_its_vba_project(tmp_path: Path) -> None:
     path = make_xlsm(tmp_path / "自评.xlsm")
     write_recalc(path, outcome())
-    assert (tmp_path / "自评.bak.xlsm").exists()
+    assert (tmp_path / "自评.原件.xlsm").exists()
     with zipfile.ZipFile(path) as archive:
         assert archive.read("xl/vbaProject.bin") == FAKE_VBA
         assert b"macroEnabled" in archive.read("[Content_Types].xml")
@@ -239,8 +271,11 @@ def test_libreoffice_opens_the_result_and_recomputes_its_formulas(
     assert ws["D6"].value == pytest.approx(60)  # computed from the corrected D3
     assert marks.LIST_SHEET in wb.sheetnames
     assert wb[marks.LIST_SHEET]["A1"].value == marks.LIST_TITLE
-    links = [c.hyperlink.location for row in wb[marks.LIST_SHEET].iter_rows() for c in row if c.hyperlink]
-    assert "'附件3 运转经费'!G12" in links  # LibreOffice understood the in-workbook links
+    formulas = load_workbook(converted)[marks.LIST_SHEET]
+    links = [c.value for row in formulas.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert '=HYPERLINK("#\'附件3 运转经费\'!G12","附件3 运转经费!G12")' in links  # kept by LibreOffice
+    shown = [c.value for row in wb[marks.LIST_SHEET].iter_rows() for c in row]
+    assert "附件3 运转经费!G12" in shown  # and computed: the link shows the cell
     assert ws["G12"].comment is not None and ws["G12"].comment.text.startswith(NOTE_MARKER)
 
 
@@ -347,8 +382,10 @@ def test_a_text_box_in_place_with_a_backup_is_written_with_a_warning_naming_the_
     path = with_drawn(tmp_path / "自评.xlsx", shape(text_box=True))
     original = path.read_bytes()
     result = write_recalc(path, outcome())
-    assert result.warnings == ("注意：本工作簿中的文本框等对象无法保留，原文件已备份为“自评.bak.xlsx”。",)
-    assert result.backup == tmp_path / "自评.bak.xlsx" and result.backup.read_bytes() == original
+    assert result.warnings == (
+        "注意：本工作簿中的文本框等对象无法保留，原文件已备份为“自评.原件.xlsx”（与原文件在同一文件夹）。",
+    )
+    assert result.backup == tmp_path / "自评.原件.xlsx" and result.backup.read_bytes() == original
     assert list(media(path).values()) == [seal_png()]  # the picture beside the text box is kept
 
 
@@ -380,7 +417,7 @@ def test_without_pillow_a_picture_counts_as_lost(tmp_path: Path, monkeypatch: py
     import openpyxl.reader.drawings
 
     monkeypatch.setattr(openpyxl.reader.drawings, "PILImage", False)
-    monkeypatch.setattr(files, "PILImage", False)
+    monkeypatch.setattr(drawings, "PILImage", False)
     path = make_book_with_seal(tmp_path / "自评.xlsx")
     with pytest.raises(UserError, match="含有图片等对象"):
         write_recalc(path, outcome(), backup=False)

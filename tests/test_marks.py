@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -314,11 +315,25 @@ def snapshot(path: Path) -> dict[str, object]:
     return out
 
 
+_LINK = re.compile(r'=HYPERLINK\("#(.*)","(.*)"\)')
+
+
+def shown_link(value: object) -> object:
+    """A HYPERLINK formula's text as the cell shows it; other values as they are."""
+    match = _LINK.fullmatch(value) if isinstance(value, str) else None
+    return match[2].replace('""', '"') if match else value
+
+
+def link_target(value: object) -> str | None:
+    match = _LINK.fullmatch(value) if isinstance(value, str) else None
+    return match[1].replace('""', '"') if match else None
+
+
 def issue_table(path: Path) -> list[tuple[object, ...]]:
     ws = load_workbook(path)[marks.LIST_SHEET]
     rows = list(ws.iter_rows(values_only=True))
     header = rows.index(marks.ISSUE_HEADERS)
-    return rows[header + 1 :]
+    return [tuple(shown_link(v) for v in row) for row in rows[header + 1 :]]
 
 
 def test_marks_notes_and_values_in_place(tmp_path: Path) -> None:
@@ -365,15 +380,18 @@ def test_issue_list_sheet(tmp_path: Path) -> None:
     rows = issue_table(path)
     assert rows[2] == (3, "错误", FORM, f"{SHEET}!G12", "G12 应为88，表中为90", "88", "90")
     assert [r[1] for r in rows] == ["错误", "警告", "错误", "提示", "提示"]
-    links = [ws.cell(row=header + n, column=4).hyperlink for n in range(1, 6)]
-    assert [link.location for link in links] == [
+    links = [link_target(ws.cell(row=header + n, column=4).value) for n in range(1, 6)]
+    assert links == [
         "'附件3 运转经费'!D3",
         "'附件3 运转经费'!E6",
         "'附件3 运转经费'!G12",
         "'附件3 运转经费'!G12",
         "'附件1'!B3",
     ]
-    assert all(link.target is None for link in links)  # in-workbook links, no external target
+    assert ws.print_title_rows == f"${header}:${header}" and ws.page_setup.paperSize == 9  # A4
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert all(c.font.name == "宋体" for row in ws.iter_rows() for c in row if c.value is not None)
+    assert all(c.border.left.style == "thin" for c in ws[header + 3])
     # user text beginning with = or @ stays text
     e6 = ws.cell(row=header + 2, column=6)
     assert (e6.value, e6.data_type) == ("=SUM(A1)", "s")
@@ -465,3 +483,25 @@ def test_finding_on_a_merged_range_marks_its_top_left_cell(tmp_path: Path) -> No
     recalc(path, Outcome(findings=[finding(Severity.ERROR, "C8", "合并单元格")]))
     ws = load_workbook(path)[SHEET]
     assert ws["B8"].comment.text == NOTE_MARKER + "错误：合并单元格"
+
+
+def test_a_figure_never_goes_over_a_label_merged_over_the_row(tmp_path: Path) -> None:
+    """The 总分 row typed as a unit would: "总分" merged over A33:H33. A fix aimed inside that range (the
+    reader's mistake) is listed and noted, but the label stays and no note claims a correction."""
+    path = tmp_path / "自评.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws["A33"] = "总分"
+    ws.merge_cells("A33:H33")
+    ws["I33"] = 95.61
+    wb.save(path)
+    cell = ref("C33")  # inside the merge: its value sits in A33
+    fix = CellEdit(cell, Decimal("100"), None, "总分", "分值合计")
+    outcome = Outcome(findings=[finding(Severity.ERROR, "C33", "分值合计应为100", fix=fix)], edits=[fix])
+    recalc(path, outcome)
+    ws = load_workbook(path)[SHEET]
+    assert ws["A33"].value == "总分"
+    assert "已更正" not in ws["A33"].comment.text and "分值合计应为100" in ws["A33"].comment.text
+    assert [r[4] for r in issue_table(path)] == ["分值合计应为100"]
+    assert marks.is_label("总分") and not marks.is_label("3.00") and not marks.is_label("１００分")

@@ -635,3 +635,32 @@ def test_targets_are_only_called_reached_when_there_were_indicators_to_judge(tmp
     _, summary = roll_over(read_forms(read_workbook(source)), 2025)
     assert summary.indicators_assessed == 3 and summary.fell_short == []
     assert "上年各指标均已达到目标。" in summary.text
+
+
+def test_new_from_honours_the_limits_of_the_rules_file(tmp_path: Path) -> None:
+    """[limits] of 规则.toml applies to every read, last year's workbook for new --from too."""
+    import os
+    import zipfile
+
+    big = tmp_path / "2024.xlsx"
+    with zipfile.ZipFile(EXAMPLE) as src, zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("xl/media/image99.bin", os.urandom(3 * 1024 * 1024))  # a 3 MB picture, say
+    rules = tmp_path / "规则.toml"
+    rules.write_text("[limits]\nmax_file_mb = 2\n", "utf-8")
+    refused = run("new", "--from", str(big), "-o", "a.xlsx", "--config", str(rules), cwd=tmp_path)
+    assert refused.returncode == 2 and "文件过大" in refused.stderr and "上限 2.0 MB" in refused.stderr
+    assert not (tmp_path / "a.xlsx").exists()
+    assert run("new", "--from", str(big), "-o", "b.xlsx", cwd=tmp_path).returncode == 0  # default: 50 MB
+
+
+def test_the_core_of_rollover_and_the_list_opens_no_file_door() -> None:
+    code = (
+        "import sys, xl_selfeval.rollover, xl_selfeval.issue_list, xl_selfeval.marks, xl_selfeval.naming;"
+        "print(sorted(m for m in sys.modules if m.startswith(('xl_selfeval.files', 'xl_selfeval.excel',"
+        " 'openpyxl', 'xlwings'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

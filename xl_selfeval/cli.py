@@ -13,11 +13,11 @@ from xl_selfeval.errors import UserError
 from xl_selfeval.setup import SUPPORTED_PYTHONS
 
 if TYPE_CHECKING:
-    from xl_selfeval.files.xlsx import Limits
-    from xl_selfeval.settings import Settings
+    pass
+from xl_selfeval.naming import default_workbook_name
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,10 +40,11 @@ def parse_projects(text: str | None) -> list[str]:
 
 
 def _check_output(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise UserError(f"输出文件已存在：{path}（如需覆盖，请加 --force）")
-    if not path.parent.exists():
-        raise UserError(f"输出文件夹不存在：{path.parent}")
+    """Before any work: an output that exists needs --force; its folder must exist and be writable; no
+    other program may have it open."""
+    from xl_selfeval.files.save import check_can_write
+
+    check_can_write(path, force=force)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -54,7 +55,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not args.year:
         raise UserError("请用 --year 指定年度，如 --year 2025（或用 --from 由上年工作簿生成下一年度）")
     year = parse_year(args.year)
-    out = Path(args.output or f"{year}年度绩效自评.xlsx")
+    out = Path(args.output or default_workbook_name(year))
     _check_output(out, args.force)
     projects = parse_projects(args.projects)
     new_workbook(out, year, args.unit or "", projects)
@@ -65,7 +66,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def _new_from_last_year(args: argparse.Namespace) -> int:
     """new --from: next year's forms started from last year's workbook (figures, indicators, targets)."""
-    from xl_selfeval.rollover import next_year_of, read_last_year, rollover_file
+    from xl_selfeval.files.rollover import read_last_year, rollover_file
+    from xl_selfeval.rollover import next_year_of
 
     if args.unit or args.projects:
         raise UserError(
@@ -73,10 +75,11 @@ def _new_from_last_year(args: argparse.Namespace) -> int:
         )
     source = Path(args.source)
     year = parse_year(args.year) if args.year else None
+    limits = _settings(args).limits
     # The default file name needs the year, which then comes from last year's workbook.
-    out = Path(args.output or f"{year or next_year_of(read_last_year(source))}年度绩效自评.xlsx")
+    out = Path(args.output or default_workbook_name(year or next_year_of(read_last_year(source, limits))))
     _check_output(out, args.force)
-    summary = rollover_file(source, out, year)
+    summary = rollover_file(source, out, year, limits)
     print(f"已生成 {out}")
     print(summary.text)
     return EXIT_OK
@@ -85,19 +88,13 @@ def _new_from_last_year(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from xl_selfeval.files.settings import load_settings
 
-    return load_settings(Path(args.config) if args.config else None, args.profile)
-
-
-def _limits(settings: Settings) -> Limits:
-    from xl_selfeval.files.xlsx import Limits
-
-    return Limits(max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio))
+    return load_settings(Path(args.config) if args.config else None, getattr(args, "profile", None))
 
 
 def _document(path: Path, settings):  # type: ignore[no-untyped-def]
     from xl_selfeval.files.open import read_document
 
-    document = read_document(path, _limits(settings))
+    document = read_document(path, settings.limits)
     for note in document.notes:
         print(f"注意：{note}", file=sys.stderr)
     return document
@@ -154,32 +151,47 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_recalc(args: argparse.Namespace) -> int:
     from xl_selfeval.files.open import recalc_output, recalc_source
-    from xl_selfeval.files.workbook import write_recalc
+    from xl_selfeval.files.recalc import write_recalc
+    from xl_selfeval.findings import Severity
     from xl_selfeval.report_text import outcome_text
 
     path = Path(args.file)
     settings = _settings(args)
     # An .xls/.ods/.et/.xlsb is recalculated in LibreOffice's .xlsx copy, written beside the source.
-    with recalc_source(path, _limits(settings)) as source:
+    with recalc_source(path, settings.limits) as source:
         copied = source != path
         output = Path(args.output) if args.output else (recalc_output(path) if copied else None)
-        if output is not None and output.exists() and not args.force and output.resolve() != path.resolve():
-            raise UserError(f"输出文件已存在：{output}（如需覆盖，请加 --force）")
+        if output is not None and not (output.exists() and output.resolve() == path.resolve()):
+            _check_output(output, args.force)
         outcome = _outcome(source, settings)
-        result = write_recalc(source, outcome, output=output, backup=not args.no_backup)
+        result = write_recalc(
+            source, outcome, output=output, backup=not args.no_backup, limits=settings.limits
+        )
     print(outcome_text(path, outcome))
     for line in result.warnings:
         print(line, file=sys.stderr)
     print(
         f"已写入 {result.path}（已改正 {sum(1 for e in outcome.edits if e.kind == 'correct')} 处，"
-        f"已补填 {sum(1 for e in outcome.edits if e.kind != 'correct')} 处，问题清单见“问题清单”工作表）"
+        f"已补填 {sum(1 for e in outcome.edits if e.kind != 'correct')} 处，"
+        f"问题清单见“{result.list_sheet}”工作表）"
     )
+    if result.backup_text:
+        print(result.backup_text + "。")
+    errors = [f for f in outcome.findings if f.severity is Severity.ERROR]
+    if errors:
+        # The last line: what the drag-and-drop launcher leaves on screen (exit 1 = written, errors found).
+        fixed = sum(1 for f in errors if f.fix is not None)
+        print(
+            f"共 {len(errors)} 个错误：已更正 {fixed} 个，仍有 {len(errors) - fixed} 个需要核对，"
+            f"详见“{result.list_sheet}”工作表。"
+        )
     return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
 
 
 def cmd_addin_build(args: argparse.Namespace) -> int:
     from xl_selfeval.addin.build import build_addin
     from xl_selfeval.addin.install import ADDIN_FILE_NAME
+    from xl_selfeval.files.save import write_error
 
     out = Path(args.output or ADDIN_FILE_NAME)
     if out.suffix.lower() != ".xlam":
@@ -189,6 +201,8 @@ def cmd_addin_build(args: argparse.Namespace) -> int:
         build_addin(out)
     except (FileNotFoundError, RuntimeError) as error:  # xlwings missing, or a version we do not know
         raise UserError(f"无法生成加载项：{error}") from None
+    except OSError as error:  # writing the .xlam: disk full, folder gone or locked meanwhile
+        raise write_error(out, error) from None
     print(f"已生成 {out}（Excel 加载项“绩效自评”；安装到本机 Excel：xl-selfeval addin install）")
     return EXIT_OK
 
@@ -253,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--projects", help="一级项目名称，用逗号分隔，每个项目一张附件3")
     new.add_argument("-o", "--output", help="输出文件（默认：{年度}年度绩效自评.xlsx）")
     new.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    new.add_argument("--config", help="规则设置文件（TOML）：用 --from 时按其中 [limits] 读取上年工作簿")
     new.set_defaults(func=cmd_new)
 
     check = sub.add_parser("check", help="检查工作簿中的三表，列出问题（不修改文件）")
@@ -321,3 +336,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return EXIT_UNUSABLE
+    except OSError as exc:  # a file operation no command anticipated: still Chinese, naming the file
+        where = f"“{exc.filename}”" if exc.filename else "文件"
+        print(f"错误：无法读写{where}（系统错误代码 {exc.errno}），原文件未改动。", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception:  # a bug: exit 3 so that a launcher never takes it for "written, errors found" (1)
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "错误：程序遇到了意外错误（见上面的详细信息），原文件未改动，请把以上内容发给技术支持。",
+            file=sys.stderr,
+        )
+        return EXIT_BUG

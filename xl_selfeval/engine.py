@@ -10,6 +10,7 @@ from xl_selfeval.errors import UserError
 from xl_selfeval.findings import Code, Finding, Outcome, ScoreSummary
 from xl_selfeval.grid import Grid
 from xl_selfeval.model import Form
+from xl_selfeval.naming import NO_FORMS
 from xl_selfeval.read import read_forms
 from xl_selfeval.scoring import grade
 from xl_selfeval.settings import Settings
@@ -27,9 +28,7 @@ def run_engine(
     settings = settings or Settings()
     forms = read_forms(grids)
     if not forms:
-        raise UserError(
-            "工作簿中没有找到绩效自评表（附件1基础数据表、附件2部门整体支出绩效自评表或附件3项目支出绩效自评表）"
-        )
+        raise UserError("工作簿中" + NO_FORMS)
     ctx = Context.build(forms, settings)
     # Each finding with its place in its own check's output: a code comes from one check, so the order
     # of a cell's findings (and which duplicate stays) never depends on the order the checks ran in.

@@ -23,6 +23,7 @@ FILL_ERROR = "FFFFC7CE"  # Excel's "light red fill"
 FILL_WARNING = "FFFFEB9C"  # Excel's "yellow fill" of its conditional-format presets
 OUR_FILLS = frozenset({FILL_ERROR, FILL_WARNING})
 ORIGINAL_NOTE_RULE = "——原批注——"
+NOTE_WIDTH = 320  # points; the default note box (144) wraps our longer notes into a narrow column
 
 ISSUE_HEADERS = ("序号", "严重程度", "表格", "单元格", "问题说明", "应为", "表中为")
 ISSUE_LINK_COLUMN = ISSUE_HEADERS.index("单元格")  # 0-based: the column of an issue row that carries its link
@@ -150,6 +151,10 @@ def plan_marks(
             rows += cell_rows
             continue  # its sheet is gone: nothing to mark; 问题清单 still lists the finding
         edit = edits.get(cell)
+        if edit is not None and is_label(state.value) and not isinstance(edit.value, str):
+            edit = (
+                None  # a figure never goes over a label (say 总分 merged over the row): listed, not written
+            )
         record = previous.get(cell)
         kept = record if record is not None and record.keeps_mark(state) else None
         original = _original(state, record, cell)
@@ -340,6 +345,17 @@ def _restores(records: Iterable[Record], read: Reader) -> list[Look]:
 
 
 # --- notes and values -----------------------------------------------------------------------------------
+
+
+def note_height(text: str) -> int:
+    """Points of height for a note box NOTE_WIDTH wide holding ``text`` (a rough guess of wrapped lines)."""
+    lines = text.count("\n") + 1 + len(text) // 24
+    return min(20 + 15 * lines, 400)
+
+
+def is_label(value: object) -> bool:
+    """A cell holding words without a single digit (总分, 合计): a label, never a figure to correct."""
+    return isinstance(value, str) and bool(value.strip()) and not any(ch.isdigit() for ch in value)
 
 
 def is_our_note(note: str) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 from xl_selfeval.checks.rules import (
     AMOUNT_TOLERANCE,
@@ -25,12 +24,12 @@ from xl_selfeval.forms.layout import FormKind, Ref, Sum, with_year
 from xl_selfeval.forms.place import FormContent
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Field, Form
-from xl_selfeval.read import read_forms
+from xl_selfeval.naming import NO_FORMS
 from xl_selfeval.scoring import suggest
 from xl_selfeval.settings import Settings
 from xl_selfeval.values import Dimension, format_amount, format_percent, to_decimal
 
-__all__ = ["FellShort", "RolloverSummary", "next_year_of", "read_last_year", "roll_over", "rollover_file"]
+__all__ = ["FellShort", "RolloverSummary", "next_year_of", "roll_over"]
 
 # Indicator columns that describe the target and so carry over; 实际完成值, 得分 and 偏差原因 are last year's.
 CARRIED_INDICATOR_COLUMNS = ("name", "target", "criteria", "weight")
@@ -464,7 +463,7 @@ def roll_over(
 ) -> tuple[list[FormContent], RolloverSummary]:
     """The three forms of ``year`` started from last year's ``forms`` (one 附件3 per project), with a summary."""
     if not forms:
-        raise UserError("上年工作簿中没有找到绩效自评表（附件1、附件2或附件3），无法结转")
+        raise UserError(f"上年工作簿中{NO_FORMS}，无法结转")
     settings = settings or Settings()
     source_year = source_year_of(forms)
     if source_year is not None and year != source_year + 1:
@@ -518,30 +517,3 @@ def _cost_target_reminders(form: Form) -> list[str]:
                 "请改为本年预算数"
             )
     return out
-
-
-def read_last_year(source: Path) -> list[Form]:
-    """Last year's forms, read like any workbook (generated, bundled example or hand-typed)."""
-    from xl_selfeval.files.xlsx import read_workbook
-
-    forms = read_forms(read_workbook(Path(source)))
-    if not forms:
-        raise UserError(
-            f"“{Path(source).name}”中没有找到绩效自评表（附件1基础数据表、附件2部门整体支出绩效自评表或"
-            "附件3项目支出绩效自评表），无法由它生成下一年度"
-        )
-    return forms
-
-
-def rollover_file(source: Path, output: Path, year: int | None = None) -> RolloverSummary:
-    """Write the forms of ``year`` (default: the year after the source's) to ``output``, from ``source``."""
-    from xl_selfeval.files.generate import build_workbook
-    from xl_selfeval.files.workbook import save_workbook
-
-    source, output = Path(source), Path(output)
-    if output.exists() and source.exists() and output.resolve() == source.resolve():
-        raise UserError(f"输出文件不能是上年工作簿本身：{output}（请另取一个文件名）")
-    forms = read_last_year(source)
-    contents, summary = roll_over(forms, year if year is not None else next_year_of(forms))
-    save_workbook(build_workbook(contents), output)
-    return summary

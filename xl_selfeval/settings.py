@@ -12,6 +12,7 @@ from typing import Any, Literal, get_args
 
 from xl_selfeval.errors import UserError
 from xl_selfeval.forms.indicators import BENEFIT, COST, OUTPUT, SATISFACTION
+from xl_selfeval.limits import MB, Limits
 from xl_selfeval.profiles import profile_names, profile_text
 from xl_selfeval.values import to_decimal
 
@@ -76,6 +77,11 @@ class Settings:
         """The highest total the profile allows at this execution rate, or None when uncapped."""
         caps = [cap for below, cap in self.execution_caps if rate < below]
         return min(caps) if caps else None
+
+    @property
+    def limits(self) -> Limits:
+        """The reading limits of [limits], for every door's reader."""
+        return Limits(max_file_bytes=self.max_file_mb * MB, max_ratio=float(self.max_zip_ratio))
 
     @property
     def execution_weight(self) -> Decimal:

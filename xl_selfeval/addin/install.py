@@ -121,7 +121,8 @@ def set_conf_value(existing: bytes, key: str, value: str, encoding: str) -> tupl
 
 
 def launcher_script(python: Path) -> str:
-    """The .bat onto which a workbook is dropped: recalculate it, then open it in Excel."""
+    """The .bat onto which a workbook is dropped: recalculate it, then open it in Excel (also when errors
+    remain, exit 1); only when nothing was written does it say so and leave the workbook closed."""
     python_path = str(python).replace("%", "%%")  # % starts a variable in batch files
     lines = [
         "@echo off",
@@ -132,16 +133,28 @@ def launcher_script(python: Path) -> str:
         'if "%~1"=="" (',
         "    echo 请把要重新计算的绩效自评工作簿拖到本文件的图标上。",
         "    pause",
-        "    exit /b 1",
+        "    exit /b 2",
         ")",
         f'"{python_path}" -m xl_selfeval recalc "%~1"',
-        "if errorlevel 1 (",
+        # Exit codes of recalc: 0 written, no error; 1 written, errors remain (counted on the line above,
+        # marked in the workbook); 2 nothing written (message above); anything else a failure too.
+        'set "RC=%errorlevel%"',
+        'if "%RC%"=="0" (',
+        "    echo 重新计算完成，未发现错误，正在打开工作簿。",
+        '    start "" "%~1"',
+        "    exit /b 0",
+        ")",
+        'if "%RC%"=="1" (',
         "    echo.",
-        "    echo 重新计算没有成功，请查看上面的提示。",
+        "    echo 重新计算完成，但仍有错误（个数见上一行），正在打开工作簿，请按“问题清单”逐项核对。",
+        '    start "" "%~1"',
         "    pause",
         "    exit /b 1",
         ")",
-        'start "" "%~1"',
+        "echo.",
+        "echo 重新计算没有成功，工作簿未改动，请查看上面的提示。",
+        "pause",
+        "exit /b %RC%",
     ]
     return "\r\n".join(lines) + "\r\n"
 

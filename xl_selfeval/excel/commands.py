@@ -8,18 +8,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xl_selfeval import marks
+from xl_selfeval.cells import CellRef
 from xl_selfeval.errors import UserError
 from xl_selfeval.excel import config, door, ui
 from xl_selfeval.files.settings import load_settings
 from xl_selfeval.findings import Outcome
 from xl_selfeval.grid import Grid
+from xl_selfeval.naming import default_workbook_name, first_free, is_workbook_name, numbered, workbook_stem
 from xl_selfeval.settings import Settings
 
 if TYPE_CHECKING:
     from xlwings import App, Book
 
 RULES_FILE = "规则.toml"  # beside the workbook: the ribbon's counterpart of the CLI's --config
-NEW_BOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 @dataclass
@@ -81,8 +82,10 @@ def mark_book(book: Book, *, correct: bool, progress: Progress | None = None) ->
     with ui.status(app) as say:
         say(f"正在读取“{book.name}”…")
         calculate_if_manual(app)
-        live = door.read_book(book)
+        settings = settings_for(book)
+        live = door.read_book(book, max_cells=settings.limits.max_cells)
         say(f"正在检查“{book.name}”…")
+        # The config sheet (xl_selfeval.conf) is one of the book's sheets: its PROFILE counts too.
         outcome = run_engine(live.grids, settings_for(book, live.grids))
         say("正在标注问题…")
         return apply_outcome(live, outcome, correct=correct, progress=progress)
@@ -96,20 +99,45 @@ def apply_outcome(
     progress = progress or Progress()
     if not correct:
         outcome = findings_only(outcome)
-    plan = marks.plan_marks(outcome, live.records(), live.state, noted=live.noted())
+    records, noted = live.records(), live.noted()
+    door.read_fills(
+        live, _cells_read_by_plan(outcome, records, noted), {r.cell: r.mark_fill for r in records}
+    )
+    plan = marks.plan_marks(outcome, records, live.state, noted=noted)
     app = live.book.app
-    progress.writing = True
-    with ui.quiet(app):
-        if correct:
-            door.write_values(live, plan.writes)
-        door.apply_looks(live, [*plan.restores, *plan.marks])
-        door.remove_our_sheets(live)
-        list_sheet = door.add_list(live, plan)
-        if plan.records:
-            door.add_records(live, plan.records, after=list_sheet.sheet)
-        door.activate(live, list_sheet.name if outcome.has_errors else live.active)
-    progress.writing = False
+    touched = [look.cell.sheet for look in [*plan.restores, *plan.marks]]
+    touched += [write.cell.sheet for write in plan.writes]
+    with door.unprotected(live, touched):  # refuses a password-protected sheet before any write
+        progress.writing = True
+        with ui.quiet(app):
+            if correct:
+                door.write_values(live, plan.writes)
+            door.apply_looks(live, [*plan.restores, *plan.marks])
+            door.remove_our_sheets(live)
+            list_sheet = door.add_list(live, plan, unnoted=_unnoted(live, plan))
+            if plan.records:
+                door.add_records(live, plan.records, after=list_sheet.sheet)
+            door.activate(live, list_sheet.name if outcome.has_errors else live.active)
+        progress.writing = False
     return MarkResult(outcome, plan, list_sheet.name)
+
+
+def _cells_read_by_plan(outcome: Outcome, records: list[marks.Record], noted: list[CellRef]) -> list[CellRef]:
+    """Every cell marks.plan_marks will ask the state of: findings, fixes, edits, records, our notes."""
+    cells = [f.cell for f in outcome.findings]
+    cells += [f.fix.cell for f in outcome.findings if f.fix is not None]
+    cells += [e.cell for e in outcome.edits] + [r.cell for r in records] + noted
+    return cells
+
+
+def _unnoted(live: door.LiveBook, plan: marks.Plan) -> list[str]:
+    """Links of the marked cells that got no note because they hold a threaded comment."""
+    found = []
+    for look in plan.marks:
+        live_sheet = live.sheet(look.cell.sheet)
+        if live_sheet is not None and (look.cell.row, look.cell.col) in live_sheet.threaded:
+            found.append(marks.link_location(look.cell))
+    return found
 
 
 def result_message(result: MarkResult, *, correct: bool) -> str:
@@ -129,7 +157,7 @@ def clear_book(book: Book, progress: Progress | None = None) -> int:
     with ui.status(app) as say:
         say("正在清除标记…")
         calculate_if_manual(app)
-        live = door.read_book(book)
+        live = door.read_book(book, max_cells=settings_for(book).limits.max_cells)
         looks = marks.plan_clear(live.records(), live.state, noted=live.noted())
         ours = [s for s in live.sheets if s.is_ours]
         if not looks and not ours:
@@ -148,13 +176,9 @@ def clear_book(book: Book, progress: Progress | None = None) -> int:
 
 def free_path(folder: Path, year: int) -> Path:
     """{year}年度绩效自评.xlsx in ``folder``, or …（2）.xlsx, …（3）.xlsx: an existing file is never replaced."""
-    stem = f"{year}年度绩效自评"
-    candidate = folder / f"{stem}.xlsx"
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}（{n}）.xlsx"
-        n += 1
-    return candidate
+    stem = workbook_stem(year)
+    names = numbered(default_workbook_name(year), lambda n: f"{stem}（{n}）.xlsx")
+    return folder / first_free(names, lambda name: (folder / name).exists())
 
 
 def has_unsaved_changes(book: Book) -> bool | None:
@@ -170,12 +194,13 @@ def has_unsaved_changes(book: Book) -> bool | None:
 
 def rollover_book(book: Book) -> str | None:
     """新建下一年度 from the open workbook's file; the message to show, or None if the user cancelled."""
-    from xl_selfeval.rollover import next_year_of, read_last_year, rollover_file
+    from xl_selfeval.files.rollover import read_last_year, rollover_file
+    from xl_selfeval.rollover import next_year_of
 
     source = _saved_path(book)
     if source is None:
         raise UserError("请先保存本工作簿（文件→另存为，保存为 .xlsx），再点“新建下一年度”。")
-    if source.suffix.lower() not in NEW_BOOK_SUFFIXES:
+    if not is_workbook_name(source.name):
         raise UserError(
             f"“{source.name}”不是 .xlsx/.xlsm 工作簿。请先另存为 .xlsx（文件→另存为），再点“新建下一年度”。"
         )
@@ -194,16 +219,11 @@ def rollover_book(book: Book) -> str | None:
             return None
     with ui.status(app) as say:
         say(f"正在读取“{source.name}”…")
-        year = next_year_of(read_last_year(source))
+        limits = settings_for(book).limits
+        year = next_year_of(read_last_year(source, limits))
         target = free_path(source.parent, year)
         say(f"正在生成 {target.name}…")
-        try:
-            summary = rollover_file(source, target, year)
-        except OSError as error:
-            raise UserError(
-                f"无法在“{target.parent}”中保存新工作簿（{error.strerror or error}）。"
-                "请把当前工作簿另存到可以写入的文件夹后再试。"
-            ) from None
+        summary = rollover_file(source, target, year, limits)
     app.books.open(str(target))
     return f"已生成“{target.name}”，保存在：\n{target.parent}\n\n{summary.text}"
 

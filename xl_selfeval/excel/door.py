@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from xl_selfeval import marks
-from xl_selfeval.cells import CellRef, address, column_letter, parse_cell
+from xl_selfeval import issue_list, marks
+from xl_selfeval.cells import CellRef, address, column_letter, parse_cell, parse_range
 from xl_selfeval.checks.rules import may_overwrite
 from xl_selfeval.errors import UserError
 from xl_selfeval.excel import ui
 from xl_selfeval.excel.ranges import Box, Cell, as_text, box_address, boxes, column_range, unions
-from xl_selfeval.files.xlsx import DEFAULT_LIMITS
 from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.limits import DEFAULT_LIMITS
 from xl_selfeval.units import percent_shown
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
 MAX_CELLS = DEFAULT_LIMITS.max_cells  # per workbook, as the file reader allows
 XL_SHEET_VISIBLE = -1  # Excel's XlSheetVisibility, as Sheet.visible returns it on Windows
 XL_SHEET_VERY_HIDDEN = 2  # not even listed under 取消隐藏 (and truthy, like XL_SHEET_VISIBLE)
-HEADER_RGB = (0xD9, 0xD9, 0xD9)  # 问题清单's header row, as files.py fills it
-NOTE_WIDTH = 320  # points, as files.py: Excel's default note box cuts our longer notes off
-MAX_COLUMN_WIDTH = 60  # characters; longer texts wrap
+NOTE_WIDTH = marks.NOTE_WIDTH
+# The note text an Excel shows for a threaded comment it cannot show as a thread.
+THREADED_PLACEHOLDERS = ("[Threaded comment]", "[线程批注]", "[批注串]")
 _ARGB = re.compile(r"[0-9A-Fa-f]{8}")
 _XML_RGB = re.compile(r'<(?:\w+:)?fgColor[^>]*\brgb="([0-9A-Fa-f]{8})"')
 
@@ -127,6 +128,15 @@ class LiveSheet:
     name: str
     grid: Grid
     notes: dict[Cell, _Note] = field(default_factory=dict)
+    threaded: set[Cell] = field(default_factory=set)  # cells with a threaded comment: never given a note
+    ranges: dict[str, Range] = field(default_factory=dict)  # by address: a cell written, then noted, once
+
+    def range(self, where: str) -> Range:
+        """The xlwings Range at ``where``, made once: each Sheet.range is a round trip on Windows."""
+        found = self.ranges.get(where)
+        if found is None:
+            found = self.ranges[where] = self.sheet.range(where)
+        return found
 
     @property
     def is_ours(self) -> bool:
@@ -180,7 +190,7 @@ class LiveBook:
         cell = (ref.row, ref.col)
         fill = self.fills.get(ref)
         if fill is None:
-            fill = self.fills[ref] = fill_token(live.sheet.range(ref.address).color)
+            fill = self.fills[ref] = fill_token(live.range(ref.address).color)
         note = live.notes.get(cell)
         author = ""
         if note is not None and not marks.is_our_note(note.text):
@@ -194,8 +204,47 @@ class LiveBook:
         )
 
 
-def read_book(book: Book, *, windows: bool | None = None) -> LiveBook:
-    """Every worksheet's used range in one read of values and one of formulas, plus its notes."""
+def read_fills(live: LiveBook, cells: Iterable[CellRef], expected: dict[CellRef, str]) -> None:
+    """The fills of ``cells`` into live.fills, few calls: per sheet, the cells grouped by the fill they
+    are expected to have (ours, from the record; else none) and each group read as one range; only a
+    group whose cells turn out to differ is read cell by cell."""
+    wanted = [c for c in dict.fromkeys(cells) if c not in live.fills]
+    for name, group in _by_sheet((c, expected.get(c, "")) for c in wanted).items():
+        live_sheet = live.sheet(name)
+        if live_sheet is None:
+            continue
+        by_token: dict[str, list[Cell]] = {}
+        for cell, expected_fill in group.items():
+            by_token.setdefault(expected_fill, []).append(cell)
+        for where in by_token.values():
+            for part in range_addresses(boxes(where), grouped=live.windows):
+                found = _cells_of(part)
+                token: str | None = None
+                if len(found) > 1:
+                    try:
+                        # One colour for the whole range, None for no fill; mixed fills make xlwings fail.
+                        token = fill_token(live_sheet.sheet.range(part).color)
+                    except Exception:
+                        token = None
+                for row, col in found:
+                    ref = CellRef(name, row, col)
+                    if token is None:
+                        live.fills[ref] = fill_token(live_sheet.range(ref.address).color)
+                    else:
+                        live.fills[ref] = token
+
+
+def _cells_of(address_text: str) -> list[Cell]:
+    cells = []
+    for part in address_text.split(","):
+        top, left, bottom, right = parse_range(part)
+        cells += [(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)]
+    return cells
+
+
+def read_book(book: Book, *, windows: bool | None = None, max_cells: int = MAX_CELLS) -> LiveBook:
+    """Every worksheet's used range in one read of values and one of formulas, plus its notes; refused
+    beyond ``max_cells`` in all (the limits of 规则.toml)."""
     sheets: list[LiveSheet] = []
     total = 0
     for sheet in book.sheets:
@@ -206,7 +255,7 @@ def read_book(book: Book, *, windows: bool | None = None) -> LiveBook:
         height, width = used.shape
         bottom, right = top + height - 1, left + width - 1
         total += height * width
-        if total > MAX_CELLS:
+        if total > max_cells:
             raise UserError(
                 f"工作表“{name}”的已用区域过大（到 {address(bottom, right)}），读取会非常慢。"
                 "请删除表格下方和右侧多余的行和列（选中后右键“删除”），保存后再试。"
@@ -215,9 +264,19 @@ def read_book(book: Book, *, windows: bool | None = None) -> LiveBook:
         # the text the file reader gives, rather than None.
         values = used.options(ndim=2, err_to_str=True).value
         grid = grid_from(name, top, left, values, used.formula)
-        sheets.append(LiveSheet(sheet, name, grid, _read_notes(sheet)))
+        notes = _read_notes(sheet)
+        threaded = {cell for cell, note in notes.items() if note.text.startswith(THREADED_PLACEHOLDERS)}
+        sheets.append(LiveSheet(sheet, name, grid, notes, threaded | _threaded_cells(sheet)))
     active = book.sheets.active.name if sheets else None
     return LiveBook(book, sheets, active, windows=on_windows() if windows is None else windows)
+
+
+def _threaded_cells(sheet: Sheet) -> set[Cell]:
+    """Cells holding a threaded comment (Microsoft 365): one call per sheet, two per such comment."""
+    try:
+        return {parse_cell(comment.location.address) for comment in sheet.comments}
+    except Exception:  # an Excel without threaded comments, or an engine without the collection
+        return set()
 
 
 def _read_notes(sheet: Sheet) -> dict[Cell, _Note]:
@@ -242,14 +301,20 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
             assert may_overwrite(live_sheet.grid.cell(*cell).is_formula), (
                 f"refusing to overwrite the formula in {write.cell}"
             )
-        for box in boxes(cells):
+        # A cell already holding the value (written by an earlier run) is not written again.
+        changed = {
+            cell: write
+            for cell, write in cells.items()
+            if marks.written_text(live_sheet.grid.cell(*cell).value) != marks.written_text(write.value)
+        }
+        for box in boxes(changed):
             top, left, bottom, right = box
             block = [
-                [_cell_value(cells[(r, c)].value) for c in range(left, right + 1)]
+                [_cell_value(changed[(r, c)].value) for c in range(left, right + 1)]
                 for r in range(top, bottom + 1)
             ]
             try:
-                live_sheet.sheet.range(box_address(box)).value = block
+                live_sheet.range(box_address(box)).value = block
             except Exception:
                 if len(block) * len(block[0]) == 1:
                     raise
@@ -257,7 +322,7 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
                 # cell of it, a merge's top-left cell, can still be written on its own.
                 for r, row in enumerate(block, start=top):
                     for c, value in enumerate(row, start=left):
-                        live_sheet.sheet.range(address(r, c)).value = value
+                        live_sheet.range(address(r, c)).value = value
         formats: dict[str, list[Cell]] = {}
         for cell, write in cells.items():
             if write.number_format:
@@ -304,6 +369,8 @@ def apply_looks(live: LiveBook, looks: Sequence[marks.Look], *, size_notes: bool
             for row, col in where:
                 live.fills[CellRef(name, row, col)] = fill_token(rgb)
         for cell, look in cells.items():
+            if cell in live_sheet.threaded:
+                continue  # a note would replace the thread (or fail): the finding is in 问题清单 only
             _set_note(live_sheet, cell, look.note, size=size_notes and look.author == marks.AUTHOR)
 
 
@@ -328,7 +395,7 @@ def _set_note(live_sheet: LiveSheet, cell: Cell, text: str, *, size: bool) -> No
         current.text = text
         note = current.note
     else:
-        note = live_sheet.sheet.range(address(*cell)).add_note(text)
+        note = live_sheet.range(address(*cell)).add_note(text)
         live_sheet.notes[cell] = _Note(note, text)
     if size:
         _size_note(note, text)
@@ -342,13 +409,85 @@ def _author(note: _Note) -> str:
 
 def _size_note(note: Note, text: str) -> None:
     """A note box wide enough for our lines (Windows COM: Comment.Shape); cosmetic, so failures are let go."""
-    lines = text.count("\n") + 1 + len(text) // 24  # a rough guess of wrapped lines, as files.py
     try:
         shape = note.api.Shape
         shape.Width = NOTE_WIDTH
-        shape.Height = min(20 + 15 * lines, 400)
+        shape.Height = marks.note_height(text)
     except Exception:
         pass
+
+
+# --- protected sheets ------------------------------------------------------------------------------------
+
+# What Worksheet.Protect takes back, read from the sheet before it is unprotected (COM names).
+_PROTECTED_PARTS = {
+    "DrawingObjects": "ProtectDrawingObjects",
+    "Contents": "ProtectContents",
+    "Scenarios": "ProtectScenarios",
+    "UserInterfaceOnly": "ProtectionMode",
+}
+_ALLOWED = (
+    "AllowFormattingCells",
+    "AllowFormattingColumns",
+    "AllowFormattingRows",
+    "AllowInsertingColumns",
+    "AllowInsertingRows",
+    "AllowInsertingHyperlinks",
+    "AllowDeletingColumns",
+    "AllowDeletingRows",
+    "AllowSorting",
+    "AllowFiltering",
+    "AllowUsingPivotTables",
+)
+
+
+@dataclass(frozen=True)
+class _Protection:
+    sheet: Sheet
+    options: dict[str, object]
+
+
+def _protection(sheet: Sheet) -> dict[str, object] | None:
+    """The sheet's protection options as Protect takes them, or None when it is not protected."""
+    api = sheet.api
+    options: dict[str, object] = {arg: bool(getattr(api, prop)) for arg, prop in _PROTECTED_PARTS.items()}
+    if not (options["Contents"] or options["DrawingObjects"]):
+        return None
+    allowed = api.Protection
+    options.update({name: bool(getattr(allowed, name)) for name in _ALLOWED})
+    return options
+
+
+@contextmanager
+def unprotected(live: LiveBook, names: Iterable[str]) -> Iterator[None]:
+    """The sheets ``names`` writable meanwhile: protected without a password, they are unprotected and
+    protected again afterwards with the same options (also on an error); a sheet protected with a
+    password is refused before anything is written. Through COM (Windows); elsewhere nothing is done."""
+    done: list[_Protection] = []
+    try:
+        if live.windows:
+            for name in dict.fromkeys(names):
+                live_sheet = live.sheet(name)
+                if live_sheet is None:
+                    continue
+                options = _protection(live_sheet.sheet)
+                if options is None:
+                    continue
+                try:
+                    live_sheet.sheet.api.Unprotect("")  # "" rather than nothing: Excel would prompt
+                except Exception:
+                    raise UserError(
+                        f"工作表“{name}”设有密码保护，无法标注问题。请在 Excel 中点“审阅→撤销工作表保护”"
+                        "输入密码后再试；工作簿没有被修改。"
+                    ) from None
+                done.append(_Protection(live_sheet.sheet, options))
+        yield
+    finally:
+        for protection in done:
+            try:
+                protection.sheet.api.Protect(**protection.options)
+            except Exception:
+                ui.log_exception("恢复工作表保护")
 
 
 # --- our sheets ----------------------------------------------------------------------------------------
@@ -363,84 +502,98 @@ def remove_our_sheets(live: LiveBook) -> None:
         live.sheets.remove(live_sheet)
 
 
-def _list_name(live: LiveBook) -> str:
-    # A sheet the user named 问题清单 is theirs: ours takes another name rather than replace it.
-    taken = {s.name.casefold() for s in live.sheets}  # Excel's sheet names ignore case
-    names = [marks.LIST_SHEET, f"{marks.LIST_SHEET}（自评检查）"]
-    names += [f"{marks.LIST_SHEET}（自评检查{n}）" for n in range(2, 100)]
-    return next(n for n in names if n.casefold() not in taken)
-
-
-def _text_width(text: str) -> int:
-    # CJK characters take two columns in Excel's width unit.
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def _shown(text: str) -> object:
     return as_text(text) if text else None
 
 
-def add_list(live: LiveBook, plan: marks.Plan) -> LiveSheet:
-    """问题清单 as files.py lays it out: title, summary, a blank row, the table; one write for its text."""
-    last = live.sheets[-1].sheet
-    name = _list_name(live)
-    sheet = live.book.sheets.add(name, after=last)
-    width = len(marks.ISSUE_HEADERS)
-    rows: list[list[object]] = [[marks.LIST_TITLE]]
-    rows += [[_shown(line.cells[0])] for line in plan.summary]
-    rows.append([])
-    header = len(rows) + 1
-    rows.append(list(marks.ISSUE_HEADERS))
-    for issue in plan.issues:
-        # 序号 as a number: sorts 2 before 10, no "number stored as text" flag (as files.py).
-        first = int(issue.cells[0]) if issue.cells[0].isdigit() else _shown(issue.cells[0])
-        rows.append([first, *(_shown(text) for text in issue.cells[1:])])
-    last_row = len(rows)
-    table = [[*row, *([None] * (width - len(row)))] for row in rows]
-    end = column_letter(width)
-    sheet.range(f"A1:{end}{last_row}").value = table
+def _list_value(value: object) -> object:
+    """A cell of the list spec as written into Excel: a link as its HYPERLINK formula, text kept text."""
+    if isinstance(value, issue_list.Link):
+        return value.formula
+    if isinstance(value, str):
+        return as_text(value)
+    return value
 
+
+def add_list(live: LiveBook, plan: marks.Plan, *, backup: str = "", unnoted: Iterable[str] = ()) -> LiveSheet:
+    """问题清单 as issue_list lays it out, the same as the file door: one write for its text and links,
+    then a fixed number of formatting calls (rows of equal height together)."""
+    last = live.sheets[-1].sheet
+    spec = issue_list.list_sheet(plan, (s.name for s in live.sheets), backup=backup, unnoted=unnoted)
+    sheet = live.book.sheets.add(spec.name, after=last)
+    end = spec.last_column
+    whole = sheet.range(f"A1:{end}{spec.last_row}")
+    whole.value = [[_list_value(v) for v in row] for row in spec.rows]
+    whole.font.name = issue_list.FONT
     title = sheet.range("A1").font
     title.bold = True
-    title.size = 14
-    head = sheet.range(f"A{header}:{end}{header}")
+    title.size = issue_list.TITLE_SIZE
+    head = sheet.range(spec.header)
     head.font.bold = True
-    head.color = HEADER_RGB
-    if plan.issues:
-        body = sheet.range(f"A{header + 1}:{end}{last_row}")
+    head.color = fill_rgb(issue_list.HEADER_FILL)
+    if spec.body is not None:
+        body = sheet.range(spec.body)
         body.wrap_text = True
         body.vertical_alignment = "top"
-    widths = [_text_width(text) for text in marks.ISSUE_HEADERS]
-    for issue in plan.issues:
-        for col, text in enumerate(issue.cells):
-            widths[col] = max(widths[col], *(_text_width(part) for part in text.split("\n")))
-    for col, chars in enumerate(widths, start=1):
-        sheet.range(column_range(col)).column_width = min(chars + 2, MAX_COLUMN_WIDTH)
-
-    for row, line in enumerate(plan.summary, start=2):
-        if line.link:
-            add_link(sheet.range(f"A{row}"), line.link, line.cells[0], line.link, windows=live.windows)
-    link_col = column_letter(marks.ISSUE_LINK_COLUMN + 1)
-    for row, issue in enumerate(plan.issues, start=header + 1):
-        if issue.link:
-            text = issue.cells[marks.ISSUE_LINK_COLUMN]
-            add_link(sheet.range(f"{link_col}{row}"), issue.link, text, "转到该单元格", windows=live.windows)
-    added = LiveSheet(sheet, name, Grid(name, {(1, 1): CellData(marks.LIST_TITLE)}))
+        link_col = column_letter(marks.ISSUE_LINK_COLUMN + 1)
+        links = sheet.range(f"{link_col}{spec.header_row + 1}:{link_col}{spec.last_row}")
+        links.font.color = fill_rgb(issue_list.LINK_COLOUR) or (5, 99, 193)
+    for col, width in enumerate(spec.column_widths, start=1):
+        sheet.range(column_range(col)).column_width = width
+    heights: dict[float, list[Box]] = {}
+    for row, height in spec.row_heights.items():
+        heights.setdefault(height, []).append((row, 1, row, 1))
+    for height, rows in heights.items():
+        for part in range_addresses(boxes((r, 1) for r, *_ in rows), grouped=live.windows):
+            sheet.range(_whole_rows(part)).row_height = height
+    if live.windows:
+        _finish_list_com(sheet, spec)
+    added = LiveSheet(sheet, spec.name, Grid(spec.name, {(1, 1): CellData(marks.LIST_TITLE)}))
     live.sheets.append(added)
     return added
 
 
-def add_link(cell: Range, location: str, text: str, tip: str, *, windows: bool) -> None:
-    """A link to ``location`` ('附件3'!G12) inside the workbook. On Windows through COM's documented form
-    for it, Hyperlinks.Add with an empty Address and the location as SubAddress; elsewhere through
-    xlwings' add_hyperlink with "#" and the location, as Excel's HYPERLINK() takes it."""
-    if windows:
-        target = cell.api
-        target.Hyperlinks.Add(
-            Anchor=target, Address="", SubAddress=location, ScreenTip=tip, TextToDisplay=text
-        )
-    else:
-        cell.add_hyperlink("#" + location, text, tip)
+def _whole_rows(address_text: str) -> str:
+    """'A5,A7:A8' as whole rows '5:5,7:8' (row heights are set on rows)."""
+    parts = []
+    for part in address_text.split(","):
+        top, _, bottom, _ = parse_range(part)
+        parts.append(f"{top}:{bottom}")
+    return ",".join(parts)
+
+
+# COM constants (Excel's XlBordersIndex, XlLineStyle, XlPaperSize, XlPageOrientation).
+_XL_CONTINUOUS, _XL_THIN = 1, 2
+_XL_PAPER_A4, _XL_LANDSCAPE = 9, 2
+_BORDER_SIDES = (7, 8, 9, 10, 11, 12)  # left, top, bottom, right, inside vertical, inside horizontal
+
+
+def _finish_list_com(sheet: Sheet, spec: issue_list.ListSheet) -> None:
+    """Borders, filter, frozen header and print setup through COM (Windows): xlwings has no desktop call
+    for them. Cosmetic, so a failure is logged and the list stays as written."""
+    try:
+        table = sheet.range(spec.table).api
+        for side in _BORDER_SIDES:
+            border = table.Borders(side)
+            border.LineStyle = _XL_CONTINUOUS
+            border.Weight = _XL_THIN
+        table.AutoFilter(1)
+        api = sheet.api
+        setup = api.PageSetup
+        setup.PaperSize = _XL_PAPER_A4
+        setup.Orientation = _XL_LANDSCAPE
+        setup.Zoom = False
+        setup.FitToPagesWide = 1
+        setup.FitToPagesTall = False
+        setup.PrintTitleRows = "$" + spec.print_title_rows.replace(":", ":$")
+        setup.CenterHorizontally = True
+        # The new sheet is the active one (Excel activates a sheet it adds): freeze in its window.
+        window = api.Parent.Windows(1)
+        window.SplitColumn = 0
+        window.SplitRow = spec.header_row
+        window.FreezePanes = True
+    except Exception:
+        ui.log_exception("问题清单格式")
 
 
 def add_records(live: LiveBook, records: Sequence[marks.Record], after: Sheet) -> None:

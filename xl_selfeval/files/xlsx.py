@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import lzma
 import posixpath
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
-
 from xl_selfeval.cells import MAX_COL, MAX_ROW, column_index
 from xl_selfeval.errors import UserError
+from xl_selfeval.files.zipguard import CHUNK, XML_ERRORS, ZIP_ERRORS, defused_parser, too_compressed
 from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -32,18 +27,6 @@ __all__ = [
     "read_workbook",
 ]
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource ceilings for one untrusted workbook."""
-
-    max_file_bytes: int = 50 * 1024 * 1024
-    max_uncompressed_bytes: int = 300 * 1024 * 1024  # sum of member sizes declared in the zip
-    max_ratio: float = 200.0  # per member: uncompressed / compressed; total likewise
-    max_cells: int = 2_000_000
-
-
-DEFAULT_LIMITS = Limits()
 
 # --- messages (one Chinese sentence each; {name} is the file name) -----------------------------------
 
@@ -87,9 +70,6 @@ _MAIN_NS = (
 )
 _PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"  # strict keeps it
 _MAX_ROW, _MAX_COL = MAX_ROW, MAX_COL
-_CHUNK = 1 << 20
-# Members this small cannot be bombs, and tiny parts legitimately compress far beyond any ratio.
-_RATIO_FLOOR = 1 << 20
 # Merges wider than this are clipped to the sheet's data; no form merges anywhere near it.
 _MERGE_CLIP = 10_000
 # Every XML element costs a Python callback: bound the work a crafted file can demand.
@@ -299,13 +279,13 @@ class _Book:
         total = 0
         try:
             fh: IO[bytes] = self.zf.open(info)
-        except _ZIP_ERRORS as exc:
+        except ZIP_ERRORS as exc:
             raise _Refused(_CORRUPT) from exc
         with fh:
             while True:
                 try:
-                    chunk = fh.read(_CHUNK)
-                except _ZIP_ERRORS as exc:
+                    chunk = fh.read(CHUNK)
+                except ZIP_ERRORS as exc:
                     raise _Refused(_CORRUPT) from exc
                 if not chunk:
                     return
@@ -321,8 +301,7 @@ class _Book:
 
     def parse(self, info: zipfile.ZipInfo, target: Any, part: str) -> None:
         """Stream-parse a member into ``target``'s start(tag, attrib) / end(tag) / data(text)."""
-        # OOXML never carries a DTD: refuse any, so entity tricks cannot even start.
-        parser = DefusedXMLParser(target=_NO_TARGET, forbid_dtd=True)
+        parser = defused_parser(_NO_TARGET)
         # Speed: take expat's events directly (tags as 'namespace}local', attributes as a dict built
         # in C) rather than through ElementTree's per-element Python wrapper. defusedxml's refusing
         # handlers stay installed on this same expat parser.
@@ -336,32 +315,14 @@ class _Book:
         def feed(chunk: bytes) -> None:
             try:
                 parser.feed(chunk)
-            except _XML_ERRORS as exc:
+            except XML_ERRORS as exc:
                 raise _Refused(_MALFORMED, part=part) from exc
 
         self.stream(info, feed)
         try:
             parser.close()
-        except _XML_ERRORS as exc:
+        except XML_ERRORS as exc:
             raise _Refused(_MALFORMED, part=part) from exc
-
-
-# Errors zipfile and the decompressors raise on damaged data (a bad CRC, a truncated stream, an
-# unsupported or encrypted member, a name that does not decode).
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    OSError,
-    ValueError,
-    RuntimeError,
-    struct.error,
-    OverflowError,
-)
-# Errors the XML layer raises: ParseError is a SyntaxError; defusedxml's refusals are ValueErrors; a
-# bad number or date in a cell is a ValueError from int()/float().
-_XML_ERRORS = (SyntaxError, DefusedXmlException, ValueError, LookupError, OverflowError)
 
 
 # --- parts -----------------------------------------------------------------------------------------
@@ -741,9 +702,9 @@ def _check_sizes(zf: zipfile.ZipFile, file_bytes: int, limits: Limits) -> None:
         size, packed = info.file_size, info.compress_size
         total += size
         compressed += packed
-        if size > _RATIO_FLOOR and size > limits.max_ratio * max(packed, 1):
+        if too_compressed(size, packed, limits):
             raise _Refused(_BOMB)
-    if total > _RATIO_FLOOR and total > limits.max_ratio * max(compressed, 1):
+    if too_compressed(total, compressed, limits):
         raise _Refused(_BOMB)
     if total > limits.max_uncompressed_bytes:
         raise _Refused(_TOO_BIG, what=f"解压后 {_mb(total)}，上限 {_mb(limits.max_uncompressed_bytes)}")
@@ -786,7 +747,7 @@ def open_package(path: Path, limits: Limits) -> Iterator[_Book]:
     with fh:
         try:
             zf = zipfile.ZipFile(fh)
-        except _ZIP_ERRORS as exc:
+        except ZIP_ERRORS as exc:
             raise _Refused(_CORRUPT if magic.startswith(b"PK") else _NOT_ZIP) from exc
         with zf:
             _check_sizes(zf, size, limits)

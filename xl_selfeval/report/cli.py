@@ -17,12 +17,9 @@ EXIT_OK, EXIT_FINDINGS = 0, 1
 
 
 def _workbook(path: Path, settings: Any) -> Any:
-    from xl_selfeval.files.xlsx import Limits, read_workbook
+    from xl_selfeval.files.open import read_document
 
-    limits = Limits(
-        max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio)
-    )
-    return read_workbook(path, limits)
+    return read_document(path, settings.limits).grids
 
 
 def cmd_report(
