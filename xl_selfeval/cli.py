@@ -7,8 +7,13 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xl_selfeval.errors import UserError
+
+if TYPE_CHECKING:
+    from xl_selfeval.files.xlsx import Limits
+    from xl_selfeval.settings import Settings
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -82,14 +87,20 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return load_settings(Path(args.config) if args.config else None)
 
 
+def _limits(settings: Settings) -> Limits:
+    from xl_selfeval.files.xlsx import Limits
+
+    return Limits(max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio))
+
+
 def _outcome(path: Path, settings):  # type: ignore[no-untyped-def]
     from xl_selfeval.engine import run_engine
-    from xl_selfeval.files.xlsx import Limits, read_workbook
+    from xl_selfeval.files.open import read_document
 
-    limits = Limits(
-        max_file_bytes=settings.max_file_mb * 1024 * 1024, max_ratio=float(settings.max_zip_ratio)
-    )
-    return run_engine(read_workbook(path, limits), settings)
+    document = read_document(path, _limits(settings))
+    for note in document.notes:
+        print(f"注意：{note}", file=sys.stderr)
+    return run_engine(document.grids, settings)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -105,15 +116,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_recalc(args: argparse.Namespace) -> int:
+    from xl_selfeval.files.open import recalc_output, recalc_source
     from xl_selfeval.files.workbook import write_recalc
     from xl_selfeval.report_text import outcome_text
 
     path = Path(args.file)
-    output = Path(args.output) if args.output else None
-    if output is not None and output.exists() and not args.force and output.resolve() != path.resolve():
-        raise UserError(f"输出文件已存在：{output}（如需覆盖，请加 --force）")
-    outcome = _outcome(path, _settings(args))
-    result = write_recalc(path, outcome, output=output, backup=not args.no_backup)
+    settings = _settings(args)
+    # An .xls/.ods/.et/.xlsb is recalculated in LibreOffice's .xlsx copy, written beside the source.
+    with recalc_source(path, _limits(settings)) as source:
+        copied = source != path
+        output = Path(args.output) if args.output else (recalc_output(path) if copied else None)
+        if output is not None and output.exists() and not args.force and output.resolve() != path.resolve():
+            raise UserError(f"输出文件已存在：{output}（如需覆盖，请加 --force）")
+        outcome = _outcome(source, settings)
+        result = write_recalc(source, outcome, output=output, backup=not args.no_backup)
     print(outcome_text(path, outcome))
     for line in result.warnings:
         print(line, file=sys.stderr)
@@ -172,13 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     new.set_defaults(func=cmd_new)
 
     check = sub.add_parser("check", help="检查工作簿中的三表，列出问题（不修改文件）")
-    check.add_argument("file", help="要检查的工作簿（.xlsx/.xlsm）")
+    check.add_argument("file", help="要检查的工作簿或 Word 文档（.xlsx/.xlsm/.xls/.ods/.docx 等）")
     check.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
     check.add_argument("--config", help="评分规则设置文件（TOML），见 templates/规则示例.toml")
     check.set_defaults(func=cmd_check)
 
     recalc = sub.add_parser("recalc", help="重算派生数字、填入建议得分，并在原处标出问题")
-    recalc.add_argument("file", help="要重算的工作簿（.xlsx/.xlsm）")
+    recalc.add_argument("file", help="要重算的工作簿（.xlsx/.xlsm；.xls/.ods 另存为新的 .xlsx）")
     recalc.add_argument("-o", "--output", help="另存为此文件（默认：改写原文件，并在旁边留备份）")
     recalc.add_argument("--no-backup", action="store_true", help="改写原文件时不留备份")
     recalc.add_argument("--force", action="store_true", help="用 -o 时覆盖已存在的输出文件")

@@ -9,7 +9,8 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -21,7 +22,15 @@ from xl_selfeval.cells import MAX_COL, MAX_ROW, column_index
 from xl_selfeval.errors import UserError
 from xl_selfeval.grid import CellData, Grid
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "assert_openpyxl_is_defused", "read_workbook"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "assert_openpyxl_is_defused",
+    "bound_merges",
+    "open_package",
+    "read_head",
+    "read_workbook",
+]
 
 
 @dataclass(frozen=True)
@@ -702,21 +711,24 @@ def _iso_date(raw: str) -> object:
         return raw  # keep what was written rather than refuse the file over one date cell
 
 
-def _bound_merges(book: _Book, grid: Grid) -> None:
-    """Clip absurd merges to the data and cap the total: Grid indexes every merged cell in memory."""
-    if not grid.merged:
-        return
-    max_row, max_col = grid.max_row, grid.max_col
-    bounded = []
-    for r1, c1, r2, c2 in grid.merged:
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > _MERGE_CLIP:
-            # e.g. whole columns merged: what lies past the last stored cell is empty anyway.
-            r2, c2 = min(r2, max(r1, max_row)), min(c2, max(c1, max_col))
-        book.merged_area += (r2 - r1 + 1) * (c2 - c1 + 1)
-        bounded.append((r1, c1, r2, c2))
-    if book.merged_area > book.limits.max_cells:
-        raise _Refused(_TOO_BIG, what=f"合并单元格超过 {book.limits.max_cells} 个")
-    grid.merged[:] = bounded
+def bound_merges(grids: list[Grid], limits: Limits, area: int = 0) -> int:
+    """Clip absurd merges to each grid's data and cap their total area (``area`` so far, returned
+    updated): Grid indexes every merged cell in memory."""
+    for grid in grids:
+        if not grid.merged:
+            continue
+        max_row, max_col = grid.max_row, grid.max_col
+        bounded = []
+        for r1, c1, r2, c2 in grid.merged:
+            if (r2 - r1 + 1) * (c2 - c1 + 1) > _MERGE_CLIP:
+                # e.g. whole columns merged: what lies past the last stored cell is empty anyway.
+                r2, c2 = min(r2, max(r1, max_row)), min(c2, max(c1, max_col))
+            area += (r2 - r1 + 1) * (c2 - c1 + 1)
+            bounded.append((r1, c1, r2, c2))
+        if area > limits.max_cells:
+            raise _Refused(_TOO_BIG, what=f"合并单元格超过 {limits.max_cells} 个")
+        grid.merged[:] = bounded
+    return area
 
 
 # --- entry points ----------------------------------------------------------------------------------
@@ -740,42 +752,56 @@ def _check_sizes(zf: zipfile.ZipFile, file_bytes: int, limits: Limits) -> None:
         raise _Refused(_BOMB)
 
 
-def _read(path: Path, limits: Limits) -> list[Grid]:
+def read_head(path: Path, limits: Limits) -> tuple[int, bytes]:
+    """(size, first 8 bytes) of a file that exists, is not empty and is within the size limit."""
     try:
         if not path.exists():
             raise _Refused(_NOT_FOUND)
         if not path.is_file():
             raise _Refused(_NOT_FILE)
+        with path.open("rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(0)
+            magic = fh.read(8)
+    except OSError as exc:
+        raise _Refused(_UNREADABLE) from exc
+    if size == 0:
+        raise _Refused(_EMPTY)
+    if size > limits.max_file_bytes:
+        raise _Refused(_TOO_BIG, what=f"{_mb(size)}，上限 {_mb(limits.max_file_bytes)}")
+    return size, magic
+
+
+@contextmanager
+def open_package(path: Path, limits: Limits) -> Iterator[_Book]:
+    """A zip package (.xlsx, .docx, .ods) opened under the size and ratio limits, before any member is
+    decompressed."""
+    size, magic = read_head(path, limits)
+    if magic == _OLE_MAGIC:
+        raise _Refused(_OLE)
+    try:
         fh = path.open("rb")
     except OSError as exc:
         raise _Refused(_UNREADABLE) from exc
     with fh:
-        try:
-            size = fh.seek(0, 2)
-            fh.seek(0)
-            magic = fh.read(8)
-        except OSError as exc:
-            raise _Refused(_UNREADABLE) from exc
-        if size == 0:
-            raise _Refused(_EMPTY)
-        if magic == _OLE_MAGIC:
-            raise _Refused(_OLE)
-        if size > limits.max_file_bytes:
-            raise _Refused(_TOO_BIG, what=f"{_mb(size)}，上限 {_mb(limits.max_file_bytes)}")
         try:
             zf = zipfile.ZipFile(fh)
         except _ZIP_ERRORS as exc:
             raise _Refused(_CORRUPT if magic.startswith(b"PK") else _NOT_ZIP) from exc
         with zf:
             _check_sizes(zf, size, limits)
-            book = _Book(zf, limits)
-            grids = []
-            for name, info in _sheets(book, _workbook_part(book)):
-                grid = Grid(name)
-                book.parse(info, _SheetTarget(book, grid), f"工作表“{_printable(name, 31)}”")
-                _bound_merges(book, grid)
-                grids.append(grid)
-            return grids
+            yield _Book(zf, limits)
+
+
+def _read(path: Path, limits: Limits) -> list[Grid]:
+    with open_package(path, limits) as book:
+        grids = []
+        for name, info in _sheets(book, _workbook_part(book)):
+            grid = Grid(name)
+            book.parse(info, _SheetTarget(book, grid), f"工作表“{_printable(name, 31)}”")
+            book.merged_area = bound_merges([grid], limits, book.merged_area)
+            grids.append(grid)
+        return grids
 
 
 def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Grid]:
