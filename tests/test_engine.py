@@ -266,7 +266,7 @@ def test_check_json_has_the_documented_shape(tmp_path: Path) -> None:
     result = cli("check", str(path), "--format", "json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"file", "forms", "findings", "scores"}
+    assert set(data) == {"file", "profile", "forms", "findings", "scores"}
     assert set(data["forms"][0]) == {"kind", "sheet", "title", "year"}
     assert set(data["scores"][0]) == {"sheet", "typed_total", "total", "grade"}
     finding = next(f for f in data["findings"] if f["code"] == "rate_wrong")

@@ -1275,7 +1275,7 @@ def test_chinese_sheet_names_in_links(excel: FakeExcel, handtyped: Path, platfor
     book = excel.open_file(handtyped, name="手工录入（财务科）.xlsx")
     excel_module_recalc(book)
     links = book.sheet("问题清单").links
-    assert links[(5, 1)] == (
+    assert links[(6, 1)] == (  # below the counts and the 评分规则方案 line
         "#'项目（运转经费）'!A1",
         "附件3（运转经费）：表中总分 94.15，重算总分 94.15，等级 优",
     )
@@ -1286,7 +1286,7 @@ def test_chinese_sheet_names_in_links(excel: FakeExcel, handtyped: Path, platfor
         return
     # Windows: COM's documented form of a link inside the workbook, anchored on the cell's own Range.
     assert excel.log.count("Range.add_hyperlink") == 0 and len(excel.com_links) == len(links)
-    first = next(link for link in excel.com_links if link["cell"] == (5, 1))
+    first = next(link for link in excel.com_links if link["cell"] == (6, 1))
     assert first["Address"] == "" and first["SubAddress"] == "'项目（运转经费）'!A1"
     assert first["TextToDisplay"] == "附件3（运转经费）：表中总分 94.15，重算总分 94.15，等级 优"
     assert {link["ScreenTip"] for link in excel.com_links} >= {"转到该单元格"}

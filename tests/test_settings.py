@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,8 +35,14 @@ def user_error(path: Path) -> str:
 # --- defaults ------------------------------------------------------------------------------------------
 
 
+def without_sources(settings: Settings) -> Settings:
+    return replace(settings, profile_sources=())
+
+
 def test_without_a_config_file_the_defaults_apply() -> None:
-    assert load_settings(None) == Settings()
+    # The default profile 全国 is the documented defaults, with its sources.
+    assert without_sources(load_settings(None)) == Settings()
+    assert load_settings(None).profile_sources
 
 
 def test_defaults_are_the_common_convention() -> None:
@@ -73,13 +80,19 @@ def test_settings_cannot_be_changed_in_place() -> None:
 
 
 def test_the_example_file_documents_exactly_the_defaults() -> None:
-    assert load_settings(EXAMPLE) == Settings()
+    assert without_sources(load_settings(EXAMPLE)) == Settings()
 
 
 def test_the_example_file_sets_every_key() -> None:
     data = tomllib.loads(EXAMPLE.read_text("utf-8"))
     assert set(data) == {"scoring", "weights", "grades", "limits"}
-    assert set(data["scoring"]) == {"negative_formula", "over_achievement", "bands"}
+    assert set(data["scoring"]) == {
+        "negative_formula",
+        "over_achievement",
+        "deviation_penalty",
+        "execution_caps",
+        "bands",
+    }
     assert set(data["scoring"]["bands"]) == {"achieved", "partial", "failed"}
     assert set(data["weights"]) == {"产出指标", "效益指标", "满意度指标", "预算执行率"}
     assert set(data["limits"]) == {"max_file_mb", "max_zip_ratio"}

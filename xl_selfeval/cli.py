@@ -84,7 +84,7 @@ def _new_from_last_year(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from xl_selfeval.settings import load_settings
 
-    return load_settings(Path(args.config) if args.config else None)
+    return load_settings(Path(args.config) if args.config else None, args.profile)
 
 
 def _limits(settings: Settings) -> Limits:
@@ -101,6 +101,20 @@ def _outcome(path: Path, settings):  # type: ignore[no-untyped-def]
     for note in document.notes:
         print(f"注意：{note}", file=sys.stderr)
     return run_engine(document.grids, settings)
+
+
+PROFILE_HELP = "评分规则方案（默认：全国；xl-selfeval profiles 列出全部）"
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from xl_selfeval.settings import DEFAULT_PROFILE, list_profiles
+
+    for info in list_profiles():
+        default = "（默认）" if info.name == DEFAULT_PROFILE else ""
+        print(f"{info.name}{default}：{info.summary}")
+        for source in info.sources:
+            print(f"    出处：{source}")
+    return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -190,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="检查工作簿中的三表，列出问题（不修改文件）")
     check.add_argument("file", help="要检查的工作簿或 Word 文档（.xlsx/.xlsm/.xls/.ods/.docx 等）")
     check.add_argument("--format", choices=["text", "json"], default="text", help="输出格式（默认 text）")
+    check.add_argument("--profile", metavar="名称", help=PROFILE_HELP)
     check.add_argument("--config", help="评分规则设置文件（TOML），见 templates/规则示例.toml")
     check.set_defaults(func=cmd_check)
 
@@ -198,8 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     recalc.add_argument("-o", "--output", help="另存为此文件（默认：改写原文件，并在旁边留备份）")
     recalc.add_argument("--no-backup", action="store_true", help="改写原文件时不留备份")
     recalc.add_argument("--force", action="store_true", help="用 -o 时覆盖已存在的输出文件")
-    recalc.add_argument("--config", help="评分规则设置文件（TOML）")
+    recalc.add_argument("--profile", metavar="名称", help=PROFILE_HELP)
+    recalc.add_argument("--config", help="评分规则设置文件（TOML），只改写方案中的个别项")
     recalc.set_defaults(func=cmd_recalc)
+
+    profiles = sub.add_parser("profiles", help="列出可用的评分规则方案及其出处")
+    profiles.set_defaults(func=cmd_profiles)
 
     addin = sub.add_parser("addin", help="Excel 加载项（功能区“绩效自评”选项卡）：生成、安装")
     addin_sub = addin.add_subparsers(dest="addin_command", metavar="操作", parser_class=_Parser)

@@ -34,7 +34,7 @@ def run_engine(grids: list[Grid], settings: Settings | None = None) -> Outcome:
     findings = _no_fix_on_formulas(findings, grids)
     order = {g.name: i for i, g in enumerate(grids)}
     findings.sort(key=lambda f: (order.get(f.cell.sheet, 0), f.cell.row, f.cell.col, f.severity.rank))
-    outcome = Outcome(forms=forms, findings=_unique(findings))
+    outcome = Outcome(forms=forms, findings=_unique(findings), profile=settings.profile)
     outcome.edits = [f.fix for f in outcome.findings if f.fix is not None]
     outcome.scores = [_score_summary(ctx, form) for form in forms if form.kind in ("department", "project")]
     return outcome

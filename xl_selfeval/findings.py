@@ -70,6 +70,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     edits: list[CellEdit] = field(default_factory=list)
     scores: list[dict[str, object]] = field(default_factory=list)
+    profile: str = ""  # the rule profile the findings were made by (全国, 一体化平台 …)
 
     @property
     def has_errors(self) -> bool:

@@ -433,6 +433,8 @@ def summary_rows(outcome: Outcome, issues: Sequence[ListRow], records: Sequence[
         rows.append(
             ListRow((f"已更正 {corrected} 个单元格，填写 {filled} 个空白单元格（详见单元格批注）。",))
         )
+    if outcome.profile:
+        rows.append(ListRow((f"评分规则方案：{outcome.profile}。",)))
     for score in outcome.scores:
         rows.append(_score_row(score))
     return rows

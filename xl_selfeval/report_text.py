@@ -12,6 +12,7 @@ from xl_selfeval.findings import Outcome, Severity
 def outcome_json(path: Path, outcome: Outcome) -> str:
     data = {
         "file": str(path),
+        "profile": outcome.profile,
         "forms": [
             {"kind": f.kind, "sheet": f.sheet, "title": f.title, "year": f.year} for f in outcome.forms
         ],
@@ -26,7 +27,8 @@ def outcome_json(path: Path, outcome: Outcome) -> str:
 
 def outcome_text(path: Path, outcome: Outcome) -> str:
     lines = [
-        f"检查 {path.name}：找到 {len(outcome.forms)} 张表（{'、'.join(f.display_name for f in outcome.forms)}）"
+        f"检查 {path.name}：找到 {len(outcome.forms)} 张表（{'、'.join(f.display_name for f in outcome.forms)}）",
+        f"评分规则方案：{outcome.profile}",
     ]
     for score in outcome.scores:
         typed = score["typed_total"]

@@ -308,6 +308,9 @@ def _fraction_is_closer(as_unit: Decimal | None, as_fraction: Decimal | None) ->
     return as_unit is not None and as_fraction is not None and as_fraction < as_unit
 
 
+UNITS_DIFFER = "单位不一致"  # opens the explanation when A and B cannot be brought into one unit
+
+
 def _align(bounds: tuple[Quantity, ...], actual: Quantity) -> _Aligned | str:
     """Bring A and B into one unit, or say (in Chinese) why they cannot be compared."""
     ref = bounds[0]
@@ -317,7 +320,9 @@ def _align(bounds: tuple[Quantity, ...], actual: Quantity) -> _Aligned | str:
         base_a, factor_a = _count_base(ref.unit)
         base_b, factor_b = _count_base(actual.unit)
         if base_a != base_b:
-            return f"单位不一致：年度指标值的单位是“{ref.unit}”，实际完成值的单位是“{actual.unit}”，无法比较"
+            return (
+                f"{UNITS_DIFFER}：年度指标值的单位是“{ref.unit}”，实际完成值的单位是“{actual.unit}”，无法比较"
+            )
         converted = Quantity(actual.number * factor_b / factor_a, ref.dimension, ref.unit)
         return _Aligned(bounds, converted)
     if actual.dimension is Dimension.PLAIN:
@@ -354,7 +359,7 @@ def _align(bounds: tuple[Quantity, ...], actual: Quantity) -> _Aligned | str:
                 return _Aligned(fractions, actual, note=note)
         note = f"年度指标值未写单位，按实际完成值的单位“{actual.unit}”读取；"
         return _Aligned(read_bounds, actual, note=note)
-    return f"单位不一致：年度指标值是{_describe(ref)}，实际完成值是{_describe(actual)}，无法比较"
+    return f"{UNITS_DIFFER}：年度指标值是{_describe(ref)}，实际完成值是{_describe(actual)}，无法比较"
 
 
 # --- classification ------------------------------------------------------------------------------------
@@ -623,6 +628,11 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
         over = True
         share = format_rate(b.number / a.number)
         text += f"；实际值为年度指标值的{share}，超过{_percent(settings.over_achievement)}，应说明偏差原因"
+        if settings.deviation_penalty > 0 and score is not None:
+            # Profiles such as 一体化平台 take points off a target set too low (偏离).
+            penalty = min(settings.deviation_penalty, score)
+            score -= penalty
+            text += f"；按“{settings.profile}”规则方案属偏离，扣{_plain(penalty)}分，建议得分{format_score(score)}"
     return _result(analysis, analysis.note + text, score=score, achieved=rule.achieved, over_achieved=over)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal, get_args
@@ -19,7 +20,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["EXECUTION", "NegativeFormula", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "EXECUTION",
+    "NegativeFormula",
+    "ProfileInfo",
+    "Settings",
+    "list_profiles",
+    "load_profile",
+    "load_settings",
+]
 
 EXECUTION = (
     "预算执行率"  # the weight of the 执行率 row, kept with the indicator weights it must total 100 with
@@ -59,6 +69,18 @@ class Settings:
     )
     max_file_mb: int = 50
     max_zip_ratio: int = 200
+    # Points an indicator loses when its actual is ≥ over_achievement × its target (偏离); 0: none.
+    deviation_penalty: Decimal = Decimal(0)
+    # The total capped by the execution rate: (rate below which the cap applies, highest total allowed).
+    execution_caps: tuple[tuple[Decimal, Decimal], ...] = ()
+    # The named rule profile these settings start from (profiles/<name>.toml) and where its rules come from.
+    profile: str = "全国"
+    profile_sources: tuple[str, ...] = ()
+
+    def execution_cap(self, rate: Decimal) -> Decimal | None:
+        """The highest total the profile allows at this execution rate, or None when uncapped."""
+        caps = [cap for below, cap in self.execution_caps if rate < below]
+        return min(caps) if caps else None
 
     @property
     def execution_weight(self) -> Decimal:
@@ -66,10 +88,16 @@ class Settings:
         return self.weights.get(EXECUTION, Decimal("10"))
 
     def weight_group(self, level1: str) -> str | None:
-        """The weights key a 一级指标 counts under: 成本指标 goes with 产出指标 unless it has its own."""
-        if level1 == COST and COST not in self.weights:
-            return OUTPUT
-        return level1 if level1 in self.weights else None
+        """The weights key a 一级指标 counts under: 成本指标 goes with 产出指标 unless it has its own;
+        a key joined with "+" ("效益指标+满意度指标") is one weight for several 一级指标."""
+        if level1 in self.weights:
+            return level1
+        for key in self.weights:
+            if level1 in key.split("+"):
+                return key
+        if level1 == COST:
+            return self.weight_group(OUTPUT)
+        return None
 
 
 # --- reading 规则.toml ---------------------------------------------------------------------------------
@@ -126,21 +154,40 @@ def _band(value: object) -> Band:
     return low, high
 
 
+def _caps(value: object) -> tuple[tuple[Decimal, Decimal], ...]:
+    problem = "由 [执行率, 最高总分] 组成的列表，如 [[0.8, 89], [0.7, 79]]，执行率在 0 到 1 之间"
+    if not isinstance(value, list):
+        raise _Invalid(problem)
+    caps = []
+    for pair in value:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise _Invalid(problem)
+        rate, cap = _number(pair[0]), _non_negative(pair[1])
+        if not 0 < rate <= 1 or cap > 100:
+            raise _Invalid(problem)
+        caps.append((rate, cap))
+    return tuple(sorted(caps))
+
+
 _SCORING_KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
     "negative_formula": ("negative_formula", _negative_formula),
     "over_achievement": ("over_achievement", _over_achievement),
+    "deviation_penalty": ("deviation_penalty", _non_negative),
+    "execution_caps": ("execution_caps", _caps),
 }
 _BAND_KEYS = {"achieved": "achieved_band", "partial": "partial_band", "failed": "failed_band"}
 _LIMIT_KEYS = {"max_file_mb": "max_file_mb", "max_zip_ratio": "max_zip_ratio"}
 _WEIGHT_KEYS = (OUTPUT, COST, BENEFIT, SATISFACTION, EXECUTION)
 _SECTIONS = ("scoring", "weights", "grades", "limits")
+_PROFILE_KEYS = ("name", "summary", "sources")
 
 
 class _Reader:
     """Walks the parsed TOML; every complaint names the file and the dotted key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str, profile: str = "") -> None:
         self.path = path
+        self.profile = profile  # set when reading one of the shipped profiles
 
     def fail(self, key: str, problem: str) -> UserError:
         return UserError(f"规则文件“{self.path}”中的 {key} {problem}。")
@@ -175,9 +222,18 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _parse(data: Mapping[str, object], reader: _Reader) -> Settings:
+def _weight_key(key: str, reader: _Reader) -> None:
+    # "效益指标+满意度指标" = 40: one weight for several 一级指标, as some profiles set it.
+    parts = key.split("+")
+    if not all(part in _WEIGHT_KEYS for part in parts) or len(set(parts)) != len(parts):
+        raise reader.fail(
+            f"weights.{key}", f"不是可用的设置项（可用：{'、'.join(_WEIGHT_KEYS)}，或用+连接几项）"
+        )
+
+
+def _parse(data: Mapping[str, object], reader: _Reader, base: Settings) -> Settings:
     changes: dict[str, Any] = {}
-    reader.unknown("", data, _SECTIONS)
+    reader.unknown("", data, (*_SECTIONS, "profile") if reader.profile else _SECTIONS)
 
     if "scoring" in data:
         scoring = reader.table(data, "scoring")
@@ -194,9 +250,15 @@ def _parse(data: Mapping[str, object], reader: _Reader) -> Settings:
 
     if "weights" in data:
         table = reader.table(data, "weights")
-        reader.unknown("weights", table, _WEIGHT_KEYS)
+        for key in table:
+            _weight_key(key, reader)
         # Keys not given keep their default: a province that only moves 产出/效益 writes two lines.
-        weights = dict(Settings().weights)
+        weights = dict(base.weights)
+        for key in table:
+            # A joined key replaces the weights of its parts, and a part replaces a joined key.
+            for old in list(weights):
+                if old != key and set(old.split("+")) & set(key.split("+")):
+                    del weights[old]
         for key, value in table.items():
             weights[key] = reader.convert(f"weights.{key}", value, _non_negative)
         changes["weights"] = MappingProxyType(weights)
@@ -211,7 +273,15 @@ def _parse(data: Mapping[str, object], reader: _Reader) -> Settings:
             if key in limits:
                 changes[attr] = reader.convert(f"limits.{key}", limits[key], _positive_int)
 
-    return Settings(**changes)
+    if reader.profile:
+        profile = reader.table(data, "profile")
+        reader.unknown("profile", profile, _PROFILE_KEYS)
+        sources = profile.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+            raise reader.fail("profile.sources", "应为文字列表")
+        changes["profile"] = reader.profile
+        changes["profile_sources"] = tuple(sources)
+    return replace(base, **changes)
 
 
 def _grades(table: Mapping[str, object], reader: _Reader) -> tuple[tuple[Decimal, str], ...]:
@@ -244,10 +314,52 @@ def _toml_error(path: Path, text: str, error: Exception) -> UserError:
     return UserError(f"规则文件“{path}”第{line_no}行第{column}列不是有效的 TOML 格式{hint}。")
 
 
-def load_settings(path: Path | None) -> Settings:
-    """The defaults, overridden by the TOML file at `path` when one is given (`--config 规则.toml`)."""
+DEFAULT_PROFILE = "全国"
+_PROFILES = "xl_selfeval.profiles"
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    """A shipped rule profile as `xl-selfeval profiles` lists it."""
+
+    name: str
+    summary: str
+    sources: tuple[str, ...]
+
+
+def _profile_text(name: str) -> str:
+    folder = resources.files(_PROFILES)
+    resource = folder.joinpath(f"{name}.toml")
+    if "/" in name or "\\" in name or not resource.is_file():
+        names = "、".join(p.name for p in list_profiles())
+        raise UserError(f"没有名为“{name}”的评分规则方案（可用：{names}）。")
+    return resource.read_text("utf-8")
+
+
+def list_profiles() -> list[ProfileInfo]:
+    """The shipped profiles, the default first."""
+    out = []
+    for resource in resources.files(_PROFILES).iterdir():
+        if resource.name.endswith(".toml"):
+            data = tomllib.loads(resource.read_text("utf-8"))
+            meta = data.get("profile", {})
+            name = resource.name.removesuffix(".toml")
+            out.append(ProfileInfo(name, str(meta.get("summary", "")), tuple(meta.get("sources", ()))))
+    return sorted(out, key=lambda p: (p.name != DEFAULT_PROFILE, p.name))
+
+
+def load_profile(name: str = DEFAULT_PROFILE) -> Settings:
+    """The settings of a shipped rule profile (xl_selfeval/profiles/<name>.toml)."""
+    text = _profile_text(name)
+    return _parse(tomllib.loads(text), _Reader(f"评分规则方案 {name}", profile=name), Settings())
+
+
+def load_settings(path: Path | None, profile: str | None = None) -> Settings:
+    """A rule profile (`--profile 名称`, default 全国), single values overridden by the TOML file at
+    `path` when one is given (`--config 规则.toml`)."""
+    base = load_profile(profile or DEFAULT_PROFILE)
     if path is None:
-        return Settings()
+        return base
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -265,4 +377,4 @@ def load_settings(path: Path | None) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _toml_error(path, text, error) from None
-    return _parse(data, _Reader(path))
+    return _parse(data, _Reader(path), base)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from xl_selfeval.checks import arithmetic, cross, indicators
+from xl_selfeval.checks import arithmetic, cross, indicators, review
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding
 
@@ -24,4 +24,15 @@ CHECKS: tuple[Check, ...] = (
     indicators.check_blank_rows,
     cross.check_project_spending,
     cross.check_fill_department_spending,
+    review.check_execution_above_budget,
+    review.check_costs_above_budget,
+    review.check_total_execution_cap,
+    review.check_template_residue,
+    review.check_actual_is_a_measurement,
+    review.check_impossible_figures,
+    review.check_deviation_says_something,
+    review.check_too_perfect,
+    review.check_dates_within_year,
+    review.check_cost_targets_are_ceilings,
+    review.check_units,
 )

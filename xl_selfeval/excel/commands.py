@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xl_selfeval import marks
 from xl_selfeval.errors import UserError
-from xl_selfeval.excel import door, ui
+from xl_selfeval.excel import config, door, ui
 from xl_selfeval.findings import Outcome
+from xl_selfeval.grid import Grid
 from xl_selfeval.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -42,11 +44,13 @@ def _saved_path(book: Book) -> Path | None:
     return path if path.is_absolute() and path.is_file() else None
 
 
-def settings_for(book: Book) -> Settings:
-    """规则.toml beside the workbook when there is one, else the documented defaults."""
+def settings_for(book: Book, grids: Sequence[Grid] = ()) -> Settings:
+    """The PROFILE set in xl_selfeval.conf (sheet or file), with 规则.toml beside the workbook
+    overriding single values when there is one; else the default profile."""
     path = _saved_path(book)
     rules = path.with_name(RULES_FILE) if path is not None else None
-    return load_settings(rules if rules is not None and rules.is_file() else None)
+    profile = config.profile_setting(grids, path)
+    return load_settings(rules if rules is not None and rules.is_file() else None, profile)
 
 
 def findings_only(outcome: Outcome) -> Outcome:
@@ -57,6 +61,7 @@ def findings_only(outcome: Outcome) -> Outcome:
         findings=[replace(f, fix=None) for f in outcome.findings],
         edits=[],
         scores=outcome.scores,
+        profile=outcome.profile,
     )
 
 
@@ -77,7 +82,7 @@ def mark_book(book: Book, *, correct: bool, progress: Progress | None = None) ->
         calculate_if_manual(app)
         live = door.read_book(book)
         say(f"正在检查“{book.name}”…")
-        outcome = run_engine(live.grids, settings_for(book))
+        outcome = run_engine(live.grids, settings_for(book, live.grids))
         say("正在标注问题…")
         return apply_outcome(live, outcome, correct=correct, progress=progress)
 

@@ -1,0 +1,405 @@
+"""What a reviewer at the finance bureau catches at a glance (docs/domain-rules.md §5 and §7)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+
+from xl_selfeval.checks.context import Context, field_label, finding, indicator_name
+from xl_selfeval.checks.indicators import INDICATOR_FORMS, budget_keys
+from xl_selfeval.findings import Finding, Severity
+from xl_selfeval.forms.indicators import COST
+from xl_selfeval.labels import canonical
+from xl_selfeval.model import BlockRow, Field, Form
+from xl_selfeval.scoring import UNITS_DIFFER, IndicatorKind, classify, suggest
+from xl_selfeval.values import Dimension, Kind, format_amount, format_rate, format_score, parse_value
+
+# 附件1 lines whose 决算数 should stay within the 预算数 (三公经费 and 公用经费 with their parts).
+CONTROLLED_COSTS = (
+    "three_public",
+    "official_car",
+    "car_purchase",
+    "car_operation",
+    "overseas",
+    "reception",
+    "public_funds",
+    "office",
+    "utilities_travel",
+    "meetings_training",
+)
+# Rates that cannot exceed 100% whatever was achieved.
+BOUNDED_RATE_WORDS = (
+    "满意度",
+    "满意率",
+    "覆盖率",
+    "合格率",
+    "达标率",
+    "知晓率",
+    "准确率",
+    "及时率",
+    "到位率",
+)
+# A 偏差原因 that explains nothing.
+EMPTY_EXPLANATIONS = frozenset(
+    {"无", "/", "—", "-", "--", "——", "无偏差", "已完成", "完成", "暂无", "没有", "无。", "0", "空"}
+)
+# Template text left in a filled form: 指标1, XXX, ×××, *, ≥*, ……, 示例.
+_RESIDUE = re.compile(
+    r"^(?:指标\d+[:：]?|[xX×＊*]{2,}.*|.*[xX]{3}.*|[≥≤><=]?\s*[*＊]+|…+|\.{3,}|示例.*|例[:：].*)$"
+)
+_WORDING_ONLY = re.compile(r"^(?:已?完成|达成|实现|是|已实现|已达成|达到|满足|全部完成|按时完成|有效)$")
+_DATE = re.compile(r"(20\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
+HUNDRED_PERCENT = Decimal(1)
+
+
+def _number(f: Field | None) -> Decimal | None:
+    return f.number if f is not None else None
+
+
+def check_execution_above_budget(ctx: Context) -> Iterator[Finding]:
+    """全年执行数 above 全年预算数: possible (a mid-year top-up spent early) but it needs a word, and the
+    执行率得分 stays at most its 分值."""
+    for form in ctx.forms:
+        if form.kind not in INDICATOR_FORMS:
+            continue
+        calc = ctx.calculator(form)
+        _, budget_key, executed_key = budget_keys(form)
+        budget, executed = calc.figure(budget_key), calc.figure(executed_key)
+        at = form.get(executed_key)
+        if budget is None or executed is None or at is None or budget <= 0 or executed <= budget:
+            continue
+        yield finding(
+            Severity.WARNING,
+            "executed_above_budget",
+            form,
+            at.ref,
+            f"全年执行数{format_amount(executed)}大于全年预算数{format_amount(budget)}"
+            f"（执行率{format_rate(executed / budget)}），请核实并说明原因；执行率得分最高为分值",
+            f"≤{format_amount(budget)}",
+            format_amount(executed),
+        )
+
+
+def check_costs_above_budget(ctx: Context) -> Iterator[Finding]:
+    """附件1: 三公经费, 公用经费 and their parts spent beyond their 预算数."""
+    for form in ctx.of_kind("basic_data"):
+        calc = ctx.calculator(form)
+        for line in CONTROLLED_COSTS:
+            budget = calc.figure(f"costs.{line}.budget")
+            final = calc.figure(f"costs.{line}.final")
+            at = form.get(f"costs.{line}.final")
+            if budget is None or final is None or at is None or final <= budget:
+                continue
+            label = _line_label(form, line)
+            yield finding(
+                Severity.WARNING,
+                "cost_above_budget",
+                form,
+                at.ref,
+                f"{label}决算数{format_amount(final)}超过预算数{format_amount(budget)}"
+                f"（超{format_amount(final - budget)}），请核实并说明原因",
+                f"≤{format_amount(budget)}",
+                format_amount(final),
+            )
+
+
+def _line_label(form: Form, line: str) -> str:
+    return field_label(form, f"costs.{line}.final").split("（")[0]
+
+
+def check_total_execution_cap(ctx: Context) -> Iterator[Finding]:
+    """Profiles that cap the total by the execution rate (一体化平台: below 80% at most 89 …)."""
+    if not ctx.settings.execution_caps:
+        return
+    for form in ctx.forms:
+        if form.kind not in INDICATOR_FORMS:
+            continue
+        calc = ctx.calculator(form)
+        _, budget_key, executed_key = budget_keys(form)
+        budget, executed = calc.figure(budget_key), calc.figure(executed_key)
+        total_f = form.get("total.score")
+        total = _number(total_f)
+        if total is None:
+            total = calc.figure("total.score")
+        if budget is None or executed is None or budget <= 0 or total is None:
+            continue
+        rate = executed / budget
+        cap = ctx.settings.execution_cap(rate)
+        at = total_f or form.get(budget_key)
+        if cap is None or total <= cap or at is None:
+            continue
+        yield finding(
+            Severity.WARNING,
+            "total_above_execution_cap",
+            form,
+            at.ref,
+            f"预算执行率为{format_rate(rate)}，按“{ctx.settings.profile}”规则方案总分不应超过{format_score(cap)}，"
+            f"表中总分为{format_score(total)}，超出部分应扣除",
+            f"≤{format_score(cap)}",
+            format_score(total),
+        )
+
+
+def _rows(ctx: Context) -> Iterator[tuple[Form, BlockRow]]:
+    for form in ctx.forms:
+        if form.kind in INDICATOR_FORMS:
+            for row in form.blocks.get("indicators", []):
+                yield form, row
+
+
+def check_template_residue(ctx: Context) -> Iterator[Finding]:
+    """Placeholders of the template (指标1, XXX, *, ≥*, ……, 示例) left in a row."""
+    for form, row in _rows(ctx):
+        for key in ("name", "target", "actual"):
+            f = row.get(key)
+            if f is None or f.is_blank or not _RESIDUE.match(canonical(f.text)):
+                continue
+            scored = any((_number(row.get(k)) or 0) > 0 for k in ("weight", "score"))
+            yield finding(
+                Severity.WARNING if scored else Severity.INFO,
+                "template_residue",
+                form,
+                f.ref,
+                f"“{f.text}”是模板占位内容" + ("，该行却有分值或得分" if scored else "，请填写或删除该行"),
+                "实际内容",
+                f.text,
+            )
+
+
+def check_actual_is_a_measurement(ctx: Context) -> Iterator[Finding]:
+    """A figure target answered with a word ("100个" → "完成"): nothing to score it by."""
+    for form, row in _rows(ctx):
+        target, actual = row.get("target"), row.get("actual")
+        if target is None or actual is None or actual.is_blank:
+            continue
+        a = parse_value(target.text)
+        if a.kind is not Kind.NUMBER and a.low is None:
+            continue
+        if a.quantity is not None and a.quantity.dimension is Dimension.PLAIN:
+            continue  # a bare number may be a wording's placeholder; too weak to flag
+        name = row.get("name")
+        kind = classify(a, actual.value, name.text if name else "")
+        # A deadline (5个工作日内) is answered by 按时完成; a count or an amount is not.
+        if kind is IndicatorKind.QUALITATIVE and _WORDING_ONLY.match(canonical(actual.text)):
+            yield finding(
+                Severity.WARNING,
+                "actual_not_a_measurement",
+                form,
+                actual.ref,
+                f"指标“{indicator_name(row)}”年度指标值为{target.text}，实际完成值只写了“{actual.text}”，"
+                "应填写实际完成的数",
+                f"与{target.text}可比的数",
+                actual.text,
+                related=(target.ref,),
+            )
+
+
+def check_impossible_figures(ctx: Context) -> Iterator[Finding]:
+    """满意度/覆盖率/合格率 above 100%, and negative actuals."""
+    for form, row in _rows(ctx):
+        actual, name_f = row.get("actual"), row.get("name")
+        if actual is None or actual.is_blank:
+            continue
+        value = parse_value(actual.text) if actual.value.kind is Kind.TEXT else actual.value
+        q = value.quantity
+        if q is None:
+            continue
+        name = canonical(name_f.text) if name_f else ""
+        if (
+            q.dimension is Dimension.RATE
+            and q.number > HUNDRED_PERCENT
+            and any(w in name for w in BOUNDED_RATE_WORDS)
+        ):
+            yield finding(
+                Severity.WARNING,
+                "rate_above_100",
+                form,
+                actual.ref,
+                f"指标“{indicator_name(row)}”是比率，实际完成值{format_rate(q.number)}不可能超过100%",
+                "≤100.00%",
+                actual.text,
+            )
+        elif q.number < 0:
+            yield finding(
+                Severity.WARNING,
+                "negative_actual",
+                form,
+                actual.ref,
+                f"指标“{indicator_name(row)}”实际完成值{actual.text}为负数，请核实（计分时按0计）",
+                "≥0",
+                actual.text,
+            )
+
+
+def _short_of_weight(row: BlockRow) -> bool:
+    weight, score = _number(row.get("weight")), _number(row.get("score"))
+    return weight is not None and score is not None and score < weight
+
+
+def check_deviation_says_something(ctx: Context) -> Iterator[Finding]:
+    """A 偏差原因 of "无", "/" or "已完成" beside a score below its 分值; the same text on many rows."""
+    for form in ctx.forms:
+        if form.kind not in INDICATOR_FORMS:
+            continue
+        short = [r for r in form.blocks.get("indicators", []) if _short_of_weight(r)]
+        texts = Counter(
+            canonical(r.cells["deviation"].text)
+            for r in short
+            if r.get("deviation") is not None and len(canonical(r.cells["deviation"].text)) >= 6
+        )
+        for row in short:
+            deviation = row.get("deviation")
+            if deviation is None or deviation.is_blank:
+                continue  # deviation_missing speaks of blanks
+            text = canonical(deviation.text)
+            weight, score = row.cells["weight"].text, row.cells["score"].text
+            if text in EMPTY_EXPLANATIONS:
+                yield finding(
+                    Severity.WARNING,
+                    "deviation_says_nothing",
+                    form,
+                    deviation.ref,
+                    f"指标“{indicator_name(row)}”得分{score}低于分值{weight}，偏差原因只写了“{deviation.text}”，"
+                    "应写明未达标的原因和改进措施",
+                    "偏差原因及改进措施",
+                    deviation.text,
+                )
+            elif texts[text] >= 3:
+                yield finding(
+                    Severity.INFO,
+                    "deviation_repeated",
+                    form,
+                    deviation.ref,
+                    f"同一段偏差原因出现在{texts[text]}个未得满分的指标上，请针对每个指标分别说明",
+                    "针对本指标的原因",
+                    deviation.text[:30],
+                )
+
+
+def check_too_perfect(ctx: Context) -> Iterator[Finding]:
+    """Every indicator at full marks although some actual falls short of its target."""
+    for form in ctx.forms:
+        if form.kind not in INDICATOR_FORMS:
+            continue
+        rows = [r for r in form.blocks.get("indicators", []) if _number(r.get("weight"))]
+        if len(rows) < 3 or any(_short_of_weight(r) or _number(r.get("score")) is None for r in rows):
+            continue
+        short = []
+        for row in rows:
+            target, actual, weight = row.get("target"), row.get("actual"), _number(row.get("weight"))
+            if target is None or actual is None or weight is None:
+                continue
+            name = row.get("name")
+            sug = suggest(target.value, actual.value, weight, ctx.settings, name.text if name else "")
+            if sug.kind in (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE) and (
+                sug.achieved is False
+            ):
+                short.append(row)
+        if short:
+            first = short[0]
+            yield finding(
+                Severity.INFO,
+                "all_full_marks_but_short",
+                form,
+                first.cells["score"].ref,
+                f"所有指标均为满分，但有{len(short)}项实际完成值未达到年度指标值"
+                f"（如“{indicator_name(first)}”），请核实评分是否客观",
+                "按完成情况评分",
+                "全部满分",
+            )
+
+
+def check_dates_within_year(ctx: Context) -> Iterator[Finding]:
+    """A 时效 target or actual completed after the year evaluated."""
+    for form, row in _rows(ctx):
+        if form.year is None:
+            continue
+        for key in ("target", "actual"):
+            f = row.get(key)
+            if f is None or f.is_blank:
+                continue
+            for match in _DATE.finditer(f.text):
+                year = int(match.group(1))
+                if year > form.year:
+                    yield finding(
+                        Severity.WARNING,
+                        "date_after_year_end",
+                        form,
+                        f.ref,
+                        f"指标“{indicator_name(row)}”的时间{match.group(0)}在{form.year}年度之后，"
+                        "年度绩效目标应在本年度内完成",
+                        f"{form.year}年内",
+                        match.group(0),
+                    )
+                    break
+
+
+def check_cost_targets_are_ceilings(ctx: Context) -> Iterator[Finding]:
+    """A 成本指标 is a ceiling: written with ≥ (不低于) it rewards spending more."""
+    for form, row in _rows(ctx):
+        target = row.get("target")
+        if target is None or canonical(row.level1) != COST:
+            continue
+        text = canonical(target.text)
+        if text.startswith((">", "≥", "不低于", "不少于")) or text.endswith("以上"):
+            yield finding(
+                Severity.WARNING,
+                "cost_target_not_ceiling",
+                form,
+                target.ref,
+                f"成本指标“{indicator_name(row)}”年度指标值写成了“{target.text}”，成本指标应为上限（≤、控制在…以内）",
+                "≤" + text.lstrip(">≥").removeprefix("不低于").removeprefix("不少于"),
+                target.text,
+            )
+
+
+# An amount off by about 10000 from its target was typed in 元 where 万元 was meant (or the reverse).
+_TEN_THOUSAND_BAND = (Decimal(3000), Decimal(30000))
+
+
+def check_units(ctx: Context) -> Iterator[Finding]:
+    """Target and actual in units that cannot be compared (% against 人次), or amounts 10000 apart."""
+    for form, row in _rows(ctx):
+        target, actual, weight_f = row.get("target"), row.get("actual"), row.get("weight")
+        if target is None or actual is None or actual.is_blank:
+            continue
+        name = row.get("name")
+        weight = _number(weight_f) or Decimal(0)
+        sug = suggest(target.value, actual.value, weight, ctx.settings, name.text if name else "")
+        if sug.kind is IndicatorKind.UNKNOWN and sug.explanation.startswith(UNITS_DIFFER):
+            yield finding(
+                Severity.WARNING,
+                "unit_mismatch",
+                form,
+                actual.ref,
+                f"指标“{indicator_name(row)}”{sug.explanation}，请用与年度指标值相同的单位填写实际完成值",
+                f"与{target.text}同单位",
+                actual.text,
+                related=(target.ref,),
+            )
+            continue
+        a, b = target.value.quantity, actual.value.quantity
+        if (
+            a is None
+            or b is None
+            or a.dimension is not Dimension.AMOUNT
+            or b.dimension is not Dimension.AMOUNT
+        ):
+            continue
+        if a.unit == b.unit or a.number <= 0 or b.number <= 0:
+            continue
+        ratio = max(a.number, b.number) / min(a.number, b.number)
+        if _TEN_THOUSAND_BAND[0] <= ratio <= _TEN_THOUSAND_BAND[1]:
+            yield finding(
+                Severity.WARNING,
+                "amount_unit_suspect",
+                form,
+                actual.ref,
+                f"指标“{indicator_name(row)}”年度指标值为{target.text}，实际完成值为{actual.text}，"
+                "相差约一万倍，可能把“万元”写成了“元”（或相反）",
+                f"与{target.text}同单位",
+                actual.text,
+                related=(target.ref,),
+            )
