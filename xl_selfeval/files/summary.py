@@ -10,7 +10,7 @@ formula); a text Excel would read as a formula once edited (= + - @) also gets q
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -23,34 +23,51 @@ from xlsxwriter.worksheet import Worksheet
 from xl_selfeval.files.batch import Batch
 from xl_selfeval.files.generate import display_width
 from xl_selfeval.files.workbook import save_workbook
-from xl_selfeval.review import UNREADABLE, Copied, FileResult, FormRow, Statistics, copied_texts
+from xl_selfeval.review import SKIPPED, UNREADABLE, Copied, FileResult, Statistics, copied_texts
 
 SUMMARY, DETAILS, STATISTICS, ACROSS, LEFT = "汇总", "问题明细", "统计", "跨单位", "未检查文件"
-SUMMARY_HEADERS = (
-    "文件",
-    "单位",
-    "表",
-    "项目",
-    "年度",
-    "全年预算数（万元）",
-    "全年执行数（万元）",
-    "执行率",
-    "表中总分",
-    "重算总分",
-    "等级",
-    "错误",
-    "警告",
-    "最严重的问题",
+# (header, width in characters, kind): kind says how a value is written (text is wrapped at the width).
+Column = tuple[str, int, str]
+SUMMARY_COLUMNS: tuple[Column, ...] = (
+    ("文件", 28, "text"),
+    ("单位", 20, "text"),
+    ("表", 18, "text"),
+    ("项目", 16, "text"),
+    ("年度", 6, "count"),
+    ("全年预算数（万元）", 12, "money"),
+    ("全年执行数（万元）", 12, "money"),
+    ("执行率", 9, "rate"),
+    ("表中总分", 8, "score"),
+    ("重算总分", 8, "score"),
+    ("等级", 5, "short"),
+    ("错误", 5, "count"),
+    ("警告", 5, "count"),
+    ("最严重的问题", 48, "text"),
 )
-DETAIL_HEADERS = ("文件", "表", "单元格", "严重程度", "代码", "说明", "应为", "表中", "打开")
-ACROSS_HEADERS = ("类型", "相同的内容", "单位数", "单位", "出现位置")
-LEFT_HEADERS = ("文件", "状态", "原因")
+DETAIL_COLUMNS: tuple[Column, ...] = (
+    ("文件", 26, "text"),
+    ("表", 16, "text"),
+    ("单元格", 7, "short"),
+    ("严重程度", 6, "short"),
+    ("代码", 18, "text"),
+    ("说明", 56, "text"),
+    ("应为", 12, "text"),
+    ("表中", 12, "text"),
+    ("打开", 6, "link"),
+)
+ACROSS_COLUMNS: tuple[Column, ...] = (
+    ("类型", 9, "short"),
+    ("相同的内容", 50, "text"),
+    ("单位数", 7, "count"),
+    ("单位", 28, "text"),
+    ("出现位置", 50, "text"),
+)
+LEFT_COLUMNS: tuple[Column, ...] = (("文件", 36, "text"), ("状态", 9, "short"), ("原因", 80, "text"))
 LINK_TEXT = "打开"
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _MAX_LITERAL = 255  # Excel refuses a longer string constant inside a formula
 _NO_LINK = ("[", "]", "\n", "\r", "\t")
 _SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "et", "xlsb"})
-_MAX_WIDTH = 60
 _RANKED_IN_CHART = 30
 
 
@@ -64,6 +81,9 @@ class _Formats:
         self.base = base
         self.title = book.add_format({**base, "bold": True, "font_size": 14})
         self.bold = book.add_format({**base, "bold": True})
+        self.header = book.add_format(
+            {**base, "bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True, "valign": "vcenter"}
+        )
 
     def get(self, **extra: Any) -> Format:
         key = tuple(sorted(extra.items()))
@@ -101,14 +121,6 @@ def link_formula(target: str, sheet: str = "", cell: str = "") -> str | None:
     return '=HYPERLINK("' + location.replace('"', '""') + '","' + LINK_TEXT + '")'
 
 
-def _widths(
-    ws: Worksheet, headers: Sequence[str], columns: list[list[str]], wrap_at: int = _MAX_WIDTH
-) -> None:
-    for col, header in enumerate(headers):
-        shown = [display_width(header) + 2, *(display_width(t) for t in columns[col][:2000])]
-        ws.set_column(col, col, min(max(max(shown) + 1, 6), wrap_at))
-
-
 def _page(ws: Worksheet, title: str, repeat_header: bool = True) -> None:
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -120,17 +132,66 @@ def _page(ws: Worksheet, title: str, repeat_header: bool = True) -> None:
         ws.repeat_rows(0)
 
 
-def _table(ws: Worksheet, headers: Sequence[str], rows: int, name: str) -> None:
-    """An Excel table (sortable, filterable) over the header and ``rows`` data rows, written cell by cell."""
-    last = max(rows, 1)  # a table needs one data row; an empty one stays blank
+_LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
+
+
+def _rows(
+    ws: Worksheet, f: _Formats, columns: Sequence[Column], rows: Iterable[Sequence[Any]], name: str
+) -> int:
+    """``rows`` under a header as an Excel table (sortable, filterable, header frozen), each value written
+    by its column's kind; rows are made tall enough for their wrapped text. Returns the number of rows."""
+    styles = {
+        "text": f.get(text_wrap=True),
+        "short": f.get(align="center"),
+        "count": f.get(num_format="0", align="center"),
+        "money": f.get(num_format="#,##0.00"),
+        "rate": f.get(num_format="0.00%"),
+        "score": f.get(num_format="0.00"),
+        "link": f.get(font_color="#0563C1", underline=1, align="center"),
+    }
+    n = 0
+    for n, values in enumerate(rows, 1):
+        lines = 1
+        for col, ((_, width, kind), value) in enumerate(zip(columns, values, strict=True)):
+            if kind == "link":
+                _link(ws, n, col, value, styles[kind])
+            elif kind in ("text", "short"):
+                text = "" if value is None else str(value)
+                safe_text(
+                    ws, n, col, text, f, **({"text_wrap": True} if kind == "text" else {"align": "center"})
+                )
+                lines = max(lines, _lines(text, width))
+            else:
+                _number(ws, n, col, value, styles[kind])
+        if lines > 1:
+            ws.set_row(n, _LINE_HEIGHT * min(lines, 15))
     ws.add_table(
         0,
         0,
-        last,
-        len(headers) - 1,
-        {"name": name, "style": "Table Style Light 9", "columns": [{"header": h} for h in headers]},
+        max(n, 1),  # a table needs one data row; an empty one stays blank
+        len(columns) - 1,
+        {
+            "name": name,
+            "style": "Table Style Light 9",
+            "columns": [{"header": h, "header_format": f.header} for h, _, _ in columns],
+        },
     )
+    ws.set_row(0, _LINE_HEIGHT * 2)
+    for col, (_, width, kind) in enumerate(columns):
+        ws.set_column(col, col, width, styles[kind])
     ws.freeze_panes(1, 0)
+    return n
+
+
+def _lines(text: str, width: int) -> int:
+    return sum(max(1, -(-display_width(part) // max(width - 1, 1))) for part in text.split("\n"))
+
+
+def _link(ws: Worksheet, row: int, col: int, formula: str | None, style: Format) -> None:
+    if formula is None:
+        ws.write_string(row, col, "—")
+    else:
+        ws.write_formula(row, col, formula, style, LINK_TEXT)
 
 
 def _relative(folder: Path, output: Path, rel: str) -> str:
@@ -139,85 +200,75 @@ def _relative(folder: Path, output: Path, rel: str) -> str:
     return Path(target).as_posix()
 
 
+def _summary_lines(r: FileResult) -> list[tuple[Any, ...]]:
+    """The 汇总 rows of one file: one per form, or one saying why it has none."""
+    if not r.readable:
+        return [
+            (r.file, r.unit, UNREADABLE, "", None, None, None, None, None, None, "", None, None, r.reason)
+        ]
+    if not r.forms:
+        worst = min(r.findings, key=lambda x: x.rank, default=None)
+        shown = f"[{worst.severity}] {worst.message}" if worst else ""
+        warnings = sum(1 for x in r.findings if x.rank == 1)
+        return [
+            (
+                r.file,
+                r.unit,
+                "Word报告（无表格）",
+                "",
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "",
+                r.errors,
+                warnings,
+                shown,
+            )
+        ]
+    return [
+        (
+            r.file,
+            x.unit,
+            x.form,
+            x.project,
+            x.year,
+            x.budget,
+            x.executed,
+            x.rate,
+            x.typed_total,
+            x.total,
+            x.grade,
+            x.errors,
+            x.warnings,
+            x.worst,
+        )
+        for x in r.forms
+    ]
+
+
 def _summary_sheet(book: xlsxwriter.Workbook, f: _Formats, results: list[FileResult]) -> None:
     ws = book.add_worksheet(SUMMARY)
-    money, rate, score, count = (
-        f.get(num_format="#,##0.00"),
-        f.get(num_format="0.00%"),
-        f.get(num_format="0.00"),
-        f.get(num_format="0"),
-    )
-    wrap = {"text_wrap": True}
-    columns: list[list[str]] = [[] for _ in SUMMARY_HEADERS]
-    row = 0
-    for r in results:
-        if not r.readable:
-            lines: list[tuple[Any, ...]] = [(r.file, r.unit, UNREADABLE, "", None, None, None, None)]
-            lines[0] += (None, None, "", None, None, r.reason)
-        elif not r.forms:
-            worst = min(r.findings, key=lambda x: x.rank, default=None)
-            shown = f"[{worst.severity}] {worst.message}" if worst else ""
-            lines = [(r.file, r.unit, "Word报告（无表格）", "", None, None, None, None, None, None, "")]
-            lines[0] += (r.errors, sum(1 for x in r.findings if x.rank == 1), shown)
-        else:
-            lines = [
-                (r.file, x.unit, x.form, x.project, x.year, x.budget, x.executed, x.rate, *_scores(x))
-                for x in r.forms
-            ]
-        for line in lines:
-            row += 1
-            for col in (0, 1, 2, 3, 10):
-                safe_text(ws, row, col, str(line[col] or ""), f)
-            _number(ws, row, 4, line[4], count)
-            _number(ws, row, 5, line[5], money)
-            _number(ws, row, 6, line[6], money)
-            _number(ws, row, 7, line[7], rate)
-            _number(ws, row, 8, line[8], score)
-            _number(ws, row, 9, line[9], score)
-            _number(ws, row, 11, line[11], count)
-            _number(ws, row, 12, line[12], count)
-            safe_text(ws, row, 13, str(line[13] or ""), f, **wrap)
-            for col in (0, 1, 2, 3, 10, 13):
-                columns[col].append(str(line[col] or ""))
-    _table(ws, SUMMARY_HEADERS, row, "Summary")
-    for col in (4, 5, 6, 7, 8, 9, 11, 12):
-        columns[col] = ["9999999.00"]
-    _widths(ws, SUMMARY_HEADERS, columns, wrap_at=40)
-    ws.set_column(
-        0, 0, min(max((display_width(t) for t in columns[0]), default=10) + 1, 36), f.get(text_wrap=True)
-    )
-    ws.set_column(13, 13, 60)
+    _rows(ws, f, SUMMARY_COLUMNS, (line for r in results for line in _summary_lines(r)), "Summary")
     _page(ws, "预算绩效自评审核汇总")
-
-
-def _scores(x: FormRow) -> tuple[Any, ...]:
-    return (x.typed_total, x.total, x.grade, x.errors, x.warnings, x.worst)
 
 
 def _details_sheet(
     book: xlsxwriter.Workbook, f: _Formats, results: list[FileResult], folder: Path, output: Path
 ) -> None:
     ws = book.add_worksheet(DETAILS)
-    link = f.get(font_color="#0563C1", underline=1)
-    columns: list[list[str]] = [[] for _ in DETAIL_HEADERS]
-    row = 0
-    for r in results:
-        target = _relative(folder, output, r.file)
-        at_cell = r.kind in _SPREADSHEET_KINDS
-        for x in r.findings:
-            row += 1
-            values = (x.file, x.sheet, x.cell, x.severity, x.code, x.message, x.expected, x.actual)
-            for col, text in enumerate(values):
-                safe_text(ws, row, col, text, f, **({"text_wrap": True} if col == 5 else {}))
-                columns[col].append(text)
-            formula = link_formula(target, x.sheet, x.cell) if at_cell and x.cell else link_formula(target)
-            if formula is None:
-                ws.write_string(row, 8, "（路径含特殊字符，无法链接）")
-            else:
-                ws.write_formula(row, 8, formula, link, LINK_TEXT)
-    _table(ws, DETAIL_HEADERS, row, "Findings")
-    columns[8] = [LINK_TEXT]
-    _widths(ws, DETAIL_HEADERS, columns)
+
+    def lines() -> Iterator[tuple[Any, ...]]:
+        for r in results:
+            target = _relative(folder, output, r.file)
+            at_cell = r.kind in _SPREADSHEET_KINDS
+            for x in r.findings:
+                link = link_formula(target, x.sheet, x.cell) if at_cell and x.cell else link_formula(target)
+                yield (x.file, x.sheet, x.cell, x.severity, x.code, x.message, x.expected, x.actual, link)
+
+    _rows(ws, f, DETAIL_COLUMNS, lines(), "Findings")
     _page(ws, "问题明细")
 
 
@@ -318,29 +369,16 @@ def _chart(
 
 def _across_sheet(book: xlsxwriter.Workbook, f: _Formats, copied: list[Copied]) -> None:
     ws = book.add_worksheet(ACROSS)
-    wrap = {"text_wrap": True}
-    count = f.get(num_format="0")
-    for row, c in enumerate(copied, 1):
-        safe_text(ws, row, 0, c.kind, f)
-        safe_text(ws, row, 1, c.text, f, **wrap)
-        ws.write_number(row, 2, len(c.units), count)
-        safe_text(ws, row, 3, "\n".join(c.units), f, **wrap)
-        safe_text(ws, row, 4, "\n".join(c.places), f, **wrap)
-    _table(ws, ACROSS_HEADERS, len(copied), "Across")
-    for col, width in enumerate((10, 50, 8, 30, 50)):
-        ws.set_column(col, col, width)
+    rows = [(c.kind, c.text, len(c.units), "\n".join(c.units), "\n".join(c.places)) for c in copied]
+    _rows(ws, f, ACROSS_COLUMNS, rows, "Across")
     _page(ws, "多个单位文件中相同的偏差原因和报告段落")
 
 
 def _left_sheet(book: xlsxwriter.Workbook, f: _Formats, batch: Batch) -> None:
     ws = book.add_worksheet(LEFT)
     rows = [(r.file, UNREADABLE, r.reason) for r in batch.results if not r.readable]
-    rows += [(s.file, "已跳过", s.reason) for s in batch.skipped]
-    for i, values in enumerate(rows, 1):
-        for col, text in enumerate(values):
-            safe_text(ws, i, col, text, f, **({"text_wrap": True} if col == 2 else {}))
-    _table(ws, LEFT_HEADERS, len(rows), "Left")
-    _widths(ws, LEFT_HEADERS, [[r[0] for r in rows], [UNREADABLE], [r[2] for r in rows]], wrap_at=70)
+    rows += [(s.file, SKIPPED, s.reason) for s in batch.skipped]
+    _rows(ws, f, LEFT_COLUMNS, rows, "Left")
     _page(ws, "未检查的文件")
 
 
