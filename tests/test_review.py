@@ -9,6 +9,7 @@ Every assertion reads the written summary back with openpyxl.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from decimal import Decimal
@@ -347,3 +348,28 @@ def test_copied_texts_leave_out_short_and_empty_explanations() -> None:
 def test_unit_from_file_name() -> None:
     assert unit_from_file_name("a/岳阳市某局-2024年度绩效自评报告.docx") == "岳阳市某局"
     assert unit_from_file_name("2024.xlsx") == "2024"
+
+
+def test_libreoffice_prints_every_sheet_a4_landscape(reviewed: tuple[int, Path, str], tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import require_tool, run_soffice
+
+    _, out, _ = reviewed
+    run_soffice(["--convert-to", "pdf", "--outdir", str(tmp_path), str(out)])
+    pdf = tmp_path / (out.stem + ".pdf")
+    info = subprocess.run(
+        [require_tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    width, height = (float(x) for x in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())  # type: ignore[union-attr]
+    assert "(A4)" in info and width > height
+    text = subprocess.run([require_tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True).stdout
+    for title in (
+        "预算绩效自评审核汇总",
+        "问题明细",
+        "审核统计",
+        "多个单位文件中相同的偏差原因和报告段落",
+        "未检查的文件",
+    ):
+        assert title in text
+    assert "最严重的问题" in text and UNIT_B in text and FORMULA_UNIT in text
