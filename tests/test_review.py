@@ -373,3 +373,25 @@ def test_libreoffice_prints_every_sheet_a4_landscape(reviewed: tuple[int, Path, 
     ):
         assert title in text
     assert "最严重的问题" in text and UNIT_B in text and FORMULA_UNIT in text
+
+
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers by fork"
+)
+def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xl_selfeval.files import batch as batch_module
+
+    for name in ("a.xlsx", "b.xlsx", "崩溃.xlsx", "c.xlsx", "d.xlsx"):
+        shutil.copy(EXAMPLE, tmp_path / name)
+    real_read = batch_module.read_document
+
+    def read_or_die(path: Path, limits: Limits) -> object:
+        if path.name == "崩溃.xlsx":
+            os._exit(70)  # as a crash in a C library or the out-of-memory killer ends a process
+        return real_read(path, limits)
+
+    monkeypatch.setattr(batch_module, "read_document", read_or_die)
+    batch = review_folder(tmp_path, load_settings(None, None), jobs=2)
+    assert [r.file for r in batch.results] == ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx", "崩溃.xlsx"]
+    assert [r.readable for r in batch.results] == [True, True, True, True, False]
+    assert "进程意外退出" in batch.results[-1].reason

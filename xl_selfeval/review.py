@@ -257,11 +257,15 @@ class ReportTask:
 
 
 def report_tasks(results: list[FileResult]) -> list[ReportTask]:
-    """Each Word report beside a workbook of the same unit, to be checked against that workbook's tables."""
+    """Each Word report with the workbooks of its unit, to be checked against their tables."""
     tasks = []
     for unit, files in units(results).items():
         books = tuple(r.file for r in files if not r.is_report and r.forms)
-        tasks += [ReportTask(unit, r.file, books) for r in files if r.is_report and books]
+        for r in files:
+            # A report whose unit sent no workbook is held to the tables it carries, if any.
+            own = books or ((r.file,) if r.forms else ())
+            if r.is_report and own:
+                tasks.append(ReportTask(unit, r.file, own))
     return tasks
 
 

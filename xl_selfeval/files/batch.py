@@ -7,9 +7,12 @@ the grids and forms are dropped before the next file, so memory stays flat howev
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
@@ -172,20 +175,70 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _in_order(
-    function: Callable[[_T], _R],
-    items: Sequence[_T],
-    jobs: int,
-    start: tuple[Path, Settings, Limits],
-    pool: ProcessPoolExecutor | None,
-) -> Iterator[_R]:
-    """``function`` over ``items`` in this process or the pool, results in the order of ``items``."""
-    if pool is None:
-        _start_worker(*start)
-        yield from map(function, items)
-        return
-    chunk = max(1, min(8, len(items) // (jobs * 4)))
-    yield from pool.map(function, items, chunksize=chunk)
+_CRASHED = "检查这个文件的进程意外退出（文件构造异常或内存不足），请在 Excel 或 Word 中打开并另存后再试"
+
+
+def _file_crashed(rel: str) -> FileResult:
+    return unreadable(rel, f"“{_printable(Path(rel).name)}”：{_CRASHED}")
+
+
+def _report_crashed(task: ReportTask) -> list[FindingRow]:
+    return [
+        FindingRow(
+            task.report, "", "", "警告", 1, "report_unchecked", f"报告未能与表格核对：{_CRASHED}", "", ""
+        )
+    ]
+
+
+class _Workers:
+    """The worker processes, started once for the batch. A worker that dies (a crash inside a library on a
+    hostile file, the out-of-memory killer) costs only the file it was reading: the files then in flight
+    are tried again one at a time, and the pool is started again for the rest."""
+
+    def __init__(self, jobs: int, start: tuple[Path, Settings, Limits]) -> None:
+        self.jobs, self.start = jobs, start
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=self.start)
+
+    def run(
+        self, function: Callable[[_T], _R], items: Sequence[_T], crashed: Callable[[_T], _R]
+    ) -> Iterator[_R]:
+        """``function`` over ``items``, results in the order of ``items``; at most a few per worker in flight."""
+        if self.jobs == 1 or len(items) < 2:
+            _start_worker(*self.start)
+            yield from map(function, items)
+            return
+        waiting = iter(items)
+        flight: deque[tuple[_T, Future[_R]]] = deque()
+        while True:
+            if self.pool is None:
+                self.pool = self._new_pool(self.jobs)
+            for item in islice(waiting, self.jobs * 4 - len(flight)):
+                flight.append((item, self.pool.submit(function, item)))
+            if not flight:
+                return
+            item, future = flight.popleft()
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                self.pool.shutdown(cancel_futures=True)
+                self.pool = None
+                for again in [item, *(i for i, _ in flight)]:
+                    yield self._alone(function, again, crashed)
+                flight.clear()
+
+    def _alone(self, function: Callable[[_T], _R], item: _T, crashed: Callable[[_T], _R]) -> _R:
+        with self._new_pool(1) as one:
+            try:
+                return one.submit(function, item).result()
+            except BrokenProcessPool:
+                return crashed(item)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def review_folder(
@@ -202,24 +255,18 @@ def review_folder(
         raise UserError(f"找不到要审核的文件夹“{_printable(str(folder))}”，请检查路径后再试。")
     files, skipped = walk(folder, leave)
     jobs = max(1, jobs or default_jobs())
-    start = (folder, settings, limits)
-    pool = (
-        ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=start)
-        if jobs > 1 and len(files) > 1
-        else None
-    )
+    workers = _Workers(jobs, (folder, settings, limits))
     try:
         results: list[FileResult] = []
-        for result in _in_order(review_file, files, jobs, start, pool):
+        for result in workers.run(review_file, files, _file_crashed):
             results.append(result)
             if progress is not None:
                 progress(1)
         assign_units(results)
         tasks = report_tasks(results) if report_check() is not None else []
         by_file = {r.file: r for r in results}
-        for task, found in zip(tasks, _in_order(check_report_task, tasks, jobs, start, pool), strict=True):
+        for task, found in zip(tasks, workers.run(check_report_task, tasks, _report_crashed), strict=True):
             by_file[task.report].findings.extend(found)
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        workers.close()
     return Batch(results, skipped)
