@@ -395,3 +395,8 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
     assert [r.file for r in batch.results] == ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx", "崩溃.xlsx"]
     assert [r.readable for r in batch.results] == [True, True, True, True, False]
     assert "进程意外退出" in batch.results[-1].reason
+
+
+def test_a_cell_that_is_not_an_a1_address_gives_no_link() -> None:
+    assert link_formula("a.xlsx", "S", 'A1",1)+("') is None
+    assert link_formula("a.xlsx", "S", "ABCD1") is None  # 4 letters: not a column Excel has

@@ -10,6 +10,7 @@ formula); a text Excel would read as a formula once edited (= + - @) also gets q
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -67,7 +68,9 @@ LINK_TEXT = "打开"
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _MAX_LITERAL = 255  # Excel refuses a longer string constant inside a formula
 _NO_LINK = ("[", "]", "\n", "\r", "\t")
-_SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "et", "xlsb"})
+_A1 = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")
+# Files Excel opens at a cell; Word files (and WPS .et, which Excel cannot open) get a link to the file.
+_SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "xlsb"})
 _RANKED_IN_CHART = 30
 
 
@@ -111,7 +114,7 @@ def link_formula(target: str, sheet: str = "", cell: str = "") -> str | None:
     The formula is built only from the escaped path and sheet name (quotes doubled); a name that cannot be
     escaped ([ ] or line breaks) or a literal longer than Excel allows gives no link (None).
     """
-    if any(ch in target or ch in sheet for ch in _NO_LINK):
+    if any(ch in target or ch in sheet for ch in _NO_LINK) or (cell and not _A1.fullmatch(cell)):
         return None
     location = target
     if sheet and cell:
