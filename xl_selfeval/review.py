@@ -10,7 +10,7 @@ import importlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xl_selfeval.checks.context import Context
@@ -231,11 +231,7 @@ def assign_units(results: list[FileResult]) -> None:
             continue
         name = r.file.replace("\\", "/")
         r.unit = next((u for u in known if u in name), "") or unit_from_file_name(r.file)
-        r.forms = [_with_unit(row, r.unit) for row in r.forms]
-
-
-def _with_unit(row: FormRow, unit: str) -> FormRow:
-    return FormRow(**{**row.__dict__, "unit": unit})
+        r.forms = [replace(row, unit=r.unit) for row in r.forms]
 
 
 def units(results: list[FileResult]) -> dict[str, list[FileResult]]:
