@@ -143,11 +143,20 @@ def test_zip_and_entity_bombs_are_refused(
     assert err.startswith(f"错误：“实体{suffix}”文件内容格式异常") and "另存为" in err
 
 
-@pytest.mark.parametrize("name", ["seed.xls", "seed.ods", "seed.docx"])
-def test_oversized_files_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+@pytest.mark.parametrize("name", ["seed.xls", "seed.ods", "seed.docx", "seed.et", "seed.doc"])
+def test_oversized_files_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # Files LibreOffice would convert are refused before it sees them.
+    monkeypatch.setattr(convert, "find_soffice", lambda: pytest.fail("LibreOffice started"))
     config = tmp_path / "规则.toml"
     config.write_text("[limits]\nmax_file_mb = 1\n", "utf-8")
-    path = _oversized(tmp_path, name)
+    if name == "seed.doc":
+        path = tmp_path / "大seed.doc"
+        path.write_bytes(rb"{\rtf1\ansi " + b"x" * (1024 * 1024 + 1) + b"}")  # RTF saved as .doc
+    else:
+        path = _oversized(tmp_path, name.replace(".et", ".xls"))
+        path = path.rename(path.with_suffix(Path(name).suffix))
     code, out, err = run(capsys, "check", str(path), "--config", str(config))
     assert (code, out) == (2, "")
     assert err.startswith(f"错误：“{path.name}”文件过大（") and "上限 1.0 MB" in err
@@ -218,6 +227,15 @@ def test_doc_is_converted_and_checked(seed_doc: Path, capsys: pytest.CaptureFixt
     assert f"表3!G7 年度资金总额（执行率）{RATE}" in out
 
 
+def test_odt_and_rtf_are_converted_and_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    require_tool("soffice")
+    for target, name in (("odt", "报告.odt"), ("rtf", "报告.doc")):  # Word saves "doc" as RTF too
+        with convert.converted(FIXTURES / "seed.docx", target) as copy:
+            path = Path(shutil.copyfile(copy, tmp_path / name))
+        code, out, _ = run(capsys, "check", str(path))
+        assert code == 1 and f"表3!G7 年度资金总额（执行率）{RATE}" in out, name
+
+
 def test_et_is_converted_and_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     require_tool("soffice")
     et = fixture_copy(tmp_path, "seed.xls", "表.et")  # WPS .et keeps a BIFF8 workbook stream
@@ -271,3 +289,23 @@ def test_recalc_of_xls_never_writes_over_the_source(
     code, _, err = run(capsys, "recalc", str(source), "-o", str(source))
     assert code == 2 and "应以 .xlsx 或 .xlsm 结尾" in err
     assert source.read_bytes() == before
+
+
+def test_a_stuck_conversion_is_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    stuck = tmp_path / "soffice"
+    stuck.write_text("#!/bin/sh\nsleep 60 &\nsleep 60\n", "utf-8")
+    stuck.chmod(0o755)
+    monkeypatch.setattr(convert, "find_soffice", lambda: str(stuck))
+    monkeypatch.setattr(convert, "TIMEOUT_SECONDS", 1)
+    started = time.monotonic()
+    code, out, err = run(capsys, "check", str(fixture_copy(tmp_path, "seed.xls", "表.et")))
+    assert time.monotonic() - started < 15
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == "错误：用 LibreOffice 转换“表.et”超过 1 秒仍未完成，已停止；请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试。\n"
+    )

@@ -25,6 +25,8 @@ _FILTERS = {
     "xls": "xls:MS Excel 97",
     "ods": "ods:calc8",
     "doc": "doc:MS Word 97",
+    "odt": "odt:writer8",
+    "rtf": "rtf:Rich Text Format",
 }
 _SAVE_AS_WORD = "请在 Word 或 WPS 中打开并另存为 .docx 后再试"
 _SAVE_AS_SHEET = "请在 Excel 或 WPS 中打开并另存为 .xlsx 后再试"
@@ -45,15 +47,16 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def converted(path: Path, target: str, timeout: float = TIMEOUT_SECONDS) -> Iterator[Path]:
-    """``path`` converted to ``target`` ("xlsx", "docx", "xls", "ods", "doc") in a temporary folder, removed afterwards.
+def converted(path: Path, target: str, timeout: float | None = None) -> Iterator[Path]:
+    """``path`` converted to ``target`` (a key of _FILTERS) in a temporary folder, removed afterwards.
 
     Each call has its own LibreOffice profile (two calls sharing one fail quietly) and a timeout. Without
     LibreOffice, or when it cannot convert, raises UserError saying which format to save as.
     """
     path = Path(path)
+    timeout = TIMEOUT_SECONDS if timeout is None else timeout
     name = _printable(path.name or str(path))
-    save_as = _SAVE_AS_WORD if target in ("docx", "doc") else _SAVE_AS_SHEET
+    save_as = _SAVE_AS_WORD if target in ("docx", "doc", "odt", "rtf") else _SAVE_AS_SHEET
     soffice = find_soffice()
     if soffice is None:
         raise UserError(f"“{name}”需要先转换格式，但本机没有安装 LibreOffice；{save_as}。")

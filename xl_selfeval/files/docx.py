@@ -48,7 +48,7 @@ _W_NS = (
 _MC_FALLBACK = "http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 _WORD_TAGS = (
-    *("tbl", "tr", "tc", "gridCol", "gridBefore", "gridSpan", "vMerge"),
+    *("tbl", "tr", "tc", "gridBefore", "gridSpan", "vMerge"),
     *("p", "t", "tab", "br", "cr", "noBreakHyphen"),
 )
 _TAGS = {f"{ns}}}{local}": local for ns in _W_NS for local in _WORD_TAGS}
@@ -82,7 +82,6 @@ class _Table:
     grid: Grid
     row: int = 0
     col: int = 1
-    grid_cols: int = 0
     cell: _Cell | None = None
     open_vmerge: dict[int, list[int]] = field(default_factory=dict)  # column -> [r1, c1, r2, c2]
 
@@ -138,10 +137,6 @@ class _BodyTarget:
             table = self._table()
             if table is not None and table.cell is None:
                 table.col += _count(attrib, MAX_COL)
-        elif local == "gridCol":
-            table = self._table()
-            if table is not None:
-                table.grid_cols += 1
         elif local == "tbl":
             self._open_table()
 

@@ -18,6 +18,8 @@ import xlrd
 
 from xl_selfeval.files.document import Document, count_cells, refused_error
 from xl_selfeval.files.xlsx import (
+    _BUILTIN_FORMATS,
+    _BUILTIN_FORMATS_ZH_CN,
     _CORRUPT,
     _MAX_FORMAT_LEN,
     _UNREADABLE,
@@ -65,8 +67,12 @@ def _formats(book: Any) -> list[str]:
     codes = []
     for xf in book.xf_list:
         fmt = book.format_map.get(xf.format_key)
-        code = fmt.format_str if fmt is not None else "General"
-        codes.append(code if code and len(code) <= _MAX_FORMAT_LEN else "General")
+        code = fmt.format_str if fmt is not None else None
+        if not code or len(code) > _MAX_FORMAT_LEN:
+            # xlrd leaves the locale-dependent built-ins (Chinese dates) without a code.
+            key = xf.format_key
+            code = _BUILTIN_FORMATS.get(key) or _BUILTIN_FORMATS_ZH_CN.get(key) or "General"
+        codes.append(code)
     return codes
 
 

@@ -153,3 +153,14 @@ def test_not_a_word_package(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("x.txt", "x")
     assert refusal(path).startswith("“空.docx”不是 Word 文档")
+
+
+def test_check_says_where_a_nested_table_was_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from xl_selfeval.cli import main
+
+    inner = "<w:tbl><w:tr>" + tc("内") + "</w:tr></w:tbl>"
+    body = "<w:tbl><w:tr>" + tc("外") + f"<w:tc>{inner}{p('')}</w:tc></w:tr></w:tbl>"
+    code = main(["check", str(write_docx(tmp_path / "嵌套.docx", body))])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == "注意：表2嵌在表1的B1单元格中，已作为单独的表读取。"
