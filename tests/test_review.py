@@ -400,3 +400,8 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pyt
 def test_a_cell_that_is_not_an_a1_address_gives_no_link() -> None:
     assert link_formula("a.xlsx", "S", 'A1",1)+("') is None
     assert link_formula("a.xlsx", "S", "ABCD1") is None  # 4 letters: not a column Excel has
+
+
+def test_a_name_xlsxwriter_would_rewrite_gives_no_link() -> None:
+    assert link_formula("MAP(2).xlsx", "S", "A1") is None
+    assert link_formula("map(2).xlsx", "S", "A1") == '=HYPERLINK("[map(2).xlsx]\'S\'!A1","打开")'

@@ -68,6 +68,7 @@ LINK_TEXT = "打开"
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _MAX_LITERAL = 255  # Excel refuses a longer string constant inside a formula
 _NO_LINK = ("[", "]", "\n", "\r", "\t")
+_REWRITTEN = re.compile(r"[A-Z]\(")  # what XlsxWriter's formula preparation rewrites (XLOOKUP( → _xlfn.…)
 _A1 = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")
 # Files Excel opens at a cell; Word files (and WPS .et, which Excel cannot open) get a link to the file.
 _SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "xlsb"})
@@ -116,6 +117,8 @@ def link_formula(target: str, sheet: str = "", cell: str = "") -> str | None:
     """
     if any(ch in target or ch in sheet for ch in _NO_LINK) or (cell and not _A1.fullmatch(cell)):
         return None
+    if _REWRITTEN.search(target + sheet):
+        return None  # XlsxWriter would rewrite "SORT(" in the name to "_xlfn._xlws.SORT(" (a broken link)
     location = target
     if sheet and cell:
         location = "[" + target + "]'" + sheet.replace("'", "''") + "'!" + cell
@@ -187,7 +190,16 @@ def _rows(
 
 
 def _lines(text: str, width: int) -> int:
-    return sum(max(1, -(-display_width(part) // max(width - 1, 1))) for part in text.split("\n"))
+    """Lines a wrapped text takes in a column ``width`` characters wide (a CJK character counts two)."""
+    room = max(width - 1, 1)
+    if 2 * len(text) <= room and "\n" not in text:
+        return 1  # most cells: short enough whatever their characters
+    return sum(max(1, -(-_width(part) // room)) for part in text.split("\n"))
+
+
+def _width(text: str) -> int:
+    # From the UTF-8 length, fast enough for tens of thousands of cells: ASCII 1, CJK (3 bytes) 2.
+    return (len(text) + len(text.encode()) + 1) // 2
 
 
 def _link(ws: Worksheet, row: int, col: int, formula: str | None, style: Format) -> None:
