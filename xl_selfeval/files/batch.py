@@ -254,7 +254,7 @@ def review_folder(
     if not folder.is_dir():
         raise UserError(f"找不到要审核的文件夹“{_printable(str(folder))}”，请检查路径后再试。")
     files, skipped = walk(folder, leave)
-    jobs = max(1, jobs or default_jobs())
+    jobs = max(1, min(jobs or default_jobs(), len(files)))
     workers = _Workers(jobs, (folder, settings, limits))
     try:
         results: list[FileResult] = []
