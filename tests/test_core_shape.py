@@ -39,6 +39,7 @@ CORE_MODULES = (
     "issue_list",
     "naming",
     "limits",
+    "review",
 )
 EXCEL_AND_ZIP_LIBRARIES = ("openpyxl", "xlwings", "defusedxml", "zipfile")
 DOORS = ("xl_selfeval.files", "xl_selfeval.excel", "xl_selfeval.addin", "xl_selfeval.cli")

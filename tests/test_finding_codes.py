@@ -37,8 +37,9 @@ def test_the_table_gives_each_code_the_registry_severity_and_meaning() -> None:
     for code in Code:
         severity, meaning, example = rows[code.value]
         assert (severity, meaning) == (code.severity.label, code.meaning), code.value
-        # A finding names its cell (表3!G9), or for a Word report's text its paragraph (正文第12段).
-        assert re.match(r"^(?:[^!]+![A-Z]+[0-9]+ |正文第[0-9]+段)", example), (
+        # A finding names its cell (表3!G9), for a Word report's text its paragraph (正文第12段), and for
+        # a batch row about a whole file the file.
+        assert re.match(r"^(?:[^!]+![A-Z]+[0-9]+ |正文第[0-9]+段|[^：]+\.docx：)", example), (
             f"{code.value}: the example names no place"
         )
 

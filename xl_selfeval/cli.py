@@ -1,4 +1,4 @@
-"""The command line: xl-selfeval new | check | recalc | addin | bundle | doctor."""
+"""The command line: xl-selfeval new | check | recalc | report | review | profiles | addin | bundle | doctor."""
 
 from __future__ import annotations
 
@@ -188,6 +188,36 @@ def cmd_recalc(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if outcome.has_errors else EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """The finance bureau's batch review: every file under a folder checked, one summary workbook."""
+    from xl_selfeval.files.batch import review_folder, walk
+    from xl_selfeval.files.summary import write_summary
+    from xl_selfeval.review import exit_code, one_line, statistics
+    from xl_selfeval.scoring import grade
+
+    folder, output = Path(args.folder), Path(args.output)
+    if output.suffix.lower() != ".xlsx":
+        raise UserError(f"汇总文件名应以 .xlsx 结尾，收到的是“{output}”")
+    _check_output(output, args.force)
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError(f"--jobs 应为不小于1的整数，收到的是 {args.jobs}")
+    settings = _settings(args)
+    total = len(walk(folder, [output])[0]) if folder.is_dir() else 0
+    with _progress(total) as bar:
+        batch = review_folder(folder, settings, settings.limits, args.jobs, [output], bar.update)
+    stats = statistics(batch.results, batch.skipped, lambda total: grade(total, settings))
+    write_summary(batch, stats, folder, output)
+    print(one_line(batch.results, batch.skipped, str(output)))
+    return exit_code(batch.results)
+
+
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    # tqdm: one small pure-Python dependency; it draws on stderr only when that is a terminal.
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="审核", unit="个文件", disable=None, leave=False, file=sys.stderr)
+
+
 def cmd_addin_build(args: argparse.Namespace) -> int:
     from xl_selfeval.addin.build import build_addin
     from xl_selfeval.addin.install import ADDIN_FILE_NAME
@@ -290,6 +320,19 @@ def build_parser() -> argparse.ArgumentParser:
     recalc.add_argument("--profile", metavar="名称", help=PROFILE_HELP)
     recalc.add_argument("--config", help="评分规则设置文件（TOML），只改写方案中的个别项")
     recalc.set_defaults(func=cmd_recalc)
+
+    review = sub.add_parser(
+        "review", help="批量审核：检查文件夹（含子文件夹）中全部上报材料，输出审核汇总工作簿"
+    )
+    review.add_argument("folder", help="上报材料所在的文件夹")
+    review.add_argument(
+        "-o", "--output", default="绩效自评审核汇总.xlsx", help="汇总工作簿（默认：绩效自评审核汇总.xlsx）"
+    )
+    review.add_argument("--jobs", type=int, metavar="N", help="同时检查的进程数（默认：本机处理器核数）")
+    review.add_argument("--force", action="store_true", help="覆盖已存在的汇总工作簿")
+    review.add_argument("--profile", metavar="名称", help=PROFILE_HELP)
+    review.add_argument("--config", help="评分规则设置文件（TOML），见 templates/规则示例.toml")
+    review.set_defaults(func=cmd_review)
 
     profiles = sub.add_parser("profiles", help="列出可用的评分规则方案及其出处")
     profiles.set_defaults(func=cmd_profiles)

@@ -168,6 +168,7 @@ class Code(StrEnum):
         Severity.ERROR,
         "报告正文引用的数字、合计或年份与自评表不一致",
     )
+    REPORT_UNCHECKED = "report_unchecked", Severity.WARNING, "批量审核中，报告未能与本单位的表格核对"
     # Across forms
     PROJECT_SPENDING_MISMATCH = (
         "project_spending_mismatch",

@@ -1,0 +1,161 @@
+"""Speed of `xl-selfeval review` on a folder of 500 workbooks, as a ratio to a floor measured in the same run.
+
+    python benchmarks/bench_review.py [--files 500] [--jobs 2] [--keep DIR]
+
+The workbooks are the bundled example and the real corpus (tests/real/forms, typed by tests/real/build.py),
+each copy with its figures perturbed and the example's unit renamed, spread over subfolders as a bureau
+files them. The review is timed from the folder walk to the summary workbook written. The floor is
+python-calamine reading every cell of the same files in the same number of processes. Targets: ≥ 250
+workbooks/s on 2 cores, and ≤ 10× the floor. Peak memory (resident) of this process and of the largest
+worker is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import openpyxl
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "workbooks" / "示例-岳阳市住房公积金管理中心-2024.xlsx"
+sys.path.insert(0, str(REPO / "tests" / "real"))
+
+import build as real_build  # noqa: E402  (tests/real/build.py types the real corpus into workbooks)
+
+from xl_selfeval.files.batch import review_folder  # noqa: E402
+from xl_selfeval.files.settings import load_settings  # noqa: E402
+from xl_selfeval.files.summary import write_summary  # noqa: E402
+from xl_selfeval.review import statistics  # noqa: E402
+from xl_selfeval.scoring import grade  # noqa: E402
+
+PER_FOLDER = 25
+
+
+def _perturb(wb: openpyxl.Workbook, rng: random.Random) -> None:
+    """Every typed figure moved by up to ±20 % (formulas and percentages stay), so findings differ."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > 1.5:
+                    cell.value = round(value * rng.uniform(0.8, 1.2), 2)
+
+
+def make_workbooks(folder: Path, count: int, seed: int = 2024) -> list[Path]:
+    """``count`` varied workbooks under ``folder``/第NN批/, from the example and the real corpus."""
+    rng = random.Random(seed)
+    sources = [EXAMPLE]
+    with tempfile.TemporaryDirectory(prefix="xl-selfeval-corpus-") as tmp:
+        sources += [
+            real_build.build(real_build.load(spec.name), Path(tmp) / (spec.stem + ".xlsx"))
+            for spec in real_build.all_specs()
+        ]
+        out = []
+        for i in range(count):
+            source = sources[i % len(sources)]
+            wb = openpyxl.load_workbook(source)
+            _perturb(wb, rng)
+            if source == EXAMPLE:
+                wb["附件2 部门整体支出绩效自评表"]["B3"] = f"第{i}号单位"
+            target = folder / f"第{i // PER_FOLDER + 1:02d}批" / f"{i:03d}-{source.stem}.xlsx"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            wb.save(target)
+            out.append(target)
+    return out
+
+
+def _read_every_cell(path: str) -> int:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(path)
+    n = 0
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).to_python():
+            n += sum(1 for v in row if v not in ("", None))
+    return n
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (the workers, once their pool is shut down)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def floor(files: list[Path], jobs: int) -> tuple[float, float]:
+    """Wall and CPU seconds for python-calamine to read every cell of ``files`` in ``jobs`` processes."""
+    start, cpu = time.perf_counter(), cpu_seconds()
+    with ProcessPoolExecutor(jobs) as pool:
+        chunk = max(1, min(8, len(files) // (jobs * 4)))
+        cells = sum(pool.map(_read_every_cell, [str(f) for f in files], chunksize=chunk))
+    assert cells > 0
+    return time.perf_counter() - start, cpu_seconds() - cpu
+
+
+def review(folder: Path, output: Path, jobs: int) -> tuple[float, float, float, int, int]:
+    """Wall seconds for the whole review (walk, read, check, summary written), for writing the summary alone,
+    CPU seconds of it all, forms found, files unreadable."""
+    settings = load_settings(None, None)
+    start, cpu = time.perf_counter(), cpu_seconds()
+    batch = review_folder(folder, settings, jobs=jobs, leave=[output])
+    written = time.perf_counter()
+    stats = statistics(batch.results, batch.skipped, lambda total: grade(total, settings))
+    write_summary(batch, stats, folder, output)
+    end = time.perf_counter()
+    unreadable = sum(1 for r in batch.results if not r.readable)
+    used = cpu_seconds() - cpu
+    return end - start, end - written, used, sum(len(r.forms) for r in batch.results), unreadable
+
+
+def _mb(kilobytes: int) -> str:
+    return f"{kilobytes / 1024:.0f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="make the workbooks in this folder and keep them")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="xl-selfeval-bench-") as tmp:
+        folder = args.keep or Path(tmp) / "上报材料"
+        files = sorted(folder.rglob("*.xlsx")) if args.keep and args.keep.exists() else []
+        if len(files) != args.files:
+            started = time.perf_counter()
+            files = make_workbooks(folder, args.files)
+            print(f"{len(files)} workbooks made in {time.perf_counter() - started:.1f} s under {folder}")
+        output = Path(tmp) / "审核汇总.xlsx"
+        floor_s, floor_cpu = floor(files, args.jobs)
+        review_s, summary_s, review_cpu, forms, unreadable = review(folder, output, args.jobs)
+        # The machine may be shared: the floor before and after, the faster of the two.
+        floor_s, floor_cpu = min((floor_s, floor_cpu), floor(files, args.jobs))
+        rate = len(files) / review_s
+        print(f"cores: {os.cpu_count()}, jobs: {args.jobs}, load average: {os.getloadavg()[0]:.1f}")
+        print(
+            f"review: {review_s:.2f} s for {len(files)} workbooks ({forms} forms; {unreadable} with no form the reader finds) = {rate:.0f} workbooks/s (target ≥ 250)"
+        )
+        print(
+            f"floor (python-calamine, every cell): {floor_s:.2f} s = {len(files) / floor_s:.0f} workbooks/s"
+        )
+        print(
+            f"ratio review/floor: {review_s / floor_s:.1f}× wall (target ≤ 10×), {review_cpu / floor_cpu:.1f}× CPU"
+        )
+        print(
+            f"CPU per workbook: review {1000 * review_cpu / len(files):.1f} ms, floor {1000 * floor_cpu / len(files):.1f} ms"
+            f" (on an idle machine {args.jobs} cores would give {args.jobs * len(files) / review_cpu:.0f} workbooks/s)"
+        )
+        print(f"summary: {output.stat().st_size / 1024:.0f} KB, statistics and writing {summary_s:.2f} s")
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"peak memory: this process {_mb(own)}, largest worker {_mb(workers)}")
+
+
+if __name__ == "__main__":
+    main()
