@@ -228,11 +228,11 @@ def test_libreoffice_computes_the_example_formulas(tmp_path: Path, libreoffice_c
         (dept, 1, "budget.total.rate", "76.08%"),
         (dept, 1, "budget.total.score", "7.61"),
         (dept, 1, "total.score", "95.61"),
-        (dept, 1, "total.weight", "100.00"),
         (proj, 2, "funds.total.budget", "2769.05"),
         (proj, 2, "funds.total.rate", "61.46%"),
         (proj, 2, "funds.total.score", "6.15"),
         (proj, 2, "total.score", "94.15"),
+        (proj, 2, "total.weight", "100.00"),
     ]
     for ws, index, key, shown in checks:
         value = at(ws, contents[index], key)

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import BLANK, EXAMPLE
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,13 +26,22 @@ def validation_of(ws: Worksheet, coordinate: str) -> DataValidation | None:
     return None
 
 
-def _bound(formula: str | None) -> Decimal:
-    assert formula is not None and formula.lstrip("-").replace(".", "", 1).isdigit(), formula
-    return Decimal(formula)
+def _bound(formula: str | None, dv: DataValidation, ws: Worksheet | None, at: str | None) -> Decimal:
+    """A bound as Excel evaluates it: a number, or a reference relative to the rule's top-left cell."""
+    assert formula is not None
+    if formula.lstrip("-").replace(".", "", 1).isdigit():
+        return Decimal(formula)
+    assert ws is not None and at is not None, f"{formula} needs the sheet and the cell"
+    ref = coordinate_to_tuple(formula.replace("$", ""))
+    first = min(dv.sqref.ranges, key=lambda r: (r.min_row, r.min_col))
+    here = coordinate_to_tuple(at)
+    target = ws.cell(ref[0] + here[0] - first.min_row, ref[1] + here[1] - first.min_col).value
+    assert isinstance(target, (int, float)), f"{formula} -> {target!r}"
+    return Decimal(str(target))
 
 
-def accepts(dv: DataValidation, value: object) -> bool:
-    """Would Excel let ``value`` be typed into a cell with this rule (showErrorMessage on)?"""
+def accepts(dv: DataValidation, value: object, ws: Worksheet | None = None, at: str | None = None) -> bool:
+    """Would Excel let ``value`` be typed into cell ``at`` with this rule (showErrorMessage on)?"""
     if value is None or value == "":
         return bool(dv.allow_blank)
     if dv.type == "list":
@@ -42,10 +52,10 @@ def accepts(dv: DataValidation, value: object) -> bool:
     if dv.type == "whole" and number != number.to_integral_value():
         return False
     assert dv.type in ("decimal", "whole"), dv.type
-    low = _bound(dv.formula1)
+    low = _bound(dv.formula1, dv, ws, at)
     operator = dv.operator or "between"  # OOXML's default operator
     if operator == "between":
-        return low <= number <= _bound(dv.formula2)
+        return low <= number <= _bound(dv.formula2, dv, ws, at)
     return {
         "greaterThanOrEqual": number >= low,
         "greaterThan": number > low,
@@ -77,7 +87,7 @@ def test_every_figure_of_the_example_is_accepted_where_it_stands() -> None:
             if value is None:
                 continue
             typed += 1
-            if not accepts(dv, value):
+            if not accepts(dv, value, ws, where.split("!")[1]):
                 refused.append(f"{where}={value!r} ({dv.errorTitle})")
     assert typed > 40  # the example's typed figures and indicator levels, not an empty walk
     assert not refused, refused
@@ -126,3 +136,29 @@ def test_area_cells_speak_of_square_metres(tmp_path: Path) -> None:
     ws = build_workbook(blank_contents(2025)).worksheets[0]
     dv = validation_of(ws, "B23")
     assert dv is not None and "平方米" in (dv.error or "") and accepts(dv, 18000)
+
+
+def test_a_score_is_held_to_the_weight_of_its_own_row() -> None:
+    ws = openpyxl.load_workbook(EXAMPLE).worksheets[1]  # 附件2: 分值 in H, 得分 in I
+    for row in (14, 15, 17):
+        dv = validation_of(ws, f"I{row}")
+        assert dv is not None and dv.errorTitle == "得分有误"
+        weight = ws[f"H{row}"].value
+        assert accepts(dv, weight, ws, f"I{row}") and accepts(dv, 0, ws, f"I{row}")
+        assert not accepts(dv, weight + 0.01, ws, f"I{row}"), f"I{row} accepts more than its 分值 {weight}"
+        assert not accepts(dv, -1, ws, f"I{row}")
+
+
+@pytest.mark.parametrize("figure", [0, 0.01, 123456789.12])
+def test_realistic_extremes_fit_every_amount_cell(figure: float) -> None:
+    wb = openpyxl.load_workbook(BLANK)
+    amounts = [
+        (ws, where, dv)
+        for ws in wb.worksheets
+        for where, dv in input_cells(ws).items()
+        if dv.errorTitle == "金额有误"
+    ]
+    assert len(amounts) > 60  # 附件1's grid, 附件2's budget and sources, 附件3's funds
+    refused = [where for ws, where, dv in amounts if not accepts(dv, figure, ws, where.split("!")[1])]
+    assert not refused, refused
+    assert not any(accepts(dv, -0.01) for _, _, dv in amounts)

@@ -400,7 +400,8 @@ class _Reader:
             if elsewhere:
                 cols["score"] = elsewhere[-1]
         for key, col in cols.items():
-            self.field_at(f"{total.key}.{key}", hit.row, col)
+            if self.grid.top_left(hit.row, col) != (hit.row, hit.col):  # not under the 总分 label itself
+                self.field_at(f"{total.key}.{key}", hit.row, col)
 
     def _total_spans(self, total: TotalRow) -> dict[str, tuple[int, int]]:
         header = self.region.find("三级指标", after=self.region.top - 1)

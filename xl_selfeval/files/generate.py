@@ -16,8 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_selfeval.cells import address, column_letter
 from xl_selfeval.forms import BASIC_DATA, DEPARTMENT, PROJECT
-from xl_selfeval.forms.indicators import LEVEL1, LEVEL2, skeleton
-from xl_selfeval.forms.layout import Fmt
+from xl_selfeval.forms.indicators import skeleton
+from xl_selfeval.forms.layout import Rule
 from xl_selfeval.forms.place import FormContent, PlacedCell, Placement, Role, place
 
 # 宋体 is what the official forms use; LibreOffice falls back to a CJK serif (Noto Serif CJK / AR PL UMing).
@@ -38,52 +38,6 @@ SHEET_NAMES = {
 }
 MAX_SHEET_NAME = 31
 FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-VALIDATIONS: dict[str, dict[str, object]] = {
-    # Amounts have no upper bound: a unit's budget runs to millions of 万元.
-    "amount": dict(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        errorTitle="金额有误",
-        error="请输入不小于0的数字（单位：万元），不要带单位或文字。",
-    ),
-    "area": dict(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        errorTitle="面积有误",
-        error="请输入不小于0的数字（单位：平方米），不要带单位或文字。",
-    ),
-    "count": dict(
-        type="whole",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        errorTitle="人数有误",
-        error="请输入不小于0的整数。",
-    ),
-    "score": dict(
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2="100",
-        errorTitle="分值有误",
-        error="请输入0到100之间的数字。",
-    ),
-    "level1": dict(
-        type="list",
-        formula1='"' + ",".join(LEVEL1) + '"',
-        errorTitle="一级指标",
-        error="请从列表中选择一级指标。",
-    ),
-    "level2": dict(
-        type="list",
-        formula1='"' + ",".join(LEVEL2) + '"',
-        errorTitle="二级指标",
-        error="请从列表中选择二级指标。",
-    ),
-}
-FMT_VALIDATION = {Fmt.AMOUNT: "amount", Fmt.AREA: "area", Fmt.COUNT: "count", Fmt.SCORE: "score"}
 
 
 def sheet_name(base: str, taken: set[str]) -> str:
@@ -140,22 +94,35 @@ def write_form(ws: Worksheet, content: FormContent, unit: str = "") -> Placement
     widths = content.layout.column_widths
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[column_letter(i)].width = width
-    validations: dict[str, list[str]] = defaultdict(list)
+    validations: dict[Rule, list[str]] = defaultdict(list)
     for cell in placement.cells:
         _write_cell(ws, cell, validations)
     for r1, c1, r2, c2 in placement.merges:
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     _set_row_heights(ws, placement, widths)
-    for kind, cells in validations.items():
-        dv = DataValidation(allow_blank=True, showErrorMessage=True, **VALIDATIONS[kind])  # type: ignore[arg-type]
-        dv.sqref = " ".join(cells)
-        ws.add_data_validation(dv)
+    for rule, cells in validations.items():
+        ws.add_data_validation(data_validation(rule, cells))
     _protect(ws)
     _print_setup(ws, placement, one_page=content.layout.one_page)
     return placement
 
 
-def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str]]) -> None:
+def data_validation(rule: Rule, cells: list[str]) -> DataValidation:
+    dv = DataValidation(
+        type=rule.type,
+        operator=rule.operator,
+        formula1=rule.formula1,
+        formula2=rule.formula2,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=rule.title,
+        error=rule.message,
+    )
+    dv.sqref = " ".join(cells)  # type: ignore[assignment]  # openpyxl parses the string
+    return dv
+
+
+def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[Rule, list[str]]) -> None:
     cell = ws.cell(row=spec.row, column=spec.col)
     if spec.value is not None:
         value = spec.value
@@ -173,7 +140,7 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str
         name, size, horizontal = CAPTION_FONT, 12, "left"
     elif spec.role in (Role.NOTE,):
         horizontal = "left"
-    elif spec.validation:  # 一级/二级指标, merged down over their rows
+    elif spec.rule and spec.rule.type == "list":  # 一级/二级指标, merged down over their rows
         horizontal = "center"
     elif spec.role in (Role.LABEL, Role.INPUT) and not spec.fmt.is_number:
         horizontal = "left"
@@ -189,9 +156,9 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str
         cell.fill = DERIVED_FILL
     if spec.role is Role.INPUT:
         cell.protection = Protection(locked=False)
-        kind = spec.validation or FMT_VALIDATION.get(spec.fmt, "")
-        if kind:
-            validations[kind].append(address(spec.row, spec.col))
+        rule = spec.rule or spec.fmt.rule
+        if rule:
+            validations[rule].append(address(spec.row, spec.col))
 
 
 def display_width(text: str) -> int:

@@ -64,14 +64,15 @@ SPENDING_KEYS = ("sources.basic_spending", "sources.project_spending")
 
 GOALS = goals_block(expected_span=4, actual_span=5)
 INDICATORS = indicator_block(with_criteria=True)
-TOTAL = total_row("budget", label_span=7)
+# The official 附件2 shows only 总分 on this row; Σ分值 is still computed for the checks.
+TOTAL = total_row("budget", label_span=8, shown=("score",))
 
 LAYOUT = FormLayout(
     kind="department",
     name="附件2",
     title="{Y}年度部门整体支出绩效自评表",
     width=10,
-    column_widths=(12, 11, 13, 26, 14, 16, 14, 8, 8, 22),
+    column_widths=(12, 12, 20, 23, 14, 14, 14, 8, 8, 20),
     sections=(
         Note("附件2", "caption"),
         Note("{Y}年度部门整体支出绩效自评表", "title"),
