@@ -400,7 +400,11 @@ class _Reader:
             if elsewhere:
                 cols["score"] = elsewhere[-1]
         for key, col in cols.items():
-            if self.grid.top_left(hit.row, col) != (hit.row, hit.col):  # not under the 总分 label itself
+            # Many forms (the official 附件2 among them) show only 总分 on this row: a blank cell under
+            # 分值, or the 总分 label's own merged cell, is not a Σ分值 field.
+            if key != "score" and not self._filled(hit.row, col):
+                continue
+            if self.grid.top_left(hit.row, col) != (hit.row, hit.col):
                 self.field_at(f"{total.key}.{key}", hit.row, col)
 
     def _total_spans(self, total: TotalRow) -> dict[str, tuple[int, int]]:

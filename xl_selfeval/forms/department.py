@@ -30,7 +30,7 @@ BUDGET = Table(
     columns=(
         Column("年初预算数\n(万元)", "initial_budget"),
         Column("全年预算数\n（万元）", "budget"),
-        Column("全年执行数（万元）", "executed"),
+        Column("全年执行数\n（万元）", "executed"),
         Column("分值", "weight", fmt=Fmt.SCORE),
         Column("执行率", "rate", fmt=Fmt.RATE),
         Column("得分", "score", span=2, fmt=Fmt.SCORE),
@@ -72,7 +72,7 @@ LAYOUT = FormLayout(
     name="附件2",
     title="{Y}年度部门整体支出绩效自评表",
     width=10,
-    column_widths=(12, 12, 20, 23, 14, 14, 14, 8, 8, 20),
+    column_widths=(12, 12, 20, 22, 14, 14, 14, 8, 8, 23),
     sections=(
         Note("附件2", "caption"),
         Note("{Y}年度部门整体支出绩效自评表", "title"),

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Literal
 
 
 class Fmt(Enum):
@@ -51,11 +52,11 @@ _NUMBER_FORMATS = {
 class Rule:
     """A data validation as Excel stores it; ``{weight}`` in a bound is the 分值 cell of the same row."""
 
-    type: str  # decimal | whole | list
+    type: Literal["decimal", "whole", "list"]
     formula1: str
     title: str
     message: str
-    operator: str | None = None
+    operator: Literal["between", "greaterThanOrEqual"] | None = None
     formula2: str | None = None
 
     def bound_to(self, weight_cell: str) -> Rule:
@@ -162,6 +163,7 @@ class Entry:
     value_span: int
     fmt: Fmt = Fmt.TEXT
     default_from_unit: bool = False
+    lines: int = 1  # room for free text in a blank form
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ from xl_selfeval.forms.layout import (
     with_year,
 )
 
+TEXT_BLOCK_LINES = 3  # 年度总体目标: room to write a paragraph in a blank form
+INDICATOR_LINES = 1.5  # an indicator row: room for a two-line 三级指标
+
 
 class Role(Enum):
     CAPTION = "caption"  # 附件N, above the table
@@ -70,6 +73,11 @@ class Placement:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     title_rows: tuple[int, int] = (1, 2)
     last_row: int = 0
+    min_lines: dict[int, float] = field(default_factory=dict)  # room for free text, in lines, by row
+    repeat_row: int = 0  # the indicator table's column headers, repeated on every printed page
+    break_before: list[int] = field(default_factory=list)  # rows a printed page may start with
+    # Where a 一级指标 block taller than a page may be cut (its 二级 groups, then its rows).
+    fallback_breaks: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +138,7 @@ class _Placer:
             self.put(self.row, col, entry.label_span, PlacedCell(0, 0, Role.LABEL, self.text(entry.label)))
             col += entry.label_span
             default = unit if entry.default_from_unit else None
+            self.out.min_lines[self.row] = max(self.out.min_lines.get(self.row, 1), entry.lines)
             self.put(self.row, col, entry.value_span, self.field_cell(entry.key, entry.fmt, None, default))
             col += entry.value_span
         self.row += 1
@@ -255,14 +264,22 @@ class _Placer:
         for column in block.columns:
             self.put(top + 1, col, column.span, self.field_cell(f"{block.key}.{column.key}", Fmt.TEXT, None))
             col += column.span
+        self.out.min_lines[top + 1] = TEXT_BLOCK_LINES
         self.row += 2
 
     def indicators(self, block: IndicatorBlock) -> None:
         header = self.row
         self._headers(header, 2, block.columns)
+        self.out.repeat_row = header
         self.row += 1
         rows = self.content.blocks.get(block.key) or [{}]
         first = self.row
+        for i, item in enumerate(rows):
+            self.out.min_lines[first + i] = INDICATOR_LINES
+            if i and item.get("level1") and item.get("level1") != rows[i - 1].get("level1"):
+                self.out.break_before.append(first + i)
+            elif i:
+                self.out.fallback_breaks.append(first + i)
         columns = {c.key: 2 + i for i, c in enumerate(block.columns)}
         weight_col = columns.get("weight")
         for item in rows:
@@ -302,6 +319,7 @@ class _Placer:
 
     def total_row(self, total: TotalRow) -> None:
         block = self.blocks[total.block]
+        self.out.break_before.append(self.row)
         self.put(self.row, 1, total.label_span, PlacedCell(0, 0, Role.HEADER, total.label))
         derived = {key: expr for key, expr in total.cells if key in total.shown}
         columns = sorted((col, key) for key, col in block.columns.items() if col > total.label_span)
