@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from xl_selfeval.checks import arithmetic, cross, indicators
+from xl_selfeval.checks import arithmetic, cross, indicators, text_figures
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding
 
@@ -16,6 +16,7 @@ CHECKS: tuple[Check, ...] = (
     cross.check_rows_found,
     # Indicator rows come before the arithmetic: the scores recalc fills count in the 总分 it checks.
     indicators.check_indicator_rows,
+    text_figures.check_text_figures,
     arithmetic.check_derived_figures,
     arithmetic.check_splits,
     arithmetic.check_public_funds,

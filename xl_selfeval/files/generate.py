@@ -8,7 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import Rule as FormatRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.pagebreak import Break
@@ -37,6 +39,7 @@ BODY_SIZE = 11
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 DERIVED_FILL = PatternFill("solid", fgColor="F2F2F2")
+TEXT_IN_FIGURE_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
 TABLE_ROLES = {Role.HEADER, Role.LABEL, Role.INPUT, Role.DERIVED, Role.BLANK}
 
 SHEET_NAMES = {
@@ -120,6 +123,7 @@ def write_form(ws: Worksheet, content: FormContent, unit: str = "") -> Placement
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for rule, cells in validations.items():
         ws.add_data_validation(data_validation(rule, cells))
+    _mark_text_in_figures(ws, [c for c in placement.cells if c.role is Role.INPUT and c.fmt.is_number])
     _protect(ws)
     _print_setup(ws, placement, plan, content.layout.title_for(content.year))
     return placement
@@ -177,6 +181,21 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[Rule, list[st
         rule = spec.rule or spec.fmt.rule
         if rule:
             validations[rule].append(address(spec.row, spec.col))
+
+
+def _mark_text_in_figures(ws: Worksheet, cells: list[PlacedCell]) -> None:
+    """Text in a figure cell turns red in Excel, WPS and LibreOffice alike: a paste skips data validation."""
+    runs: list[tuple[int, int, int]] = []  # column, first row, last row
+    for cell in sorted(cells, key=lambda c: (c.col, c.row)):
+        if runs and runs[-1][0] == cell.col and runs[-1][2] == cell.row - 1:
+            runs[-1] = (cell.col, runs[-1][1], cell.row)
+        else:
+            runs.append((cell.col, cell.row, cell.row))
+    for col, first, last in runs:
+        top = address(first, col)
+        style = DifferentialStyle(fill=TEXT_IN_FIGURE_FILL, font=Font(color="9C0006"))
+        rule = FormatRule(type="expression", formula=[f"ISTEXT({top})"], dxf=style)
+        ws.conditional_formatting.add(f"{top}:{address(last, col)}", rule)
 
 
 def _set_row_heights(ws: Worksheet, heights: dict[int, float]) -> None:
