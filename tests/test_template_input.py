@@ -16,6 +16,7 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_selfeval.files.bundled import contents_from_data, example_data
 from xl_selfeval.files.generate import blank_contents, build_workbook
 
 
@@ -162,3 +163,57 @@ def test_realistic_extremes_fit_every_amount_cell(figure: float) -> None:
     refused = [where for ws, where, dv in amounts if not accepts(dv, figure, ws, where.split("!")[1])]
     assert not refused, refused
     assert not any(accepts(dv, -0.01) for _, _, dv in amounts)
+
+
+def _template_of_the_example(path: Path) -> Path:
+    """The example's forms with every figure taken out: the template the unit starts from."""
+    contents = example_contents()
+    for content in contents:
+        content.values = {k: v for k, v in content.values.items() if not isinstance(v, (int, float))}
+        for rows in content.blocks.values():
+            for row in rows:
+                for key in [k for k, v in row.items() if isinstance(v, (int, float))]:
+                    del row[key]
+    build_workbook(contents, unit="岳阳市住房公积金管理中心本级").save(path)
+    return path
+
+
+def _typed_figures() -> list[tuple[int, int, int, float]]:
+    """(sheet, row, col, figure) of every figure the unit typed into the example (0-based row/col)."""
+    wb = openpyxl.load_workbook(EXAMPLE)
+    out = []
+    for index, ws in enumerate(wb.worksheets):
+        for row in ws.iter_rows():
+            for cell in row:
+                unlocked = cell.protection.locked is False
+                if unlocked and isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    out.append((index, cell.row - 1, cell.column - 1, float(cell.value)))
+    return out
+
+
+def test_libreoffice_marks_nothing_invalid_in_the_typed_example_then_exactly_the_wrong_cell(
+    tmp_path: Path, libreoffice_edit
+) -> None:
+    book = _template_of_the_example(tmp_path / "template.xlsx")
+    figures = _typed_figures()
+    assert len(figures) > 40
+    sheets = sorted({f[0] for f in figures})
+    steps: list[dict[str, object]] = [{"sheet": s, "set": [r, c, v]} for s, r, c, v in figures]
+    steps += [{"sheet": s, "audit": True} for s in sheets]
+    # Then one wrong figure per kind: a negative amount (附件2 D5), a score above its row's 分值 (附件2 I14,
+    # 分值 5), a score above its 分值 on 附件3 (H13).
+    steps += [{"sheet": 1, "set": [4, 3, -5487.8]}, {"sheet": 1, "audit": True}]
+    steps += [
+        {"sheet": 1, "set": [4, 3, 5487.8]},
+        {"sheet": 1, "set": [13, 8, 6]},
+        {"sheet": 1, "audit": True},
+    ]
+    steps += [{"sheet": 2, "set": [12, 7, 5.5]}, {"sheet": 2, "audit": True}]
+    results = libreoffice_edit(book, steps)
+    audits = [r["circles"] for r in results]
+    assert audits[: len(sheets)] == [[]] * len(sheets), audits[: len(sheets)]
+    assert audits[len(sheets) :] == [[[4, 3]], [[13, 8]], [[12, 7]]], audits[len(sheets) :]
+
+
+def example_contents():  # type: ignore[no-untyped-def]
+    return contents_from_data(example_data())[2]
