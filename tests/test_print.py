@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import openpyxl
@@ -12,6 +13,7 @@ from conftest import EXAMPLE, require_tool
 
 from xl_selfeval.files.generate import blank_contents, build_workbook
 from xl_selfeval.forms.indicators import LEVEL1, LEVEL2
+from xl_selfeval.forms.place import Role, place
 from xl_selfeval.forms.printing import BODY_POINTS, column_points, lines_of
 
 LONG = (
@@ -141,3 +143,28 @@ def test_pdf_pages_start_with_the_title_and_the_indicator_header(
 def _save(wb: openpyxl.Workbook, path: Path) -> Path:
     wb.save(path)
     return path
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_standard_labels_fit_their_cells_without_a_mid_word_wrap(index: int) -> None:
+    """Each line of a fixed label (服务对象满意度指标, 投资概算控制率…) fits the merged width it has.
+
+    Measured as LibreOffice draws it: 6.15 pt per column unit, 11 pt per CJK glyph, 5.5 pt per other.
+    """
+    content = blank_contents(2025)[index]
+    placement = place(content)
+    spans = {(r1, c1): c2 - c1 + 1 for r1, c1, _, c2 in placement.merges}
+    widths = content.layout.column_widths
+    too_narrow = []
+    for cell in placement.cells:
+        standard = cell.role in (Role.HEADER, Role.LABEL) or (
+            cell.rule is not None and cell.rule.type == "list"
+        )
+        if not standard or not isinstance(cell.value, str):  # labels, and the 一级/二级 names of the skeleton
+            continue
+        room = 6.15 * sum(widths[cell.col - 1 : cell.col - 1 + spans.get((cell.row, cell.col), 1)]) - 4
+        for line in cell.value.split("\n"):
+            points = sum(11.0 if unicodedata.east_asian_width(ch) in "WF" else 5.5 for ch in line)
+            if points > room:
+                too_narrow.append(f"{line} ({points:.0f} pt in {room:.0f} pt)")
+    assert not too_narrow, too_narrow

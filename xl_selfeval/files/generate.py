@@ -119,7 +119,7 @@ def write_form(ws: Worksheet, content: FormContent, unit: str = "") -> Placement
         if (r1, c1) not in merged_first:  # the part of a caption on a later page repeats its text
             top = next(m for m in placement.merges if m[0] < r1 <= m[2] and m[1] == c1)
             label = next(c for c in placement.cells if (c.row, c.col) == (top[0], c1))
-            _write_cell(ws, replace(label, row=r1, rule=None), validations)
+            _write_cell(ws, replace(label, row=r1), validations)
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     for rule, cells in validations.items():
         ws.add_data_validation(data_validation(rule, cells))

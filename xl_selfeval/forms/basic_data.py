@@ -113,7 +113,7 @@ LAYOUT = FormLayout(
     name="附件1",
     title="{Y}年度部门整体支出绩效评价基础数据表",
     width=7,
-    column_widths=(30, 10, 10, 10, 10, 10, 12),
+    column_widths=(30, 10, 10, 10, 10, 10, 15),
     one_page=True,
     sections=(
         Note("附件1", "caption"),
