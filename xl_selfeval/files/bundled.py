@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Side
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_selfeval.cells import column_letter
-from xl_selfeval.files.generate import blank_contents, build_workbook
+from xl_selfeval.files.generate import BODY_SIZE, FONT_NAME, blank_contents, build_workbook
 from xl_selfeval.files.workbook import save_workbook
 from xl_selfeval.forms import BY_KIND
 from xl_selfeval.forms.place import FormContent
+from xl_selfeval.forms.printing import LINE_POINTS, MIN_ROW, ROW_PADDING, column_points, lines_of
 
 EXAMPLE_DATA = "example-yueyang-2024.json"
 BLANK_NAME = "2025年度绩效自评-空白.xlsx"
@@ -75,11 +76,18 @@ def published_workbook() -> Workbook:
             ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
         for i, width in enumerate(PUBLISHED_WIDTHS, start=1):
             ws.column_dimensions[column_letter(i)].width = width
-        for row in ws.iter_rows(min_row=3, max_row=len(rows)):
-            for cell in row:
-                cell.alignment = Alignment(vertical="center", wrap_text=True)
-                if any(c.value is not None for c in row) and len([c for c in row if c.value is not None]) > 1:
+        for row in ws.iter_rows(min_row=1, max_row=len(rows), max_col=len(PUBLISHED_WIDTHS)):
+            in_table = row[0].row >= 3 and len([c for c in row if c.value is not None]) > 1
+            lines = 1
+            for cell, width in zip(row, PUBLISHED_WIDTHS, strict=True):
+                cell.font = Font(name=FONT_NAME, size=BODY_SIZE)
+                cell.alignment = Alignment(vertical="center", wrap_text=in_table)
+                if in_table:
                     cell.border = Border(left=side, right=side, top=side, bottom=side)
+                    if cell.value is not None:
+                        lines = max(lines, lines_of(str(cell.value), column_points(width)))
+            # No office suite grows a row for wrapped text it did not lay out itself: size it here.
+            ws.row_dimensions[row[0].row].height = max(MIN_ROW, lines * LINE_POINTS + ROW_PADDING)
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
