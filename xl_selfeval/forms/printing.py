@@ -110,7 +110,7 @@ def _paginate(placement: Placement, heights: dict[int, float], scale: int) -> Pa
     used = 0.0
     for first, last in segments:
         size = sum(heights[r] for r in range(first, last + 1))
-        if size + repeated > room:
+        if size + (0.0 if first == placement.repeat_row else repeated) > room:
             # A block taller than a page: cut it between its rows; the cut labels repeat on the next page.
             inner = [r for r in placement.fallback_breaks if first < r <= last]
             pieces = _segments(inner, last, first)
