@@ -17,6 +17,7 @@ WORKBOOKS = REPO / "workbooks"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 EXAMPLE = WORKBOOKS / "示例-岳阳市住房公积金管理中心-2024.xlsx"
 BLANK = WORKBOOKS / "2025年度绩效自评-空白.xlsx"
+PUBLISHED = WORKBOOKS / "公开原表-岳阳市住房公积金管理中心-2024.xlsx"
 
 
 def require_tool(name: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import BLANK, EXAMPLE, require_tool
+from conftest import BLANK, EXAMPLE, PUBLISHED, require_tool
 
 from xl_selfeval.compute import Calculator
 from xl_selfeval.files.bundled import build_bundled, contents_from_data, example_data
@@ -157,8 +157,12 @@ def test_unit_fills_department_and_project_headers() -> None:
 
 
 def test_bundled_workbooks_are_reproduced_by_the_generator_cell_by_cell(tmp_path: Path) -> None:
-    rebuilt = dict(zip(["blank", "example"], build_bundled(tmp_path), strict=True))
-    for committed, fresh in ((BLANK, rebuilt["blank"]), (EXAMPLE, rebuilt["example"])):
+    rebuilt = dict(zip(["blank", "example", "published"], build_bundled(tmp_path), strict=True))
+    for committed, fresh in (
+        (BLANK, rebuilt["blank"]),
+        (EXAMPLE, rebuilt["example"]),
+        (PUBLISHED, rebuilt["published"]),
+    ):
         a, b = openpyxl.load_workbook(committed), openpyxl.load_workbook(fresh)
         assert a.sheetnames == b.sheetnames
         for wa, wb in zip(a.worksheets, b.worksheets, strict=True):
@@ -228,11 +232,11 @@ def test_libreoffice_computes_the_example_formulas(tmp_path: Path, libreoffice_c
         (dept, 1, "budget.total.rate", "76.08%"),
         (dept, 1, "budget.total.score", "7.61"),
         (dept, 1, "total.score", "95.61"),
-        (dept, 1, "total.weight", "100.00"),
         (proj, 2, "funds.total.budget", "2769.05"),
         (proj, 2, "funds.total.rate", "61.46%"),
         (proj, 2, "funds.total.score", "6.15"),
         (proj, 2, "total.score", "94.15"),
+        (proj, 2, "total.weight", "100.00"),
     ]
     for ws, index, key, shown in checks:
         value = at(ws, contents[index], key)
@@ -323,17 +327,6 @@ def test_validation_on_amounts_and_indicator_levels() -> None:
     assert "D5" in amount_cells  # 年初预算数
 
 
-def test_print_setup_is_a4_landscape_one_page_wide() -> None:
-    for ws in openpyxl.load_workbook(BLANK).worksheets:
-        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-        assert ws.page_setup.fitToWidth == 1
-        assert ws.page_setup.fitToHeight == (1 if ws.title.startswith("附件1") else 0)
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.print_title_rows
-        title = ws["A2"]
-        assert title.font.b and title.alignment.horizontal == "center" and title.font.name == "宋体"
-
-
 def test_pdf_export_is_a4_landscape_with_the_titles(tmp_path: Path, libreoffice_convert) -> None:
     pdf = libreoffice_convert(EXAMPLE, tmp_path / "pdf", "pdf")
     info = subprocess.run(
@@ -347,3 +340,12 @@ def test_pdf_export_is_a4_landscape_with_the_titles(tmp_path: Path, libreoffice_
         "2024年度项目支出绩效自评表",
     ):
         assert title in text.replace(" ", "")
+
+
+def test_published_copy_keeps_the_units_own_figures_and_errors() -> None:
+    """The bundled 公开原表 is typed as published: figures, no formulas, its 61.65% and its 2324.71."""
+    wb = openpyxl.load_workbook(PUBLISHED)
+    assert wb.sheetnames == ["附件1", "附件2", "附件3"]
+    assert not [c for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    texts = {str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None}
+    assert {"61.65%", "2324.71", "2769.05", "5487.80"} <= texts

@@ -169,6 +169,11 @@ class Code(StrEnum):
         "报告正文引用的数字、合计或年份与自评表不一致",
     )
     REPORT_UNCHECKED = "report_unchecked", Severity.WARNING, "批量审核中，报告未能与本单位的表格核对"
+    FIGURE_TYPED_AS_TEXT = (
+        "figure_typed_as_text",
+        Severity.ERROR,
+        "金额、人数或分值格里填的是文字，公式不把它当数字",
+    )
     # Across forms
     PROJECT_SPENDING_MISMATCH = (
         "project_spending_mismatch",

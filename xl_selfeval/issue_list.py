@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from xl_selfeval.cells import column_letter
+from xl_selfeval.forms.printing import display_width
 from xl_selfeval.marks import ISSUE_HEADERS, ISSUE_LINK_COLUMN, LIST_SHEET, LIST_TITLE, Plan
 
 FONT = "宋体"  # what printed government forms use; LibreOffice maps it to a CJK serif
@@ -97,15 +98,10 @@ class ListSheet:
         ]
 
 
-def text_width(text: str) -> int:
-    """Columns a text takes in Excel's width unit: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def wrapped_lines(text: str, width: float) -> int:
     """Lines ``text`` takes in a column ``width`` wide (its own line breaks kept)."""
     usable = max(int(width) - 1, 1)
-    return sum(-(-text_width(part) // usable) or 1 for part in text.split("\n"))
+    return sum(-(-display_width(part) // usable) or 1 for part in text.split("\n"))
 
 
 def list_name(taken: Iterable[str]) -> str:
@@ -143,10 +139,10 @@ def list_sheet(
         if issue.link:
             values[ISSUE_LINK_COLUMN] = Link(issue.link, cells[ISSUE_LINK_COLUMN])
         rows.append(tuple(values))
-    widths = [text_width(title) for title in ISSUE_HEADERS]
+    widths = [display_width(title) for title in ISSUE_HEADERS]
     for shown in texts:
         for col, text in enumerate(shown):
-            widths[col] = max(widths[col], *(text_width(part) for part in text.split("\n")))
+            widths[col] = max(widths[col], *(display_width(part) for part in text.split("\n")))
     column_widths = tuple(float(min(w + 2, MAX_WIDTH)) for w in widths)
     heights: dict[int, float] = {}
     for offset, shown in enumerate(texts, start=1):

@@ -81,7 +81,12 @@ def read_total_row(reading: FormReading, total: TotalRow) -> None:
         if elsewhere:
             cols["score"] = elsewhere[-1]
     for key, col in cols.items():
-        reading.field_at(f"{total.key}.{key}", hit.row, col)
+        # Many forms (the official 附件2 among them) show only 总分 on this row: a blank cell under
+        # 分值, or the 总分 label's own merged cell, is not a Σ分值 field.
+        if key != "score" and not reading.filled(hit.row, col):
+            continue
+        if reading.grid.top_left(hit.row, col) != (hit.row, hit.col):
+            reading.field_at(f"{total.key}.{key}", hit.row, col)
 
 
 def _total_spans(reading: FormReading, total: TotalRow) -> dict[str, tuple[int, int]]:

@@ -5,8 +5,10 @@ Run with the system Python that has LibreOffice's `uno` module (Debian: python3-
     /usr/bin/python3 lo_edit.py BOOK.xlsx STEPS.json OUT.json
 
 STEPS is a list of {"sheet": i, "insert_row": r} (0-based row index, inserted above r),
-{"sheet": i, "set": [row, col, number]} and {"sheet": i, "read": [row, col]} (0-based).
-OUT gets the values read after LibreOffice recalculated, in order.
+{"sheet": i, "set": [row, col, number]}, {"sheet": i, "read": [row, col]} (0-based) and
+{"sheet": i, "audit": true}: LibreOffice's own "mark invalid data" (XSheetAuditing.showInvalid), which
+circles every cell whose value its data validation refuses; the step reports the circled cells.
+OUT gets the values read after LibreOffice recalculated, and the audits, in order.
 """
 
 from __future__ import annotations
@@ -71,6 +73,21 @@ def main() -> None:
             elif "set" in step:
                 r, c, v = step["set"]
                 sheet.getCellByPosition(c, r).setValue(v)
+            elif "audit" in step:
+                doc.calculateAll()
+                sheet.clearArrows()
+                sheet.showInvalid()
+                circles = []
+                page = sheet.DrawPage
+                for i in range(page.Count):
+                    shape = page.getByIndex(i)
+                    anchor = shape.Anchor
+                    if hasattr(anchor, "getCellAddress"):
+                        address = anchor.getCellAddress()
+                        circles.append([address.Row, address.Column])
+                    else:
+                        circles.append([-1, -1])
+                values.append({"circles": circles})
             elif "read" in step:
                 doc.calculateAll()
                 r, c = step["read"]

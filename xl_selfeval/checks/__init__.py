@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from xl_selfeval.checks import arithmetic, cross, indicators, review
+from xl_selfeval.checks import arithmetic, cross, indicators, review, text_figures
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding
 
@@ -19,6 +19,7 @@ CHECKS: tuple[Check, ...] = (
     cross.check_years,
     cross.check_rows_found,
     indicators.check_indicator_rows,
+    text_figures.check_text_figures,
     arithmetic.check_derived_figures,
     arithmetic.check_splits,
     arithmetic.check_public_funds,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from xl_selfeval.checks.context import Context, edit, field_label, finding, fmt_of, show
 from xl_selfeval.checks.rules import AMOUNT_TOLERANCE, RATE_TOLERANCE, SCORE_TOLERANCE
+from xl_selfeval.checks.text_figures import text_figures_in
 from xl_selfeval.compute import derived_cells
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.basic_data import PUBLIC_FUNDS_PARTS
@@ -97,6 +98,8 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
             expected = calc.figure(key)
             label = field_label(form, key)
             if f.is_formula:
+                if text_figures_in(form, expr):
+                    continue  # the formula is right; check_text_figures names the text cell it reads
                 actual = typed_figure(f, fmt)
                 if actual is not None and expected is not None and not agrees(actual, expected, fmt):
                     yield finding(

@@ -2,84 +2,49 @@
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import Rule as FormatRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_selfeval.cells import address, column_letter
 from xl_selfeval.forms import ALL_LAYOUTS, BASIC_DATA, DEPARTMENT, PROJECT
-from xl_selfeval.forms.indicators import LEVEL1, LEVEL2, skeleton
-from xl_selfeval.forms.layout import Fmt, FormKind
+from xl_selfeval.forms.indicators import skeleton
+from xl_selfeval.forms.layout import FormKind, Rule
 from xl_selfeval.forms.place import FormContent, PlacedCell, Placement, Role, place
+from xl_selfeval.forms.printing import (
+    MARGIN_SIDE,
+    MARGIN_TOP,
+    PagePlan,
+    page_plan,
+    row_heights,
+    split_merges_at_breaks,
+)
 
 # 宋体 is what the official forms use; LibreOffice falls back to a CJK serif (Noto Serif CJK / AR PL UMing).
 FONT_NAME = "宋体"
 CAPTION_FONT = "黑体"
 BODY_SIZE = 11
-LINE_HEIGHT = 15.0  # points per wrapped line at BODY_SIZE
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 DERIVED_FILL = PatternFill("solid", fgColor="F2F2F2")
+TEXT_IN_FIGURE_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
 TABLE_ROLES = {Role.HEADER, Role.LABEL, Role.INPUT, Role.DERIVED, Role.BLANK}
 
 SHEET_NAMES = {layout.kind: layout.sheet_name for layout in ALL_LAYOUTS}
 MAX_SHEET_NAME = 31
 FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-VALIDATIONS: dict[str, dict[str, object]] = {
-    # Amounts have no upper bound: a unit's budget runs to millions of 万元.
-    "amount": dict(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        errorTitle="金额有误",
-        error="请输入不小于0的数字（单位：万元），不要带单位或文字。",
-    ),
-    "area": dict(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        errorTitle="面积有误",
-        error="请输入不小于0的数字（单位：平方米），不要带单位或文字。",
-    ),
-    "count": dict(
-        type="whole",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        errorTitle="人数有误",
-        error="请输入不小于0的整数。",
-    ),
-    "score": dict(
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2="100",
-        errorTitle="分值有误",
-        error="请输入0到100之间的数字。",
-    ),
-    "level1": dict(
-        type="list",
-        formula1='"' + ",".join(LEVEL1) + '"',
-        errorTitle="一级指标",
-        error="请从列表中选择一级指标。",
-    ),
-    "level2": dict(
-        type="list",
-        formula1='"' + ",".join(LEVEL2) + '"',
-        errorTitle="二级指标",
-        error="请从列表中选择二级指标。",
-    ),
-}
-FMT_VALIDATION = {Fmt.AMOUNT: "amount", Fmt.AREA: "area", Fmt.COUNT: "count", Fmt.SCORE: "score"}
 
 
 def sheet_name(base: str, taken: set[str]) -> str:
@@ -117,6 +82,9 @@ def blank_contents(year: int, projects: list[str] | None = None) -> list[FormCon
 def build_workbook(contents: list[FormContent], unit: str = "") -> Workbook:
     """One sheet per form, in the given order."""
     wb = Workbook()
+    # The workbook's default font sets the width of a column unit: 宋体 makes it the same in Excel, WPS and
+    # LibreOffice (Calibri is missing on most Linux desktops, and its stand-in is a third wider).
+    wb._fonts = IndexedList([Font(name=FONT_NAME, size=BODY_SIZE, family=3, charset=134)])  # type: ignore[attr-defined]
     for sheet in list(wb.worksheets):
         wb.remove(sheet)
     taken: set[str] = set()
@@ -136,22 +104,43 @@ def write_form(ws: Worksheet, content: FormContent, unit: str = "") -> Placement
     widths = content.layout.column_widths
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[column_letter(i)].width = width
-    validations: dict[str, list[str]] = defaultdict(list)
+    validations: dict[Rule, list[str]] = defaultdict(list)
     for cell in placement.cells:
         _write_cell(ws, cell, validations)
-    for r1, c1, r2, c2 in placement.merges:
+    heights = row_heights(placement, widths)
+    _set_row_heights(ws, heights)
+    plan = page_plan(placement, heights, widths, one_page=content.layout.one_page)
+    merged_first = {(r1, c1): (r1, c1) for r1, c1, _, _ in placement.merges}
+    for r1, c1, r2, c2 in split_merges_at_breaks(placement, plan.breaks):
+        if (r1, c1) not in merged_first:  # the part of a caption on a later page repeats its text
+            top = next(m for m in placement.merges if m[0] < r1 <= m[2] and m[1] == c1)
+            label = next(c for c in placement.cells if (c.row, c.col) == (top[0], c1))
+            _write_cell(ws, replace(label, row=r1), validations)
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-    _set_row_heights(ws, placement, widths)
-    for kind, cells in validations.items():
-        dv = DataValidation(allow_blank=True, showErrorMessage=True, **VALIDATIONS[kind])  # type: ignore[arg-type]
-        dv.sqref = " ".join(cells)
-        ws.add_data_validation(dv)
+    for rule, cells in validations.items():
+        ws.add_data_validation(data_validation(rule, cells))
+    _mark_text_in_figures(ws, [c for c in placement.cells if c.role is Role.INPUT and c.fmt.is_number])
     _protect(ws)
-    _print_setup(ws, placement, one_page=content.layout.one_page)
+    _print_setup(ws, placement, plan, content.layout.title_for(content.year))
     return placement
 
 
-def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str]]) -> None:
+def data_validation(rule: Rule, cells: list[str]) -> DataValidation:
+    dv = DataValidation(
+        type=rule.type,
+        operator=rule.operator,
+        formula1=rule.formula1,
+        formula2=rule.formula2,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=rule.title,
+        error=rule.message,
+    )
+    dv.sqref = " ".join(cells)
+    return dv
+
+
+def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[Rule, list[str]]) -> None:
     cell = ws.cell(row=spec.row, column=spec.col)
     if spec.value is not None:
         value = spec.value
@@ -169,7 +158,7 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str
         name, size, horizontal = CAPTION_FONT, 12, "left"
     elif spec.role in (Role.NOTE,):
         horizontal = "left"
-    elif spec.validation:  # 一级/二级指标, merged down over their rows
+    elif spec.rule and spec.rule.type == "list":  # 一级/二级指标, merged down over their rows
         horizontal = "center"
     elif spec.role in (Role.LABEL, Role.INPUT) and not spec.fmt.is_number:
         horizontal = "left"
@@ -185,33 +174,29 @@ def _write_cell(ws: Worksheet, spec: PlacedCell, validations: dict[str, list[str
         cell.fill = DERIVED_FILL
     if spec.role is Role.INPUT:
         cell.protection = Protection(locked=False)
-        kind = spec.validation or FMT_VALIDATION.get(spec.fmt, "")
-        if kind:
-            validations[kind].append(address(spec.row, spec.col))
+        rule = spec.rule or spec.fmt.rule
+        if rule:
+            validations[rule].append(address(spec.row, spec.col))
 
 
-def display_width(text: str) -> int:
-    """Width in Excel's character units: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def _mark_text_in_figures(ws: Worksheet, cells: list[PlacedCell]) -> None:
+    """Text in a figure cell turns red in Excel, WPS and LibreOffice alike: a paste skips data validation."""
+    runs: list[tuple[int, int, int]] = []  # column, first row, last row
+    for cell in sorted(cells, key=lambda c: (c.col, c.row)):
+        if runs and runs[-1][0] == cell.col and runs[-1][2] == cell.row - 1:
+            runs[-1] = (cell.col, runs[-1][1], cell.row)
+        else:
+            runs.append((cell.col, cell.row, cell.row))
+    for col, first, last in runs:
+        top = address(first, col)
+        style = DifferentialStyle(fill=TEXT_IN_FIGURE_FILL, font=Font(color="9C0006"))
+        rule = FormatRule(type="expression", formula=[f"ISTEXT({top})"], dxf=style)
+        ws.conditional_formatting.add(f"{top}:{address(last, col)}", rule)
 
 
-def _set_row_heights(ws: Worksheet, placement: Placement, widths: tuple[float, ...]) -> None:
-    spans: dict[tuple[int, int], tuple[int, int]] = {}
-    for r1, c1, r2, c2 in placement.merges:
-        spans[(r1, c1)] = (r2 - r1 + 1, c2 - c1 + 1)
-    lines_needed: dict[int, int] = defaultdict(lambda: 1)
-    for cell in placement.cells:
-        if cell.value is None or (isinstance(cell.value, str) and cell.value.startswith("=")):
-            continue
-        height, span = spans.get((cell.row, cell.col), (1, 1))
-        width = sum(widths[cell.col - 1 : cell.col - 1 + span]) - 1
-        lines = sum(
-            max(1, math.ceil(display_width(part) / max(width, 1))) for part in str(cell.value).split("\n")
-        )
-        lines_needed[cell.row] = max(lines_needed[cell.row], math.ceil(lines / height))
-    for row in range(1, placement.last_row + 1):
-        ws.row_dimensions[row].height = max(20.0, lines_needed[row] * LINE_HEIGHT + 6)
-    ws.row_dimensions[placement.title_rows[1]].height = 36
+def _set_row_heights(ws: Worksheet, heights: dict[int, float]) -> None:
+    for row, height in heights.items():
+        ws.row_dimensions[row].height = height
 
 
 def _protect(ws: Worksheet) -> None:
@@ -227,17 +212,34 @@ def _protect(ws: Worksheet) -> None:
     p.selectUnlockedCells = False
 
 
-def _print_setup(ws: Worksheet, placement: Placement, *, one_page: bool) -> None:
+def _print_setup(ws: Worksheet, placement: Placement, plan: PagePlan, title: str) -> None:
+    """A4 landscape at a fixed scale with our own page breaks (Excel ignores manual breaks under fit-to-page)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages tall as needed
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.scale = plan.scale
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    first, last = placement.title_rows
-    ws.print_title_rows = f"{first}:{last}"
+    ws.page_margins.left = ws.page_margins.right = MARGIN_SIDE / 72
+    ws.page_margins.top = ws.page_margins.bottom = MARGIN_TOP / 72
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    for row in plan.breaks:
+        ws.row_breaks.append(Break(id=row))
+    if plan.pages > 1:
+        # Later pages open with the title (page header) and the indicator column headers (print titles);
+        # the first page shows the form's own title rows.
+        hf = ws.HeaderFooter
+        hf.differentFirst = True
+        header, footer, first_footer = hf.oddHeader, hf.oddFooter, hf.firstFooter
+        assert header is not None and footer is not None and first_footer is not None
+        header.center.text = f"{title}（续）"
+        header.center.font = f"{FONT_NAME},Bold"
+        header.center.size = 12
+        footer.center.text = first_footer.center.text = "第 &P 页"
+        # Each form numbers its own pages, so "first page" is the form's first page in every office suite.
+        ws.page_setup.firstPageNumber = 1
+        ws.page_setup.useFirstPageNumber = True
+        if placement.repeat_row:
+            ws.print_title_rows = f"{placement.repeat_row}:{placement.repeat_row}"
     ws.sheet_view.showGridLines = False
 
 

@@ -22,8 +22,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xl_selfeval.files.batch import Batch
-from xl_selfeval.files.generate import display_width
 from xl_selfeval.files.workbook import save_workbook
+from xl_selfeval.forms.printing import display_width
 from xl_selfeval.review import SKIPPED, UNREADABLE, Copied, FileResult, Statistics, copied_texts
 
 SUMMARY, DETAILS, STATISTICS, ACROSS, LEFT = "汇总", "问题明细", "统计", "跨单位", "未检查文件"

@@ -116,7 +116,7 @@ LAYOUT = FormLayout(
     name="附件1",
     title="{Y}年度部门整体支出绩效评价基础数据表",
     width=7,
-    column_widths=(30, 10, 10, 10, 10, 10, 12),
+    column_widths=(30, 10, 10, 10, 10, 10, 15),
     one_page=True,
     sections=(
         Note("附件1", "caption"),
@@ -124,7 +124,7 @@ LAYOUT = FormLayout(
         STAFF,
         COSTS,
         BUILDINGS,
-        EntryRow((Entry("厉行节约保障措施", "thrift_measures", label_span=1, value_span=6),)),
+        EntryRow((Entry("厉行节约保障措施", "thrift_measures", label_span=1, value_span=6, lines=3),)),
         Note(
             "说明：“项目支出”需要填报基本支以外的所有项目支出情况，“公用经费”填报基本支出中的一般商品和服务支出。"
         ),

@@ -31,7 +31,7 @@ BUDGET = Table(
     columns=(
         Column("年初预算数\n(万元)", "initial_budget"),
         Column("全年预算数\n（万元）", "budget"),
-        Column("全年执行数（万元）", "executed"),
+        Column("全年执行数\n（万元）", "executed"),
         Column("分值", "weight", fmt=Fmt.SCORE),
         Column("执行率", "rate", fmt=Fmt.RATE),
         Column("得分", "score", span=2, fmt=Fmt.SCORE),
@@ -65,7 +65,8 @@ SPENDING_KEYS = ("sources.basic_spending", "sources.project_spending")
 
 GOALS = goals_block(expected_span=4, actual_span=5)
 INDICATORS = indicator_block(with_criteria=True)
-TOTAL = total_row("budget", label_span=7)
+# The official 附件2 shows only 总分 on this row; Σ分值 is still computed for the checks.
+TOTAL = total_row("budget", label_span=8, shown=("score",))
 
 LAYOUT = FormLayout(
     kind=FormKind.DEPARTMENT,
@@ -74,7 +75,7 @@ LAYOUT = FormLayout(
     name="附件2",
     title="{Y}年度部门整体支出绩效自评表",
     width=10,
-    column_widths=(12, 11, 13, 26, 14, 16, 14, 8, 8, 22),
+    column_widths=(12, 12, 20, 22, 14, 14, 14, 8, 8, 23),
     sections=(
         Note("附件2", "caption"),
         Note("{Y}年度部门整体支出绩效自评表", "title"),

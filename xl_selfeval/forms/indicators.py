@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xl_selfeval.forms.layout import (
+    SCORE_WITHIN_WEIGHT,
     BlockSum,
     Column,
     ExecutionScore,
@@ -14,6 +15,7 @@ from xl_selfeval.forms.layout import (
     Sum,
     TextBlock,
     TotalRow,
+    list_rule,
 )
 
 OUTPUT = "产出指标"
@@ -69,8 +71,8 @@ def skeleton() -> list[dict[str, object]]:
 def indicator_columns(*, with_criteria: bool) -> tuple[Column, ...]:
     """Columns of the block; 附件2 has 评扣分标准, 附件3 does not."""
     cols = [
-        Column("一级指标", "level1", fmt=Fmt.TEXT),
-        Column("二级指标", "level2", fmt=Fmt.TEXT),
+        Column("一级指标", "level1", fmt=Fmt.TEXT, rule=list_rule("一级指标", LEVEL1)),
+        Column("二级指标", "level2", fmt=Fmt.TEXT, rule=list_rule("二级指标", LEVEL2)),
         Column("三级指标", "name", fmt=Fmt.TEXT),
         Column("年度指标值", "target", fmt=Fmt.TEXT),
         Column("实际完成值", "actual", fmt=Fmt.TEXT),
@@ -79,7 +81,7 @@ def indicator_columns(*, with_criteria: bool) -> tuple[Column, ...]:
         cols.append(Column("评扣分标准", "criteria", fmt=Fmt.TEXT))
     cols += [
         Column("分值", "weight", fmt=Fmt.SCORE),
-        Column("得分", "score", fmt=Fmt.SCORE),
+        Column("得分", "score", fmt=Fmt.SCORE, rule=SCORE_WITHIN_WEIGHT),
         Column("偏差原因分析及改进措施", "deviation", fmt=Fmt.TEXT),
     ]
     return tuple(cols)
@@ -104,13 +106,16 @@ def indicator_block(*, with_criteria: bool) -> IndicatorBlock:
     )
 
 
-def total_row(execution_table: str, label_span: int) -> TotalRow:
+def total_row(
+    execution_table: str, label_span: int, shown: tuple[str, ...] = ("weight", "score")
+) -> TotalRow:
     """总分 row: Σ分值 and 总分 both count the 执行率 row of ``execution_table`` with the indicators."""
     return TotalRow(
         key="total",
         label="总分",
         label_span=label_span,
         block="indicators",
+        shown=shown,
         cells=(
             ("weight", Sum((Ref(f"{execution_table}.total.weight"), BlockSum("indicators", "weight")))),
             ("score", Sum((Ref(f"{execution_table}.total.score"), BlockSum("indicators", "score")))),

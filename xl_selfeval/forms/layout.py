@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum, StrEnum
+from typing import Literal
 
 
 class Fmt(Enum):
@@ -30,6 +31,11 @@ class Fmt(Enum):
     def number_format(self) -> str:
         return _NUMBER_FORMATS[self]
 
+    @property
+    def rule(self) -> Rule | None:
+        """The data validation every input cell of this kind carries."""
+        return FIGURE_RULES.get(self)
+
 
 _NUMBER_FORMATS = {
     Fmt.TEXT: "@",
@@ -37,8 +43,53 @@ _NUMBER_FORMATS = {
     Fmt.RATE: "0.00%",
     Fmt.COUNT: "0",
     Fmt.AREA: "0.00",
-    Fmt.SCORE: "0.00",
+    # General shows a whole 分值 as the form does (5, not 5.00) and 7.61 as 7.61.
+    Fmt.SCORE: "General",
 }
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A data validation as Excel stores it; ``{weight}`` in a bound is the 分值 cell of the same row."""
+
+    type: Literal["decimal", "whole", "list"]
+    formula1: str
+    title: str
+    message: str
+    operator: Literal["between", "greaterThanOrEqual"] | None = None
+    formula2: str | None = None
+
+    def bound_to(self, weight_cell: str) -> Rule:
+        return replace(self, formula2=(self.formula2 or "").replace("{weight}", weight_cell) or None)
+
+
+def list_rule(title: str, choices: tuple[str, ...]) -> Rule:
+    return Rule("list", '"' + ",".join(choices) + '"', title, f"请从列表中选择{title}。")
+
+
+FIGURE_RULES: dict[Fmt, Rule] = {
+    # Amounts have no upper bound: a unit's budget runs to millions of 万元.
+    Fmt.AMOUNT: Rule(
+        "decimal",
+        "0",
+        "金额有误",
+        "请输入不小于0的数字（单位：万元），不要带单位或文字。",
+        "greaterThanOrEqual",
+    ),
+    Fmt.AREA: Rule(
+        "decimal",
+        "0",
+        "面积有误",
+        "请输入不小于0的数字（单位：平方米），不要带单位或文字。",
+        "greaterThanOrEqual",
+    ),
+    Fmt.COUNT: Rule("whole", "0", "人数有误", "请输入不小于0的整数。", "greaterThanOrEqual"),
+    Fmt.SCORE: Rule("decimal", "0", "分值有误", "请输入0到100之间的数字。", "between", "100"),
+}
+# 得分 of an indicator: from 0 up to the 分值 of its own row (a relative reference, one rule per column).
+SCORE_WITHIN_WEIGHT = Rule(
+    "decimal", "0", "得分有误", "得分应在0到本行分值之间，请输入数字。", "between", "{weight}"
+)
 
 
 # ---------------------------------------------------------------------------
@@ -112,6 +163,7 @@ class Entry:
     value_span: int
     fmt: Fmt = Fmt.TEXT
     default_from_unit: bool = False
+    lines: int = 1  # room for free text in a blank form
 
 
 @dataclass(frozen=True)
@@ -125,6 +177,7 @@ class Column:
     key: str
     span: int = 1
     fmt: Fmt = Fmt.AMOUNT
+    rule: Rule | None = None  # overrides the kind's rule (一级/二级 lists, 得分 within 分值)
 
 
 @dataclass(frozen=True)
@@ -217,6 +270,8 @@ class TotalRow:
     label_span: int
     cells: tuple[tuple[str, Expr], ...]  # (column key of the indicator block, formula)
     block: str
+    # Columns of ``cells`` the form shows (附件2 shows only 总分); the others are computed, not printed.
+    shown: tuple[str, ...] = ("weight", "score")
 
 
 Section = Note | EntryRow | Table | PairedList | TextBlock | IndicatorBlock | TotalRow

@@ -21,12 +21,16 @@ from xl_selfeval.forms.layout import (
     PairedList,
     Ratio,
     Ref,
+    Rule,
     Sum,
     Table,
     TextBlock,
     TotalRow,
     with_year,
 )
+
+TEXT_BLOCK_LINES = 3  # 年度总体目标: room to write a paragraph in a blank form
+INDICATOR_LINES = 1.5  # an indicator row: room for a two-line 三级指标
 
 
 class Role(Enum):
@@ -59,7 +63,7 @@ class PlacedCell:
     value: object = None  # text, number, or "=formula"
     fmt: Fmt = Fmt.TEXT
     key: str = ""  # field key for inputs and derived cells
-    validation: str = ""  # level1 | level2 for list validation
+    rule: Rule | None = None  # data validation, when not the one of its kind (fmt.rule)
 
 
 @dataclass
@@ -69,6 +73,11 @@ class Placement:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     title_rows: tuple[int, int] = (1, 2)
     last_row: int = 0
+    min_lines: dict[int, float] = field(default_factory=dict)  # room for free text, in lines, by row
+    repeat_row: int = 0  # the indicator table's column headers, repeated on every printed page
+    break_before: list[int] = field(default_factory=list)  # rows a printed page may start with
+    # Where a 一级指标 block taller than a page may be cut (its 二级 groups, then its rows).
+    fallback_breaks: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -129,6 +138,7 @@ class _Placer:
             self.put(self.row, col, entry.label_span, PlacedCell(0, 0, Role.LABEL, self.text(entry.label)))
             col += entry.label_span
             default = unit if entry.default_from_unit else None
+            self.out.min_lines[self.row] = max(self.out.min_lines.get(self.row, 1), entry.lines)
             self.put(self.row, col, entry.value_span, self.field_cell(entry.key, entry.fmt, None, default))
             col += entry.value_span
         self.row += 1
@@ -223,10 +233,9 @@ class _Placer:
     def paired_list(self, plist: PairedList) -> None:
         ll, la, rl, ra = plist.spans
         col = 1 + plist.indent
-        self.put(self.row, col, ll, PlacedCell(0, 0, Role.HEADER, plist.left_header))
-        self.put(self.row, col + ll, la, PlacedCell(0, 0, Role.BLANK))
-        self.put(self.row, col + ll + la, rl, PlacedCell(0, 0, Role.HEADER, plist.right_header))
-        self.put(self.row, col + ll + la + rl, ra, PlacedCell(0, 0, Role.BLANK))
+        # Two boxes, as on the official form: each heading spans its labels and their amounts.
+        self.put(self.row, col, ll + la, PlacedCell(0, 0, Role.HEADER, plist.left_header))
+        self.put(self.row, col + ll + la, rl + ra, PlacedCell(0, 0, Role.HEADER, plist.right_header))
         self.row += 1
         for (llabel, lkey), right in zip(plist.left, plist.right, strict=True):
             c = col
@@ -255,20 +264,29 @@ class _Placer:
         for column in block.columns:
             self.put(top + 1, col, column.span, self.field_cell(f"{block.key}.{column.key}", Fmt.TEXT, None))
             col += column.span
+        self.out.min_lines[top + 1] = TEXT_BLOCK_LINES
         self.row += 2
 
     def indicators(self, block: IndicatorBlock) -> None:
         header = self.row
         self._headers(header, 2, block.columns)
+        self.out.repeat_row = header
         self.row += 1
         rows = self.content.blocks.get(block.key) or [{}]
         first = self.row
+        for i, item in enumerate(rows):
+            self.out.min_lines[first + i] = INDICATOR_LINES
+            if i and item.get("level1") and item.get("level1") != rows[i - 1].get("level1"):
+                self.out.break_before.append(first + i)
+            elif i:
+                self.out.fallback_breaks.append(first + i)
         columns = {c.key: 2 + i for i, c in enumerate(block.columns)}
+        weight_col = columns.get("weight")
         for item in rows:
             for column in block.columns:
-                cell = PlacedCell(0, 0, Role.INPUT, item.get(column.key), column.fmt)
-                if column.key in ("level1", "level2"):
-                    cell.validation = column.key
+                cell = PlacedCell(0, 0, Role.INPUT, item.get(column.key), column.fmt, rule=column.rule)
+                if cell.rule and weight_col:
+                    cell.rule = cell.rule.bound_to(address(self.row, weight_col))
                 self.put(self.row, columns[column.key], 1, cell)
             self.row += 1
         self.blocks[block.key] = _Block(first, self.row - 1, columns)
@@ -297,20 +315,25 @@ class _Placer:
                 drop = {(first + i, col) for i in range(a + 1, b + 1)}
                 for cell in self.out.cells:
                     if (cell.row, cell.col) in drop:
-                        cell.value, cell.validation = None, ""
+                        cell.value, cell.rule = None, None
 
     def total_row(self, total: TotalRow) -> None:
         block = self.blocks[total.block]
+        self.out.break_before.append(self.row)
         self.put(self.row, 1, total.label_span, PlacedCell(0, 0, Role.HEADER, total.label))
-        derived = dict(total.cells)
-        for key, col in block.columns.items():
-            if col <= total.label_span:
-                continue
+        derived = {key: expr for key, expr in total.cells if key in total.shown}
+        columns = sorted((col, key) for key, col in block.columns.items() if col > total.label_span)
+        last_shown = max((col for col, key in columns if key in derived), default=0)
+        if len(derived) == 1:
+            # A lone total (附件2) takes the rest of the row, as on the official form.
+            columns = [(col, key) for col, key in columns if col <= last_shown]
+        for col, key in columns:
+            span = self.layout.width - col + 1 if len(derived) == 1 and col == last_shown else 1
             if key in derived:
-                fmt = Fmt.SCORE
-                self.put(self.row, col, 1, self.field_cell(f"{total.key}.{key}", fmt, derived[key]))
+                cell = self.field_cell(f"{total.key}.{key}", Fmt.SCORE, derived[key])
+                self.put(self.row, col, span, cell)
             else:
-                self.put(self.row, col, 1, PlacedCell(0, 0, Role.BLANK))
+                self.put(self.row, col, span, PlacedCell(0, 0, Role.BLANK))
         self.row += 1
 
     # -- formulas ---------------------------------------------------------

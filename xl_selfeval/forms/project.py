@@ -69,7 +69,7 @@ LAYOUT = FormLayout(
     name="附件3",
     title="{Y}年度项目支出绩效自评表",
     width=9,
-    column_widths=(12, 11, 13, 28, 14, 14, 8, 8, 24),
+    column_widths=(12, 12, 20, 25, 14, 14, 8, 8, 22),
     sections=(
         Note("附件3", "caption"),
         Note("{Y}年度项目支出绩效自评表", "title"),

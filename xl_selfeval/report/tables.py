@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 
-from xl_selfeval.files.generate import display_width
+from xl_selfeval.forms.printing import display_width
 
 TABLE_WIDTH_CM = 16.0  # A4 portrait with 2.5 cm margins, when the document does not say
 TABLE_FONT_PT = 9  # 小五
