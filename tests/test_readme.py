@@ -1,4 +1,8 @@
-"""A newcomer runs the README's commands in order, from 快速上手 to 检查与重算, in a fresh copy of the repository."""
+"""A newcomer runs the README's commands in order, from 快速上手 to 财政局批量审核, in a fresh copy of the repository.
+
+Left out: `pip install` (the test runs in the installed package), `addin install` (Windows Excel only) and
+`bundle` (it downloads the Windows wheels; tests/test_setup_bundle.py builds and installs such a bundle).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
+
 ROOT = Path(__file__).resolve().parents[1]
-FIRST, LAST = "## 快速上手", "## 检查与重算"
+FIRST, LAST = "## 快速上手", "## 财政局批量审核"
 
 
 def readme_commands() -> list[str]:
-    """Shell lines of the fenced blocks from 快速上手 through 检查与重算, without the pip install step."""
+    """Shell lines of the fenced blocks from 快速上手 through 财政局批量审核, without the pip install step."""
     text = (ROOT / "README.md").read_text("utf-8")
     start = text.index(FIRST)
     end = text.index("\n## ", text.index(LAST) + len(LAST))
@@ -37,6 +43,14 @@ def test_the_readme_commands_are_the_ones_expected() -> None:
         ["xl-selfeval", "check"],
         ["xl-selfeval", "recalc"],
         ["xl-selfeval", "check"],
+        ["xl-selfeval", "profiles"],
+        ["xl-selfeval", "check"],
+        ["xl-selfeval", "report"],
+        ["xl-selfeval", "report"],
+        ["xl-selfeval", "report"],
+        ["xl-selfeval", "check"],
+        ["mkdir", "上报材料"],
+        ["xl-selfeval", "review"],
     ]
 
 
@@ -62,3 +76,11 @@ def test_the_readme_runs_in_order_on_a_fresh_copy(tmp_path: Path) -> None:
         assert (repo / made).stat().st_size > 5000, made
     assert "61.65%" in outputs[3]  # the JSON check names the wrong rate
     assert "发现 1 个错误" in first and "发现 0 个错误" in outputs[5]  # recalc wrote 61.46%
+    assert "一体化平台" in outputs[6] and "desk33.com" in outputs[6]
+    assert "评分规则方案：一体化平台" in outputs[7] and "总分不应超过79.00" in outputs[7]
+    report = (repo / "2024年度部门整体支出绩效自评报告.md").read_text("utf-8")
+    assert "4791.96" in report and "76.08%" in report
+    assert (repo / "运转经费项目支出绩效自评报告.docx").stat().st_size > 5000
+    assert "发现 0 处不一致" in outputs[11]  # the report agrees with the tables it was made from
+    summary = openpyxl.load_workbook(repo / "2024年度绩效自评审核汇总.xlsx")
+    assert {"汇总", "问题明细", "统计", "跨单位"} <= set(summary.sheetnames)
