@@ -66,17 +66,24 @@ def _number(f: Field | None) -> Decimal | None:
     return f.number if f is not None else None
 
 
-def check_execution_above_budget(ctx: Context) -> Iterator[Finding]:
-    """全年执行数 above 全年预算数: possible (a mid-year top-up spent early) but it needs a word, and the
-    执行率得分 stays at most its 分值."""
+def _budgets(ctx: Context) -> Iterator[tuple[Form, Decimal, Decimal]]:
+    """Each 附件2/附件3 with its 全年预算数 (above 0) and 全年执行数, as the engine works them out."""
     for form in ctx.forms:
         if form.kind not in INDICATOR_FORMS:
             continue
         calc = ctx.calculator(form)
         _, budget_key, executed_key = budget_keys(form)
         budget, executed = calc.figure(budget_key), calc.figure(executed_key)
-        at = form.get(executed_key)
-        if budget is None or executed is None or at is None or budget <= 0 or executed <= budget:
+        if budget is not None and executed is not None and budget > 0:
+            yield form, budget, executed
+
+
+def check_execution_above_budget(ctx: Context) -> Iterator[Finding]:
+    """全年执行数 above 全年预算数: possible (a mid-year top-up spent early) but it needs a word, and the
+    执行率得分 stays at most its 分值."""
+    for form, budget, executed in _budgets(ctx):
+        at = form.get(budget_keys(form)[2])
+        if at is None or executed <= budget:
             continue
         yield finding(
             Code.EXECUTED_ABOVE_BUDGET,
@@ -119,21 +126,16 @@ def check_total_execution_cap(ctx: Context) -> Iterator[Finding]:
     """Profiles that cap the total by the execution rate (一体化平台: below 80% at most 89 …)."""
     if not ctx.settings.execution_caps:
         return
-    for form in ctx.forms:
-        if form.kind not in INDICATOR_FORMS:
-            continue
-        calc = ctx.calculator(form)
-        _, budget_key, executed_key = budget_keys(form)
-        budget, executed = calc.figure(budget_key), calc.figure(executed_key)
+    for form, budget, executed in _budgets(ctx):
         total_f = form.get("total.score")
         total = _number(total_f)
         if total is None:
-            total = calc.figure("total.score")
-        if budget is None or executed is None or budget <= 0 or total is None:
+            total = ctx.calculator(form).figure("total.score")
+        if total is None:
             continue
         rate = executed / budget
         cap = ctx.settings.execution_cap(rate)
-        at = total_f or form.get(budget_key)
+        at = total_f or form.get(budget_keys(form)[1])
         if cap is None or total <= cap or at is None:
             continue
         yield finding(
