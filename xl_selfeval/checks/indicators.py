@@ -11,7 +11,6 @@ from xl_selfeval.checks.context import INDICATOR_FORMS, Context, finding
 from xl_selfeval.checks.rows import ROW_RULES
 from xl_selfeval.checks.rules import SCORE_TOLERANCE
 from xl_selfeval.findings import Code, Finding
-from xl_selfeval.forms.layout import FormKind
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
 from xl_selfeval.settings import EXECUTION
@@ -21,7 +20,7 @@ HUNDRED = Decimal(100)
 
 
 def execution_weight_key(form: Form) -> str:
-    return "budget.total.weight" if form.kind is FormKind.DEPARTMENT else "funds.total.weight"
+    return form.layout.execution_weight_key
 
 
 def check_indicator_rows(ctx: Context) -> Iterator[Finding]:

@@ -17,7 +17,7 @@ from xl_selfeval.forms.indicators import HIERARCHY
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
-from xl_selfeval.values import Kind, format_amount, format_score, parse_value
+from xl_selfeval.values import Kind, format_amount, format_plain, format_score, parse_value
 
 RowRule = Callable[[IndicatorRow, Context], Iterable[Finding]]
 
@@ -148,8 +148,15 @@ def cost_figures(form: Form, ctx: Context) -> tuple[Decimal | None, Decimal | No
 
 
 def budget_keys(form: Form) -> tuple[str, str, str]:
-    table = "budget" if form.kind == "department" else "funds"
-    return f"{table}.total.initial_budget", f"{table}.total.budget", f"{table}.total.executed"
+    """The 年初预算数, 全年预算数 and 全年执行数 of the table that holds the form's 执行率."""
+    table = form.layout.execution_table
+    if table is None:
+        raise KeyError(f"{form.layout.name} has no 执行率")
+    return (
+        table.field_key("total", "initial_budget"),
+        table.field_key("total", "budget"),
+        table.field_key("total", "executed"),
+    )
 
 
 def actual_not_applicable_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
@@ -322,7 +329,8 @@ def _assessed(r: IndicatorRow) -> Suggestion | None:
 
 
 def _plain(x: Decimal) -> str:
-    return format(x.normalize(), "f") if x == x.to_integral_value() else format_score(x)
+    """A 分值 as the form shows it: 5, 2.5 → 2.50 (two decimals unless whole)."""
+    return format_plain(x) if x == x.to_integral_value() else format_score(x)
 
 
 ROW_RULES: tuple[RowRule, ...] = (
