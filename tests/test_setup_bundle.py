@@ -98,7 +98,7 @@ def test_windows_wheelhouse_is_complete_and_has_pywin32(bundle: Path) -> None:
     assert names == {
         "xl_selfeval", "xlwings", "pywin32", "openpyxl", "et_xmlfile", "defusedxml", "jinja2", "markupsafe",
         "olefile", "pillow", "packaging", "pip", "xlrd", "docxtpl", "docxcompose", "python_docx", "lxml",
-        "babel", "typing_extensions",
+        "babel", "typing_extensions", "xlsxwriter", "tqdm", "colorama",
     }  # fmt: skip
     for binary in ("xlwings", "pywin32", "pillow", "markupsafe", "lxml"):
         assert any(
