@@ -33,6 +33,7 @@ SYNONYMS = {
     "财政拨款": "当年财政拨款",
     "本年财政拨款": "当年财政拨款",
     "当年财政拨款资金": "当年财政拨款",
+    "服务对象满意度指标等": "服务对象满意度指标",  # the template's own wording, kept by some units
 }
 
 

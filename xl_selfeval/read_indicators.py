@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from xl_selfeval.forms.layout import IndicatorBlock
 from xl_selfeval.labels import canonical
-from xl_selfeval.model import BlockRow
+from xl_selfeval.model import BlockRow, Field
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_headers import column_spans, header_row
+from xl_selfeval.values import parse_value
 
 
 def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
@@ -26,9 +29,7 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     level1 = level2 = ""
     for row in range(first_data, end):
         cells = {
-            c.key: reading.block_field(
-                f"{block.key}.{row}.{c.key}", row, reading.value_in_span(row, *spans[c.key])
-            )
+            c.key: _span_field(reading, f"{block.key}.{row}.{c.key}", row, *spans[c.key])
             for c in block.columns
             if c.key in spans
         }
@@ -45,6 +46,19 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
         rows.append(BlockRow(row, cells, level1, level2))
     form.blocks[block.key] = rows
     reading.cursor = end
+
+
+def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> Field:
+    """The cell under a header; a header over several cells (云南's 指标性质 | 指标值 | 度量单位 under
+    年度指标值) holds one figure typed in parts, read as their joined text ('≥' '95' '%' → '≥95%')."""
+    first = reading.block_field(key, row, reading.value_in_span(row, c1, c2))
+    if c1 == c2:
+        return first
+    tops = dict.fromkeys(reading.grid.top_left(row, c) for c in range(c1, c2 + 1))
+    parts = [reading.grid.text(r, c).strip() for r, c in tops if r == row and reading.filled(r, c)]
+    if len(parts) < 2:
+        return first
+    return replace(first, value=parse_value("".join(parts)))
 
 
 def _inside_block(reading: FormReading, row: int, spans: dict[str, tuple[int, int]]) -> bool:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
 from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, scored_below
 from xl_selfeval.findings import Code, Finding
-from xl_selfeval.forms.indicators import HIERARCHY
+from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
@@ -41,7 +41,7 @@ def not_applicable_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 
 def level_mismatch(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     level1, level2 = canonical(r.row.level1), canonical(r.row.level2)
-    if r.stage < Stage.APPLICABLE or level1 not in HIERARCHY or not level2 or level2 in HIERARCHY[level1]:
+    if r.stage < Stage.APPLICABLE or level1 not in HIERARCHY or not level2 or belongs_under(level1, level2):
         return
     cell = r.row.get("level2") or r.row.get("name") or r.cell("weight")
     yield finding(

@@ -31,6 +31,10 @@ HIERARCHY: dict[str, tuple[str, ...]] = {
     COST: ("经济成本指标", "社会成本指标", "生态环境成本指标"),
 }
 
+# 二级 the 财预〔2020〕10号 templates (and provinces following them) place under another 一级: 成本指标
+# sits under 产出指标 there. Accepted when read, never generated.
+ALSO_UNDER: dict[str, tuple[str, ...]] = {OUTPUT: (COST,)}
+
 LEVEL1 = tuple(HIERARCHY)
 LEVEL2 = tuple(name for names in HIERARCHY.values() for name in names)
 
@@ -50,6 +54,11 @@ SKELETON_ROWS: dict[str, int] = {
 }
 
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
+
+
+def belongs_under(level1: str, level2: str) -> bool:
+    """Whether a 二级指标 may sit under a 一级指标, in the official form or the 10号 templates."""
+    return level2 in HIERARCHY.get(level1, ()) or level2 in ALSO_UNDER.get(level1, ())
 
 
 def level1_of(level2: str) -> str | None:
