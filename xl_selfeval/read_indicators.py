@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from xl_selfeval.forms.layout import IndicatorBlock
@@ -10,6 +11,8 @@ from xl_selfeval.model import BlockRow, Field
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_headers import column_spans, header_row
 from xl_selfeval.values import parse_value
+
+_FORMAT_DECIMALS = re.compile(r"0\.(0+)")
 
 
 def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
@@ -45,6 +48,8 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
             continue
         rows.append(BlockRow(row, cells, level1, level2))
     form.blocks[block.key] = rows
+    typed = [_decimals(f) for r in rows if (f := r.get("score")) is not None and f.number is not None]
+    form.score_decimals = min(2, max(typed)) if typed else 2
     reading.cursor = end
 
 
@@ -59,6 +64,15 @@ def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> F
     if len(parts) < 2:
         return first
     return replace(first, value=parse_value("".join(parts)))
+
+
+def _decimals(f: Field) -> int:
+    """Decimals a score is shown with: its number format's ('0.00' → 2), else as typed ('1.4' → 1)."""
+    shown = _FORMAT_DECIMALS.search(f.cell.number_format)
+    if shown:
+        return len(shown.group(1))
+    exponent = f.number.as_tuple().exponent if f.number is not None else 0
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _inside_block(reading: FormReading, row: int, spans: dict[str, tuple[int, int]]) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
-from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, scored_below
+from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, same_score, scored_below
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
@@ -257,7 +257,7 @@ def score_against_rule(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
         return
     score_f = r.cell("score")
     if sug.score is not None:
-        if abs(r.score - sug.score) > SCORE_TOLERANCE:
+        if not same_score(r.score, sug.score, r.form.score_decimals):
             yield finding(
                 Code.SCORE_DIFFERS_FROM_RULE,
                 r.form,

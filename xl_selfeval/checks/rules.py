@@ -29,6 +29,14 @@ def is_cost_within_budget(row: BlockRow) -> bool:
     return name is not None and canonical(name.text) == COST_WITHIN_BUDGET and under_cost
 
 
+def same_score(typed: Decimal, rule: Decimal, decimals: int) -> bool:
+    """A typed score equal to the rule's at the precision the form scores to: within half its last place,
+    so a form typing one decimal may write 1.4 for the rule's 1.43 and 1.9 or 2.0 for 1.95, and a form of
+    whole numbers 10 for 9.80 (but not 9)."""
+    half_place = max(SCORE_TOLERANCE, Decimal(5).scaleb(-min(decimals, 2) - 1))
+    return abs(typed - rule) <= half_place
+
+
 def scored_below(weight: Decimal | None, score: Decimal | None) -> bool:
     """A score short of its 分值 by more than rounding."""
     return weight is not None and score is not None and score < weight - SCORE_TOLERANCE
