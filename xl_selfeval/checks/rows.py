@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
 from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, same_score, scored_below
+from xl_selfeval.checks.rules import plain_points as _plain
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
@@ -319,10 +320,6 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 def _assessed(r: IndicatorRow) -> Suggestion | None:
     """The scoring rules' reading of a row they could judge (its actual was read); None before that stage."""
     return r.suggestion if r.stage >= Stage.ASSESSED else None
-
-
-def _plain(x: Decimal) -> str:
-    return format(x.normalize(), "f") if x == x.to_integral_value() else format_score(x)
 
 
 ROW_RULES: tuple[RowRule, ...] = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from xl_selfeval.forms.layout import (
     SCORE_WITHIN_WEIGHT,
     BlockSum,
@@ -59,6 +62,24 @@ DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settin
 def belongs_under(level1: str, level2: str) -> bool:
     """Whether a 二级指标 may sit under a 一级指标, in the official form or the 10号 templates."""
     return level2 in HIERARCHY.get(level1, ()) or level2 in ALSO_UNDER.get(level1, ())
+
+
+_STATED_WEIGHT = re.compile(r"^(?P<name>.*?)\((?P<points>\d+(?:\.\d+)?)分\)$")
+
+
+def split_stated_weight(label: str) -> tuple[str, Decimal | None]:
+    """A canonical 一级 label and the weight it states: '产出指标(50分)' → ('产出指标', 50); '(50分)' → ('', 50)."""
+    m = _STATED_WEIGHT.match(label)
+    return (m.group("name"), Decimal(m.group("points"))) if m else (label, None)
+
+
+def next_level1(previous: str) -> str | None:
+    """The 一级 after ``previous`` in the official order (产出 → 效益 → 满意度), the first when none."""
+    order = list(LEVEL1)
+    if previous not in order:
+        return order[0]
+    i = order.index(previous) + 1
+    return order[i] if i < len(order) else None
 
 
 def level1_of(level2: str) -> str | None:

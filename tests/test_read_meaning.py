@@ -1,0 +1,100 @@
+"""The reader by meaning: 一级 labels that only state their points, targets typed in parts, other 二级 tables."""
+
+from __future__ import annotations
+
+import copy
+
+from handtyped import PROJECT
+
+from xl_selfeval.engine import run_engine
+from xl_selfeval.findings import Finding
+from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.read import read_forms
+
+SHEET = "附件3"
+
+
+def seed(edits: dict[tuple[int, int], object]) -> list[list[object]]:
+    """The seed's 附件3 rows with (sheet row, 0-based column) set to a value."""
+    rows = copy.deepcopy(PROJECT)
+    for (r, c), value in edits.items():
+        row = rows[r - 1]
+        while len(row) <= c:
+            row.append(None)
+        row[c] = value
+    return rows
+
+
+def findings(rows: list[list[object]]) -> list[Finding]:
+    return run_engine([Grid.from_rows(SHEET, rows)]).findings
+
+
+def test_a_level1_given_only_as_its_points_takes_its_name_from_the_standard_order() -> None:
+    # Seed rows 15 (产出指标, Σ分值 40) and 25 (效益指标, Σ30) typed as 天长's form shows them.
+    rows = seed({(15, 1): "（40分）", (25, 1): "(30分)"})
+    (form,) = read_forms([Grid.from_rows(SHEET, rows)])
+    levels = {r.row: r.level1 for r in form.blocks["indicators"]}
+    assert levels[15] == levels[24] == "产出指标" and levels[25] == levels[29] == "效益指标"
+    assert [(ref.address, name, str(points)) for ref, name, points in form.stated_weights] == [
+        ("B15", "产出指标", "40"),
+        ("B25", "效益指标", "30"),
+    ]
+    # Read this way the form draws exactly the seed's own findings: no 0分 weight warning, no new code.
+    assert [(f.code, f.cell.address) for f in findings(rows)] == [
+        (f.code, f.cell.address) for f in findings(seed({}))
+    ]
+
+
+def test_a_stated_level1_weight_is_checked_against_its_rows() -> None:
+    rows = seed({(15, 1): "产出指标（50分）", (25, 1): "效益指标（30分）"})
+    found = [f for f in findings(rows) if f.code == "level1_weight_mismatch"]
+    assert [(f.cell.address, f.expected, f.actual, f.message) for f in found] == [
+        (
+            "B15",
+            "50.00",
+            "40.00",
+            "附件3!B15 一级指标“产出指标”标明50分，其下三级指标分值合计为40.00分",
+        )
+    ]
+
+
+def test_a_target_typed_over_nature_value_and_unit_is_one_target() -> None:
+    # 云南's 年度指标值 over 指标性质 | 指标值 | 度量单位: '≧' '95' '%' is the target ≥95%; ═ reads as =.
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "示例项目"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "", "", "实际完成值", "分值", "得分"],
+        ["", "", "", "", "指标性质", "指标值", "度量单位", "", "", ""],
+        ["", "满意度指标", "服务对象满意度指标", "学生满意度", "≧", "95", "%", "90%", "10", "10"],
+        ["", "", "", "政策知晓率", "═", "100", "%", "98%", "10", "9"],
+        ["总分", "", "", "", "", "", "", "", "20", "19"],
+    ]
+    merged = ["A3:A6", "B3:B4", "C3:C4", "D3:D4", "E3:G3", "H3:H4", "I3:I4", "J3:J4"]
+    grid = Grid.from_rows(SHEET, rows, merged=merged)
+    (form,) = read_forms([grid])
+    targets = [(r.cells["target"].ref.address, r.cells["target"].text) for r in form.blocks["indicators"]]
+    assert targets == [("E5", "≧95%"), ("E6", "═100%")]
+    codes = {(f.code, f.cell.address) for f in run_engine([grid]).findings}
+    # 90% of ≥95%: 10 × 90 ÷ 95 = 9.47, typed 10; 98% of =100%: 9.80, typed 9 (10 even at whole numbers).
+    assert ("score_differs_from_rule", "J5") in codes and ("score_differs_from_rule", "J6") in codes
+
+
+def test_the_precision_of_a_forms_scores_comes_from_what_it_shows() -> None:
+    def decimals(edits: dict[tuple[int, int], object]) -> int:
+        (form,) = read_forms([Grid.from_rows(SHEET, seed(edits))])
+        return form.score_decimals
+
+    whole = {(r, 7): CellData(float(PROJECT[r - 1][7]), number_format="0") for r in (15, 16, 17)}  # type: ignore[arg-type]
+    assert decimals({}) == 2  # the seed types '5.00'
+    assert decimals({(r, 7): str(PROJECT[r - 1][7])[:-1] for r in range(15, 34) if PROJECT[r - 1][7]}) == 1
+    assert (
+        decimals({(r, 7): int(float(str(PROJECT[r - 1][7]))) for r in range(15, 34) if PROJECT[r - 1][7]})
+        == 2
+    )
+    assert (
+        decimals(
+            {(r, 7): v for (r, _), v in whole.items()}
+            | {(r, 7): int(float(str(PROJECT[r - 1][7]))) for r in range(18, 34) if PROJECT[r - 1][7]}
+        )
+        == 0
+    )
