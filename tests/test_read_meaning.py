@@ -98,3 +98,51 @@ def test_the_precision_of_a_forms_scores_comes_from_what_it_shows() -> None:
         )
         == 0
     )
+
+
+def test_column_headers_are_read_by_their_words_and_markers() -> None:
+    from xl_selfeval.labels import canonical
+
+    assert [canonical(h) for h in ("调整后预算数", "预算数（A）", "全年预算数(A)", "调整预算数（A）")] == [
+        "全年预算数"
+    ] * 4
+    assert [canonical(h) for h in ("实际支出", "预算执行数", "全年实际值（B）", "执行数（B）")] == [
+        "全年执行数"
+    ] * 4
+    assert [canonical(h) for h in ("执行率（B/A）", "预算执行率")] == ["执行率"] * 2
+    assert [canonical(h) for h in ("权重", "参考分值")] == ["分值"] * 2
+    assert canonical("自评得分") == "得分" and canonical("年度指标值（A）") == "年度指标值"
+    assert canonical("实际完成值（B）") == canonical("完成值") == "实际完成值"
+
+
+def test_an_execution_table_without_a_weight_column_takes_the_points_its_header_states() -> None:
+    # 湖北's layout: 预算执行情况（万元）（20分） | 预算数（A） | 执行数（B） | 执行率（B/A） | 得分（20分*执行率）.
+    rows = [
+        ["2021年度财政项目绩效自评表"],
+        ["项目名称", "示例项目"],
+        [
+            "预算执行情况（万元）（20分）",
+            "预算数（A）",
+            "执行数（B）",
+            "执行率（B/A）",
+            "得分（20分*执行率）",
+        ],
+        ["年度财政资金总额", "100", "90", "90%", "18"],
+        [
+            "年度绩效目标（80分）",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年初目标值（A）",
+            "实际完成值（B）",
+            "得分",
+        ],
+        ["", "产出指标", "数量指标", "完成数量", "10个", "10个", "80"],
+        ["总分", "", "", "", "", "", "98"],
+    ]
+    outcome = run_engine([Grid.from_rows(SHEET, rows)])
+    (form,) = outcome.forms
+    weight = form.fields["funds.total.weight"]
+    assert (weight.ref.address, weight.number) == ("A3", 20)
+    assert [(s.typed_total, s.total) for s in outcome.scores] == [(98, 98)]
+    assert [f.message for f in outcome.findings if f.severity.rank < 2] == []

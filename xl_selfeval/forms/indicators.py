@@ -73,6 +73,15 @@ def split_stated_weight(label: str) -> tuple[str, Decimal | None]:
     return (m.group("name"), Decimal(m.group("points"))) if m else (label, None)
 
 
+_POINTS_IN_HEADER = re.compile(r"\((?P<points>\d+(?:\.\d+)?)分(?:\)|[*×])")
+
+
+def stated_points(label: str) -> Decimal | None:
+    """Points a caption or header states: '预算执行情况(万元)(20分)' or '得分(20分*执行率)' → 20."""
+    m = _POINTS_IN_HEADER.search(label)
+    return Decimal(m.group("points")) if m else None
+
+
 def next_level1(previous: str) -> str | None:
     """The 一级 after ``previous`` in the official order (产出 → 效益 → 满意度), the first when none."""
     order = list(LEVEL1)
