@@ -106,13 +106,13 @@ def test_column_headers_are_read_by_their_words_and_markers() -> None:
     assert [canonical(h) for h in ("调整后预算数", "预算数（A）", "全年预算数(A)", "调整预算数（A）")] == [
         "全年预算数"
     ] * 4
-    assert [canonical(h) for h in ("实际支出", "预算执行数", "全年实际值（B）", "执行数（B）")] == [
+    assert [canonical(h) for h in ("实际支出", "预算执行数", "实际执行数", "执行数（B）")] == [
         "全年执行数"
     ] * 4
     assert [canonical(h) for h in ("执行率（B/A）", "预算执行率")] == ["执行率"] * 2
     assert [canonical(h) for h in ("权重", "参考分值")] == ["分值"] * 2
     assert canonical("自评得分") == "得分" and canonical("年度指标值（A）") == "年度指标值"
-    assert canonical("实际完成值（B）") == canonical("完成值") == "实际完成值"
+    assert canonical("实际完成值（B）") == canonical("完成值") == canonical("全年实际值（B）") == "实际完成值"
 
 
 def test_an_execution_table_without_a_weight_column_takes_the_points_its_header_states() -> None:
@@ -146,3 +146,19 @@ def test_an_execution_table_without_a_weight_column_takes_the_points_its_header_
     assert (weight.ref.address, weight.number) == ("A3", 20)
     assert [(s.typed_total, s.total) for s in outcome.scores] == [(98, 98)]
     assert [f.message for f in outcome.findings if f.severity.rank < 2] == []
+
+
+def test_a_budget_execution_row_in_the_indicator_table_is_scored_as_the_execution() -> None:
+    # The 10号 共性指标 layout: 预算执行率 is an indicator row; 90 ÷ 100 = 90% → 10 × 90% = 9.00.
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "示例项目"],
+        ["项目资金（万元）", "", "年初预算数", "调整预算数（A）", "全年执行数（B）", "执行率（B/A）"],
+        ["", "年度资金总额", "100", "100", "90", "90%"],
+        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值（A）", "全年实际值（B）", "得分", "原因"],
+        ["项目管理（10分）", "投入管理", "预算执行率", "10", "—", "90%", "10", "无"],
+    ]
+    findings = run_engine([Grid.from_rows(SHEET, rows)]).findings
+    (f,) = [f for f in findings if f.code == "score_differs_from_rule"]
+    assert (f.cell.address, f.expected, f.actual) == ("G6", "9.00", "10")
+    assert "10×min(90.00%，100%)，执行率为90÷100" in f.message

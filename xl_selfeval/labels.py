@@ -42,12 +42,13 @@ SYNONYMS = {
 # marker such as (A), (B) or (B/A) is dropped before these are looked up.
 HEADER_SYNONYMS = {
     "全年预算数": ("预算数", "调整后预算数", "调整预算数", "全年预算"),
-    "全年执行数": ("执行数", "实际支出", "预算执行数", "全年实际值", "实际执行数"),
+    "全年执行数": ("执行数", "实际支出", "预算执行数", "实际执行数"),
     "执行率": ("预算执行率",),
     "分值": ("权重", "参考分值", "指标分值"),
     "得分": ("自评得分",),
     "年度指标值": ("指标值", "年初目标值", "年度目标值"),
-    "实际完成值": ("完成值", "全年实际完成值"),
+    # 全年实际值(B) heads the indicators' actuals in 宁夏's 10号 layout, not the funds table's 执行数.
+    "实际完成值": ("完成值", "全年实际完成值", "全年实际值"),
 }
 SYNONYMS.update({word: header for header, words in HEADER_SYNONYMS.items() for word in words})
 

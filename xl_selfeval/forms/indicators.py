@@ -56,6 +56,7 @@ SKELETON_ROWS: dict[str, int] = {
     "生态环境成本指标": 1,
 }
 
+EXECUTION_INDICATOR = "预算执行率"  # a row of that name in the indicator table is scored as the execution
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
 
 
