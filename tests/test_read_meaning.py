@@ -162,3 +162,18 @@ def test_a_budget_execution_row_in_the_indicator_table_is_scored_as_the_executio
     (f,) = [f for f in findings if f.code == "score_differs_from_rule"]
     assert (f.cell.address, f.expected, f.actual) == ("G6", "9.00", "10")
     assert "10×min(90.00%，100%)，执行率为90÷100" in f.message
+
+
+def test_a_score_typed_in_the_header_is_checked_against_the_table() -> None:
+    # 宁夏: 实施单位 | … | 自评得分 | 98 above a table without a 总分 row whose scores add up to 18.
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "示例项目", "主管部门", "某局"],
+        ["实施单位", "某校", "自评得分", "98", "财政审核评分", ""],
+        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值（A）", "全年实际值（B）", "得分", "原因"],
+        ["产出指标", "数量指标", "保障人数", "10", "100人", "100人", "10", ""],
+        ["", "质量指标", "合格率", "10", "100%", "100%", "8", "有偏差"],
+    ]
+    findings = run_engine([Grid.from_rows(SHEET, rows)]).findings
+    (f,) = [f for f in findings if f.code == "total_score_wrong"]
+    assert (f.cell.address, f.expected, f.actual) == ("D3", "18.00", "98")

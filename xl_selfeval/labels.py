@@ -53,6 +53,11 @@ HEADER_SYNONYMS = {
 SYNONYMS.update({word: header for header, words in HEADER_SYNONYMS.items() for word in words})
 
 
+def canonical_raw(text: object) -> str:
+    """A label folded like canonical() but without its synonyms: tells 自评得分 from the plain 得分 header."""
+    return "" if text is None else _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).rstrip(":")
+
+
 def canonical(text: object) -> str:
     """'其中：公车购置' → '公车购置'; '1、公务用车购置和维护经费' → '公务用车购置和维护经费'; '年初预算数\\n(万元)' → '年初预算数'."""
     if text is None:

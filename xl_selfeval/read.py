@@ -12,7 +12,13 @@ from xl_selfeval.labels import is_our_sheet
 from xl_selfeval.model import Form
 from xl_selfeval.read_anchors import find_anchors, form_bounds
 from xl_selfeval.read_cells import FormReading
-from xl_selfeval.read_fields import read_entry_row, read_paired_list, read_text_block, read_total_row
+from xl_selfeval.read_fields import (
+    read_entry_row,
+    read_header_total,
+    read_paired_list,
+    read_text_block,
+    read_total_row,
+)
 from xl_selfeval.read_indicators import read_indicators
 from xl_selfeval.read_region import SheetIndex
 from xl_selfeval.read_tables import read_table
@@ -33,6 +39,7 @@ def _read_form(reading: FormReading) -> Form:
         reader = _SECTION_READERS.get(type(section))
         if reader is not None:
             reader(reading, section)
+    read_header_total(reading, reading.layout.total_row)
     return reading.form
 
 

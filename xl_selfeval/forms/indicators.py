@@ -57,6 +57,7 @@ SKELETON_ROWS: dict[str, int] = {
 }
 
 EXECUTION_INDICATOR = "预算执行率"  # a row of that name in the indicator table is scored as the execution
+HEADER_TOTAL_WORDS = frozenset({"自评得分", "自评总分", "总分"})  # a 总分 typed above the tables
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
 
 
