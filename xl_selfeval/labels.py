@@ -41,6 +41,7 @@ SYNONYMS = {
 # Column headers by meaning: other provinces' and years' words for the seed's column roles. A trailing
 # marker such as (A), (B) or (B/A) is dropped before these are looked up.
 HEADER_SYNONYMS = {
+    "年初预算数": ("年初预算",),
     "全年预算数": ("预算数", "调整后预算数", "调整预算数", "全年预算"),
     "全年执行数": ("执行数", "实际支出", "预算执行数", "实际执行数"),
     "执行率": ("预算执行率",),
