@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import re
+import runpy
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from python_calamine import CalamineWorkbook
@@ -39,15 +37,9 @@ STACKED_FORM = "anhui-2022-project-tangxi-cunji"  # one sheet, one 项目 form w
 STACK_GAP = 2  # blank rows between stacked forms
 
 
-def _load_builder() -> ModuleType:
-    """tests/real/build.py, which types a corpus TOML into an .xlsx."""
-    path = REPO / "tests" / "real" / "build.py"
-    spec = importlib.util.spec_from_file_location("real_corpus_build", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def _load_builder() -> dict[str, Any]:
+    """tests/real/build.py's functions (build, load, all_specs), which type a corpus TOML into an .xlsx."""
+    return runpy.run_path(str(REPO / "tests" / "real" / "build.py"))
 
 
 def calamine_read(path: Path) -> int:
@@ -104,15 +96,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    build = _load_builder()
+    builder = _load_builder()
+    build, load, all_specs = builder["build"], builder["load"], builder["all_specs"]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         print("| file | calamine ms | read ms | read ÷ calamine | check ms | check ÷ calamine |")
         print("|---|---|---|---|---|---|")
         totals = [0.0, 0.0, 0.0]
-        specs = build.all_specs()
+        specs = all_specs()
         for spec_path in specs:
-            path = build.build(build.load(spec_path.stem), out / f"{spec_path.stem}.xlsx")
+            path = build(load(spec_path.stem), out / f"{spec_path.stem}.xlsx")
             floor, read, check = measure(path, args.runs)
             totals = [totals[0] + floor, totals[1] + read, totals[2] + check]
             print(
@@ -131,9 +124,9 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|---|")
         per_form: dict[int, float] = {}
-        base = build.load(STACKED_FORM)
+        base = load(STACKED_FORM)
         for copies in (5, 80):
-            path = build.build(stacked_spec(base, copies), out / f"stacked-{copies}.xlsx")
+            path = build(stacked_spec(base, copies), out / f"stacked-{copies}.xlsx")
             found = our_read(path)
             floor, read, check = measure(path, args.runs)
             per_form[copies] = check / copies
