@@ -16,7 +16,7 @@ from handtyped import BASIC, DEPARTMENT, PROJECT
 
 from xl_selfeval.cells import CellRef
 from xl_selfeval.checks import CHECKS
-from xl_selfeval.checks.rules import fell_short, is_cost_within_budget, may_overwrite, short_name
+from xl_selfeval.checks.rules import fell_short, is_cost_within_budget, may_overwrite, same_score, short_name
 from xl_selfeval.engine import run_engine
 from xl_selfeval.files.xlsx import read_workbook
 from xl_selfeval.findings import Code, Finding, Outcome, ScoreSummary, Severity
@@ -224,3 +224,40 @@ def test_every_finding_takes_the_severity_its_code_has() -> None:
     assert outcome.findings
     for f in outcome.findings:
         assert f.severity is Code(f.code).severity
+
+
+# --- a form's scores typed to one decimal or whole numbers are compared at that precision --------------
+
+
+def test_a_score_equal_to_the_rule_at_the_forms_precision_is_not_a_finding() -> None:
+    # The issue's case: a form scoring to one decimal writes 1.4 for the rule's 1.43 and 1.9 for 1.95.
+    assert same_score(Decimal("1.4"), Decimal("1.43"), 1) and same_score(Decimal("1.9"), Decimal("1.95"), 1)
+    assert not same_score(Decimal("1.3"), Decimal("1.43"), 1)
+    assert not same_score(Decimal("1.40"), Decimal("1.43"), 2)  # a form typing 2 decimals means 1.40
+    assert same_score(Decimal("10"), Decimal("9.80"), 0) and not same_score(Decimal("9"), Decimal("9.80"), 0)
+
+
+def _one_decimal(rows: list[list[object]], loan_score: str) -> list[list[object]]:
+    """The seed's 附件3 with every indicator 得分 typed to one decimal ('5.0'), the loan row's as given."""
+    top = line_of(rows, "三级指标")
+    for row in rows[top:]:
+        if len(row) > 7 and isinstance(row[7], str) and row[7].endswith(".00"):
+            row[7] = row[7][:-1]
+    loan = rows[line_of(rows, LOAN) - 1]
+    loan[5], loan[7] = "10.3亿元", loan_score  # rule: 5 × 10.3 ÷ 15 = 3.4333
+    return rows
+
+
+@pytest.mark.parametrize(("typed", "flagged"), [("3.4", False), ("3.3", True), ("3.5", True)])
+def test_a_one_decimal_form_is_held_to_the_rule_at_one_decimal(typed: str, flagged: bool) -> None:
+    # 发放住房公积金贷款 at 10.3亿元: 5 × 10.3 ÷ 15 = 3.4333; at one decimal 3.4 is the rule's score.
+    rows = _one_decimal(project(), typed)
+    found = [f.code for f in at(run(rows), f"H{line_of(rows, LOAN)}")]
+    assert ("score_differs_from_rule" in found) is flagged
+
+
+def test_the_seed_typed_to_two_decimals_is_still_held_to_the_fen() -> None:
+    rows = project({(LOAN, 5): "10.3亿元", (LOAN, 7): "3.43"})
+    assert "score_differs_from_rule" not in [f.code for f in at(run(rows), f"H{line_of(rows, LOAN)}")]
+    rows = project({(LOAN, 5): "10.3亿元", (LOAN, 7): "3.40"})
+    assert "score_differs_from_rule" in [f.code for f in at(run(rows), f"H{line_of(rows, LOAN)}")]

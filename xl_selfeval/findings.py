@@ -109,6 +109,11 @@ class Code(StrEnum):
         Severity.WARNING,
         "各类指标的权重与常用设置（规则.toml）不同",
     )
+    LEVEL1_WEIGHT_MISMATCH = (
+        "level1_weight_mismatch",
+        Severity.WARNING,
+        "一级指标标明的分值与其下各三级指标分值合计不符",
+    )
     BLANK_TEMPLATE_ROWS = "blank_template_rows", Severity.INFO, "绩效指标中留有空白模板行"
     # What reviewers catch at a glance (checks/review.py)
     EXECUTED_ABOVE_BUDGET = (

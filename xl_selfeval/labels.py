@@ -10,6 +10,7 @@ _SPACE = re.compile(r"\s+")
 _NUMBERING = re.compile(r"^(?:[0-9]+[、.．]|[一二三四五六七八九十]+[、.．]|\([0-9一二三四五六七八九十]+\))")
 _UNIT_SUFFIX = re.compile(r"\((?:万元|元|㎡|m2|平方米)\)$")
 _OF_WHICH = re.compile(r"^其中[:：]?")
+_MARKER = re.compile(r"\([A-Z](?:/[A-Z])?\)$")  # 全年预算数(A), 执行率(B/A)
 
 
 # Other wordings of the same label, in other provinces' and the 财政部 versions of the forms.
@@ -33,7 +34,29 @@ SYNONYMS = {
     "财政拨款": "当年财政拨款",
     "本年财政拨款": "当年财政拨款",
     "当年财政拨款资金": "当年财政拨款",
+    "服务对象满意度指标等": "服务对象满意度指标",  # the template's own wording, kept by some units
+    "年度财政资金总额": "年度资金总额",
 }
+
+# Column headers by meaning: other provinces' and years' words for the seed's column roles. A trailing
+# marker such as (A), (B) or (B/A) is dropped before these are looked up.
+HEADER_SYNONYMS = {
+    "年初预算数": ("年初预算",),
+    "全年预算数": ("预算数", "调整后预算数", "调整预算数", "全年预算"),
+    "全年执行数": ("执行数", "实际支出", "预算执行数", "实际执行数"),
+    "执行率": ("预算执行率",),
+    "分值": ("权重", "参考分值", "指标分值"),
+    "得分": ("自评得分",),
+    "年度指标值": ("指标值", "年初目标值", "年度目标值"),
+    # 全年实际值(B) heads the indicators' actuals in 宁夏's 10号 layout, not the funds table's 执行数.
+    "实际完成值": ("完成值", "全年实际完成值", "全年实际值"),
+}
+SYNONYMS.update({word: header for header, words in HEADER_SYNONYMS.items() for word in words})
+
+
+def canonical_raw(text: object) -> str:
+    """A label folded like canonical() but without its synonyms: tells 自评得分 from the plain 得分 header."""
+    return "" if text is None else _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).rstrip(":")
 
 
 def canonical(text: object) -> str:
@@ -44,6 +67,7 @@ def canonical(text: object) -> str:
     out = _SPACE.sub("", out).replace("\u3000", "")
     out = out.rstrip(":")
     out = _UNIT_SUFFIX.sub("", out)
+    out = _MARKER.sub("", out)
     out = _NUMBERING.sub("", out)
     out = _OF_WHICH.sub("", out).rstrip(":")
     return SYNONYMS.get(out, out)

@@ -12,8 +12,15 @@ from xl_selfeval.labels import is_our_sheet
 from xl_selfeval.model import Form
 from xl_selfeval.read_anchors import find_anchors, form_bounds
 from xl_selfeval.read_cells import FormReading
-from xl_selfeval.read_fields import read_entry_row, read_paired_list, read_text_block, read_total_row
+from xl_selfeval.read_fields import (
+    read_entry_row,
+    read_header_total,
+    read_paired_list,
+    read_text_block,
+    read_total_row,
+)
 from xl_selfeval.read_indicators import read_indicators
+from xl_selfeval.read_region import SheetIndex
 from xl_selfeval.read_tables import read_table
 
 # How each kind of section is read; notes carry nothing to read.
@@ -32,6 +39,7 @@ def _read_form(reading: FormReading) -> Form:
         reader = _SECTION_READERS.get(type(section))
         if reader is not None:
             reader(reading, section)
+    read_header_total(reading, reading.layout.total_row)
     return reading.form
 
 
@@ -41,9 +49,10 @@ def read_forms(grids: list[Grid]) -> list[Form]:
     for grid in grids:
         if not grid.cells or is_our_sheet(grid.name, grid.cell(1, 1).value):
             continue  # 问题清单 and the record sheet are ours, not forms
-        anchors = find_anchors(grid)
+        sheet = SheetIndex(grid)  # each sheet sorted and its labels read once, whatever the forms on it
+        anchors = find_anchors(sheet)
         for anchor in anchors:
-            reading = FormReading(grid, anchor.layout, form_bounds(anchor, anchors, grid), anchor)
+            reading = FormReading(sheet, anchor.layout, form_bounds(anchor, anchors, sheet), anchor)
             if anchor.title:
                 reading.form.title_ref = CellRef(grid.name, anchor.row, anchor.col)
             forms.append(_read_form(reading))

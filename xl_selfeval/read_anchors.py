@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
 from dataclasses import dataclass
 
 from xl_selfeval.forms import ALL_LAYOUTS
 from xl_selfeval.forms.layout import FormLayout
-from xl_selfeval.grid import Grid
 from xl_selfeval.labels import canonical
+from xl_selfeval.read_region import SheetIndex
 
 MAX_TITLE_LENGTH = 80
 SAME_BAND_ROWS = 5  # forms whose titles are this close in rows sit side by side
@@ -35,38 +36,43 @@ def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
 _TITLES = _title_patterns()
 
 
-def find_anchors(grid: Grid) -> list[Anchor]:
+def find_anchors(sheet: SheetIndex) -> list[Anchor]:
     """Where each form starts on the sheet: its title, or failing that a label only that form has."""
     anchors: list[Anchor] = []
-    for (r, c), cell in sorted(grid.cells.items()):
-        if not isinstance(cell.value, str) or len(cell.value) > MAX_TITLE_LENGTH:
+    for lab in sheet.labels:
+        if len(lab.raw) > MAX_TITLE_LENGTH:
             continue
-        text = canonical(cell.value)
         for layout, pattern in _TITLES:
-            m = pattern.search(text)
-            if m and not text.startswith(("备注", "说明")):
+            m = pattern.search(lab.label)
+            if m and not lab.label.startswith(("备注", "说明")):
                 year = int(m.group("year")) if m.group("year") else None
-                anchors.append(Anchor(r, c, layout, str(cell.value).strip(), year))
+                anchors.append(Anchor(lab.row, lab.col, layout, lab.raw.strip(), year))
                 break
+    titled: dict[int, list[int]] = {}  # rows of the titles found, by layout
+    for a in anchors:
+        titled.setdefault(id(a.layout), []).append(a.row)
     for layout in ALL_LAYOUTS:
-        for (r, c), cell in sorted(grid.cells.items()):
-            if isinstance(cell.value, str) and canonical(cell.value) == layout.distinctive_label:
-                covered = any(a.layout is layout and 0 <= r - a.row <= _DISTINCTIVE_ROWS for a in anchors)
-                if not covered:
-                    anchors.append(Anchor(r, c, layout, None, None))
+        rows = sorted(titled.get(id(layout), []))
+        for lab in sheet.labels:
+            if lab.label == layout.distinctive_label:
+                # covered when a start of this layout sits at most _DISTINCTIVE_ROWS above it
+                i = bisect_right(rows, lab.row)
+                if not (i and lab.row - rows[i - 1] <= _DISTINCTIVE_ROWS):
+                    anchors.append(Anchor(lab.row, lab.col, layout, None, None))
+                    insort(rows, lab.row)
     anchors.sort(key=lambda a: (a.row, a.col))
     return anchors
 
 
-def form_bounds(anchor: Anchor, anchors: list[Anchor], grid: Grid) -> tuple[int, int, int, int]:
+def form_bounds(anchor: Anchor, anchors: list[Anchor], sheet: SheetIndex) -> tuple[int, int, int, int]:
     """Rows and columns of one form: down to the next form below it, across to the next one beside it."""
     band = sorted((a for a in anchors if abs(a.row - anchor.row) <= SAME_BAND_ROWS), key=lambda a: a.col)
     beside = [a for a in band if a.col > anchor.col]
     left = 1 if band[0] is anchor else anchor.col
-    right = min(a.col for a in beside) - 1 if beside else max(grid.max_col, 1)
+    right = min(a.col for a in beside) - 1 if beside else max(sheet.max_col, 1)
     below = [a.row for a in anchors if a.row > anchor.row + SAME_BAND_ROWS and left <= a.col <= right]
     below += [
         a.row for a in anchors if anchor.row < a.row <= anchor.row + SAME_BAND_ROWS and a.col == anchor.col
     ]
-    bottom = min(below) - 1 if below else grid.max_row
+    bottom = min(below) - 1 if below else sheet.max_row
     return anchor.row, bottom, left, right

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from xl_selfeval.cells import CellRef
 from xl_selfeval.forms.layout import FormLayout
-from xl_selfeval.grid import EMPTY, Grid
+from xl_selfeval.grid import EMPTY
 from xl_selfeval.model import Field, Form
 from xl_selfeval.read_anchors import Anchor
-from xl_selfeval.read_region import Hit, Region
+from xl_selfeval.read_region import Hit, Region, SheetIndex
 from xl_selfeval.values import Value, parse_value
 
 
 class FormReading:
     """The state the section readers share; sections are read top to bottom, `cursor` marks how far."""
 
-    def __init__(self, grid: Grid, layout: FormLayout, bounds: tuple[int, int, int, int], anchor: Anchor):
+    def __init__(
+        self, sheet: SheetIndex, layout: FormLayout, bounds: tuple[int, int, int, int], anchor: Anchor
+    ):
         top, bottom, left, right = bounds
-        self.grid = grid
+        grid = self.grid = sheet.grid
         self.layout = layout
-        self.region = Region(grid, top, bottom, left, right)
-        title_ref = CellRef(grid.name, top, self._title_col(top)) if anchor.title else None
+        self.region = Region(sheet, top, bottom, left, right)
+        title_ref = CellRef(grid.name, top, sheet.first_col.get(top, 1)) if anchor.title else None
         self.form = Form(layout, grid.name, anchor.title, anchor.year, title_ref)
         self.cursor = top
-
-    def _title_col(self, row: int) -> int:
-        return min((c for (r, c) in self.grid.cells if r == row), default=1)
 
     def filled(self, row: int, col: int | None) -> bool:
         """Whether the cell holds a value or a formula."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from xl_selfeval.forms.indicators import HEADER_TOTAL_WORDS
 from xl_selfeval.forms.layout import EntryRow, IndicatorBlock, PairedList, TextBlock, TotalRow
+from xl_selfeval.labels import canonical_raw
 from xl_selfeval.read_cells import FormReading
+from xl_selfeval.read_region import Hit
 
 
 def read_entry_row(reading: FormReading, section: EntryRow) -> None:
@@ -72,11 +75,8 @@ def read_total_row(reading: FormReading, total: TotalRow) -> None:
         weight_span = spans.get("weight", (0, -1))
         elsewhere = [
             c
-            for (r, c), cell in sorted(reading.grid.cells.items())
-            if r == hit.row
-            and hit.col < c <= reading.region.right
-            and not weight_span[0] <= c <= weight_span[1]
-            and (cell.value not in (None, "") or cell.is_formula)
+            for c in range(hit.col + 1, reading.region.right + 1)
+            if not weight_span[0] <= c <= weight_span[1] and reading.filled(hit.row, c)
         ]
         if elsewhere:
             cols["score"] = elsewhere[-1]
@@ -103,3 +103,22 @@ def _total_spans(reading: FormReading, total: TotalRow) -> dict[str, tuple[int, 
         if h is not None:
             spans[key] = reading.region.span(h.row, h.col)
     return spans
+
+
+def read_header_total(reading: FormReading, total: TotalRow | None) -> None:
+    """A 自评得分 typed in the header region (宁夏: 实施单位 | … | 自评得分 | 98), read as the form's 总分 when
+    the table has no 总分 of its own, so it is checked against the table's scores like one."""
+    form = reading.form
+    indicators = form.blocks.get("indicators")
+    if total is None or f"{total.key}.score" in form.fields or not indicators:
+        return
+    for r, c, _ in reading.region.texts:
+        if r >= indicators[0].row:
+            return
+        if canonical_raw(reading.grid.text(r, c)) in HEADER_TOTAL_WORDS:
+            hit = Hit(r, c)
+            col = reading.value_right_of(hit)
+            if reading.field_at(f"{total.key}.score", r, col).number is None:
+                del form.fields[f"{total.key}.score"]  # a label with no figure beside it
+                continue
+            return

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from xl_selfeval.cells import CellRef
+from xl_selfeval.forms.indicators import level1_of, next_level1, split_stated_weight
 from xl_selfeval.forms.layout import IndicatorBlock
 from xl_selfeval.labels import canonical
-from xl_selfeval.model import BlockRow
+from xl_selfeval.model import BlockRow, Field
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_headers import column_spans, header_row
+from xl_selfeval.values import parse_value
+
+_FORMAT_DECIMALS = re.compile(r"0(?:\.(0+))?")
 
 
 def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
@@ -24,19 +32,20 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     level1_header, name_header = canonical(block.header_of("level1")), canonical(block.header_of("name"))
     rows: list[BlockRow] = []
     level1 = level2 = ""
+    level1_ref: CellRef | None = None
     for row in range(first_data, end):
         cells = {
-            c.key: reading.block_field(
-                f"{block.key}.{row}.{c.key}", row, reading.value_in_span(row, *spans[c.key])
-            )
+            c.key: _span_field(reading, f"{block.key}.{row}.{c.key}", row, *spans[c.key])
             for c in block.columns
             if c.key in spans
         }
         texts = {k: canonical(f.text) for k, f in cells.items()}
         if texts.get("level1") == level1_header or texts.get("name") == name_header:
             continue  # a repeated header row
-        level1 = texts.get("level1") or level1
         level2 = texts.get("level2") or level2
+        if texts.get("level1") and cells["level1"].ref != level1_ref:  # a merged 一级 is read once
+            level1_ref = cells["level1"].ref
+            level1 = _level1(reading, cells["level1"], texts["level1"], level1, level2)
         content = [k for k, f in cells.items() if k not in ("level1", "level2") and not f.is_blank]
         if not content:
             if texts.get("level1") or texts.get("level2") or _inside_block(reading, row, spans):
@@ -44,7 +53,44 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
             continue
         rows.append(BlockRow(row, cells, level1, level2))
     form.blocks[block.key] = rows
+    shown = [_decimals(f) for r in rows if (f := r.get("score")) is not None and f.number is not None]
+    known = [d for d in shown if d is not None]
+    form.score_decimals = min(2, max(known)) if known else 2
     reading.cursor = end
+
+
+def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> Field:
+    """The cell under a header; a header over several cells (云南's 指标性质 | 指标值 | 度量单位 under
+    年度指标值) holds one figure typed in parts, read as their joined text ('≥' '95' '%' → '≥95%')."""
+    first = reading.block_field(key, row, reading.value_in_span(row, c1, c2))
+    if c1 == c2:
+        return first
+    tops = dict.fromkeys(reading.grid.top_left(row, c) for c in range(c1, c2 + 1))
+    parts = [reading.grid.text(r, c).strip() for r, c in tops if r == row and reading.filled(r, c)]
+    if len(parts) < 2:
+        return first
+    return replace(first, value=parse_value("".join(parts)))
+
+
+def _level1(reading: FormReading, cell: Field, text: str, previous: str, level2: str) -> str:
+    """A 一级 label by meaning: '产出指标(50分)' is 产出指标 stating 50 points; a bare '(50分)' takes its 一级
+    from the 二级 beside it, else from the official order after the previous one."""
+    name, stated = split_stated_weight(text)
+    if not name and stated is not None:
+        name = level1_of(level2) or next_level1(previous) or text
+    if stated is not None and name:
+        reading.form.stated_weights.append((cell.ref, name, stated))
+    return name or text
+
+
+def _decimals(f: Field) -> int | None:
+    """Decimals a score is shown with: its number format's ('0.0' → 1, '0' → 0), else the digits typed
+    after the point ('1.4' → 1); a whole number in General format says nothing (most scores are full marks)."""
+    shown = _FORMAT_DECIMALS.fullmatch(f.cell.number_format.split(";")[0].strip())
+    if shown:
+        return len(shown.group(1) or "")
+    exponent = f.number.as_tuple().exponent if f.number is not None else 0
+    return -exponent if isinstance(exponent, int) and exponent < 0 else None
 
 
 def _inside_block(reading: FormReading, row: int, spans: dict[str, tuple[int, int]]) -> bool:

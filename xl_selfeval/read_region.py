@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,28 +22,57 @@ class Hit:
     inline: Value | None = None
 
 
+@dataclass(frozen=True)
+class Label:
+    """A text cell of a sheet, read once: where it is, what it says as typed and as a canonical label."""
+
+    row: int
+    col: int
+    raw: str
+    label: str
+    split: tuple[str, Value] | None  # "其中:基本支出:900.47" → (canonical label, amount)
+
+
+class SheetIndex:
+    """Every text cell of one sheet, sorted once and put in canonical form once; forms on the sheet
+    take their rows from it by bisection, so reading stays linear in cells however many forms a sheet holds."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self.labels: list[Label] = []
+        self.max_row = self.max_col = 0
+        self.first_col: dict[int, int] = {}
+        for (r, c), cell in sorted(grid.cells.items()):
+            self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
+            self.first_col.setdefault(r, c)
+            if isinstance(cell.value, str) and cell.value.strip():
+                split = split_label_amount(cell.value)
+                pair = (canonical(split[0]), split[1]) if split is not None else None
+                self.labels.append(Label(r, c, cell.value, canonical(cell.value), pair))
+        self._rows = [lab.row for lab in self.labels]
+
+    def rows(self, top: int, bottom: int) -> list[Label]:
+        """The text cells of rows top..bottom, in row then column order."""
+        return self.labels[bisect_left(self._rows, top) : bisect_right(self._rows, bottom)]
+
+
 class Region:
     """The rows of one form on a sheet, indexed by canonical label."""
 
-    def __init__(self, grid: Grid, top: int, bottom: int, left: int = 1, right: int | None = None) -> None:
-        self.grid = grid
+    def __init__(
+        self, sheet: SheetIndex, top: int, bottom: int, left: int = 1, right: int | None = None
+    ) -> None:
+        self.grid = sheet.grid
         self.top, self.bottom = top, bottom
-        self.left, self.right = left, right if right is not None else max(grid.max_col, 1)
+        self.left, self.right = left, right if right is not None else max(sheet.max_col, 1)
         self.index: dict[str, list[Hit]] = defaultdict(list)
         self.texts: list[tuple[int, int, str]] = []
-        for (r, c), cell in sorted(grid.cells.items()):
-            if (
-                top <= r <= bottom
-                and left <= c <= self.right
-                and isinstance(cell.value, str)
-                and cell.value.strip()
-            ):
-                label = canonical(cell.value)
-                self.index[label].append(Hit(r, c))
-                self.texts.append((r, c, label))
-                split = split_label_amount(cell.value)
-                if split is not None:
-                    self.index[canonical(split[0])].append(Hit(r, c, split[1]))
+        for lab in sheet.rows(top, bottom):
+            if left <= lab.col <= self.right:
+                self.index[lab.label].append(Hit(lab.row, lab.col))
+                self.texts.append((lab.row, lab.col, lab.label))
+                if lab.split is not None:
+                    self.index[lab.split[0]].append(Hit(lab.row, lab.col, lab.split[1]))
 
     def find(
         self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None

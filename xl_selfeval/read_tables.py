@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from xl_selfeval.forms.indicators import stated_points
 from xl_selfeval.forms.layout import Table
 from xl_selfeval.model import BlockRow, Field
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_headers import column_spans, header_row
 from xl_selfeval.read_region import Hit
+from xl_selfeval.values import parse_value
 
 
 def read_table(reading: FormReading, table: Table) -> None:
@@ -20,6 +22,7 @@ def read_table(reading: FormReading, table: Table) -> None:
     if top is None:
         return
     spans = column_spans(reading, top, table.columns)
+    stated = _stated_weight(reading, table, top, spans)
     caption_hit = region.find(table.caption, row=top)
     header_height = max([region.height(top, c1) for c1, _ in spans.values()] or [1])
     last_row = top
@@ -40,6 +43,13 @@ def read_table(reading: FormReading, table: Table) -> None:
             if column.key in line.unused or column.key not in spans:
                 continue
             key = table.field_key(line.key, column.key)
+            if (
+                stated is not None
+                and column.key == "score"
+                and WEIGHT not in spans
+                and WEIGHT in line.default
+            ):
+                reading.field_at(table.field_key(line.key, WEIGHT), stated.row, stated.col, stated.inline)
             if inline is not None and column is table.columns[0]:
                 reading.field_at(key, row, spans[column.key][0], inline)
                 continue
@@ -47,6 +57,22 @@ def read_table(reading: FormReading, table: Table) -> None:
     if table.items is not None:
         _read_items(reading, table, spans, line_rows, label_cols)
     reading.cursor = last_row + 1
+
+
+WEIGHT = "weight"
+
+
+def _stated_weight(
+    reading: FormReading, table: Table, top: int, spans: dict[str, tuple[int, int]]
+) -> Hit | None:
+    """With no 分值 column, the points a header states ('预算执行情况(20分)', '得分(20分*执行率)') are the
+    weight of the line that scores the execution, read from that header cell."""
+    if WEIGHT in spans or not any(c.key == WEIGHT for c in table.columns):
+        return None
+    for r, c, text in reading.region.texts:
+        if r == top and (points := stated_points(text)) is not None:
+            return Hit(r, c, parse_value(points))
+    return None
 
 
 def _row_below(reading: FormReading, top: int, spans: dict[str, tuple[int, int]], caption: Hit | None) -> int:

@@ -57,6 +57,26 @@ def execution_score(weight: Decimal, rate: Decimal | None) -> Decimal | None:
     return round_half_up(weight * share, 2)
 
 
+def suggest_execution(weight: Decimal, rate: Decimal | None, source: str) -> Suggestion | None:
+    """A 预算执行率 row inside the indicator table (the 10号 共性指标 layout): scored as the execution,
+    分值 × min(执行率, 100%); ``source`` says where the rate comes from. None without a rate."""
+    score = execution_score(max(weight, _ZERO), rate)
+    if score is None or rate is None:
+        return None
+    return Suggestion(
+        kind=IndicatorKind.POSITIVE,
+        score=score,
+        low=None,
+        high=None,
+        explanation=f"预算执行率按执行率计分：{format_plain(weight)}×min({format_rate(rate)}，100%)，执行率为{source}",
+        achieved=rate >= _ONE,
+        over_achieved=False,
+        unit_missing=False,
+        actual_repeats_target=False,
+        actual_blank=False,
+    )
+
+
 def grade(total: Decimal, settings: Settings) -> str:
     """优/良/中/差 (or the configured scale) for a 总分."""
     scale = sorted(settings.grades, key=lambda item: item[0], reverse=True)

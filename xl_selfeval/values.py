@@ -214,6 +214,7 @@ _PREFIX_COMPARATORS: dict[str, Comparator] = {
     "少于": _LT,
     "不足": _LT,
     "=": _EQ,
+    "═": _EQ,  # a box-drawing double bar, as some 云南 pages type 等于
     "等于": _EQ,
 }
 # Prefixes that set no direction themselves. '控制在5%' (no 以下) still means "at most".

@@ -25,6 +25,7 @@ CHECKS: tuple[Check, ...] = (
     arithmetic.check_public_funds,
     arithmetic.check_control_rate,
     indicators.check_weights,
+    indicators.check_stated_level1_weights,
     indicators.check_blank_rows,
     cross.check_project_spending,
     cross.check_fill_department_spending,

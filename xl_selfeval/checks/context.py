@@ -13,10 +13,13 @@ from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.rules import is_cost_within_budget, row_not_applicable, short_name, writable
 from xl_selfeval.compute import Calculator
 from xl_selfeval.findings import CellEdit, Code, Finding
+from xl_selfeval.forms.indicators import EXECUTION_INDICATOR
 from xl_selfeval.forms.layout import Column, Fmt, FormKind, Table, TotalRow, with_year
+from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Field, Form
-from xl_selfeval.scoring import IndicatorKind, Suggestion, suggest
+from xl_selfeval.scoring import IndicatorKind, Suggestion, execution_rate, suggest, suggest_execution
 from xl_selfeval.settings import Settings
+from xl_selfeval.units import Dimension
 from xl_selfeval.values import Kind, format_amount, format_rate, format_score
 
 INDICATOR_FORMS = (FormKind.DEPARTMENT, FormKind.PROJECT)
@@ -63,6 +66,8 @@ def indicator_row(form: Form, row: BlockRow, settings: Settings) -> IndicatorRow
     name = row.get("name")
     is_cost = is_cost_within_budget(row)
     stage, suggestion = _stage(row, weight, score, settings, is_cost)
+    if stage == Stage.ASSESSED and weight is not None and _is_execution_row(row):
+        suggestion = _execution_suggestion(form, row, weight) or suggestion
     title = short_name(name.text if name else "")
     fill = _fill(stage, score, suggestion)
     return IndicatorRow(form, row, title, weight, score, is_cost, stage, suggestion, fill)
@@ -91,6 +96,28 @@ def _stage(
     name = row.get("name")
     sug = suggest(target.value, actual.value, weight, settings, name.text if name else "")
     return (Stage.SCORABLE if sug.actual_blank else Stage.ASSESSED), sug
+
+
+def _is_execution_row(row: BlockRow) -> bool:
+    name = row.get("name")
+    return name is not None and canonical(name.text) == canonical(EXECUTION_INDICATOR)
+
+
+def _execution_suggestion(form: Form, row: BlockRow, weight: Decimal) -> Suggestion | None:
+    """The 预算执行率 row's score from the form's own 全年执行数 ÷ 全年预算数, else from the rate it states."""
+    table = form.layout.execution_table
+    if table is not None:
+        executed, budget = (form.get(f"{table.key}.total.{k}") for k in ("executed", "budget"))
+        if executed is not None and budget is not None:
+            rate = execution_rate(executed.number, budget.number)
+            if rate is not None:
+                source = f"{executed.text}÷{budget.text}"
+                return suggest_execution(weight, rate, source)
+    actual = row.get("actual")
+    q = actual.value.quantity if actual is not None else None
+    if actual is None or q is None or q.dimension is not Dimension.RATE:
+        return None
+    return suggest_execution(weight, q.number, f"所填实际完成值{actual.text}")
 
 
 def _fill(stage: Stage, score: Decimal | None, sug: Suggestion | None) -> Decimal | None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import INDICATOR_FORMS, Context, finding
 from xl_selfeval.checks.rows import ROW_RULES
-from xl_selfeval.checks.rules import SCORE_TOLERANCE
+from xl_selfeval.checks.rules import SCORE_TOLERANCE, plain_points
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
@@ -85,6 +85,28 @@ def check_weights(ctx: Context) -> Iterator[Finding]:
                 "；".join(f"{k}{format_score(v)}" for k, v in expected.items()),
                 shown,
             )
+
+
+def check_stated_level1_weights(ctx: Context) -> Iterator[Finding]:
+    """'产出指标(50分)' states a weight: the 分值 of the 三级 rows under it must add up to it."""
+    for form in ctx.forms:
+        if not form.stated_weights:
+            continue
+        sums: dict[str, Decimal] = defaultdict(Decimal)
+        for row in form.blocks.get("indicators", []):
+            w = row.get("weight")
+            if w is not None and w.number is not None:
+                sums[row.level1] += w.number
+        for ref, level1, stated in form.stated_weights:
+            if abs(sums[level1] - stated) > SCORE_TOLERANCE:
+                yield finding(
+                    Code.LEVEL1_WEIGHT_MISMATCH,
+                    form,
+                    ref,
+                    f"一级指标“{level1}”标明{plain_points(stated)}分，其下三级指标分值合计为{format_score(sums[level1])}分",
+                    format_score(stated),
+                    format_score(sums[level1]),
+                )
 
 
 def check_blank_rows(ctx: Context) -> Iterator[Finding]:

@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
-from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, scored_below
+from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, same_score, scored_below
+from xl_selfeval.checks.rules import plain_points as _plain
 from xl_selfeval.findings import Code, Finding
-from xl_selfeval.forms.indicators import HIERARCHY
+from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
-from xl_selfeval.values import Kind, format_amount, format_plain, format_score, parse_value
+from xl_selfeval.values import Kind, format_amount, format_score, parse_value
 
 RowRule = Callable[[IndicatorRow, Context], Iterable[Finding]]
 
@@ -41,7 +42,7 @@ def not_applicable_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 
 def level_mismatch(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     level1, level2 = canonical(r.row.level1), canonical(r.row.level2)
-    if r.stage < Stage.APPLICABLE or level1 not in HIERARCHY or not level2 or level2 in HIERARCHY[level1]:
+    if r.stage < Stage.APPLICABLE or level1 not in HIERARCHY or not level2 or belongs_under(level1, level2):
         return
     cell = r.row.get("level2") or r.row.get("name") or r.cell("weight")
     yield finding(
@@ -264,7 +265,7 @@ def score_against_rule(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
         return
     score_f = r.cell("score")
     if sug.score is not None:
-        if abs(r.score - sug.score) > SCORE_TOLERANCE:
+        if not same_score(r.score, sug.score, r.form.score_decimals):
             yield finding(
                 Code.SCORE_DIFFERS_FROM_RULE,
                 r.form,
@@ -326,11 +327,6 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 def _assessed(r: IndicatorRow) -> Suggestion | None:
     """The scoring rules' reading of a row they could judge (its actual was read); None before that stage."""
     return r.suggestion if r.stage >= Stage.ASSESSED else None
-
-
-def _plain(x: Decimal) -> str:
-    """A 分值 as the form shows it: 5, 2.5 → 2.50 (two decimals unless whole)."""
-    return format_plain(x) if x == x.to_integral_value() else format_score(x)
 
 
 ROW_RULES: tuple[RowRule, ...] = (

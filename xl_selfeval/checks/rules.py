@@ -7,6 +7,7 @@ from decimal import Decimal
 from xl_selfeval.forms.indicators import COST, HIERARCHY
 from xl_selfeval.labels import canonical, is_not_applicable
 from xl_selfeval.model import BlockRow, Field
+from xl_selfeval.values import format_plain, format_score
 
 AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen (万元 with 2 decimals)
 RATE_TOLERANCE = Decimal("0.00005")  # a rate shown to 2 decimals of a percent
@@ -27,6 +28,19 @@ def is_cost_within_budget(row: BlockRow) -> bool:
     name = row.get("name")
     under_cost = canonical(row.level1) in _COST_LEVELS or canonical(row.level2) in _COST_LEVELS
     return name is not None and canonical(name.text) == COST_WITHIN_BUDGET and under_cost
+
+
+def same_score(typed: Decimal, rule: Decimal, decimals: int) -> bool:
+    """A typed score equal to the rule's at the precision the form scores to: within half its last place,
+    so a form typing one decimal may write 1.4 for the rule's 1.43 and 1.9 or 2.0 for 1.95, and a form of
+    whole numbers 10 for 9.80 (but not 9)."""
+    half_place = max(SCORE_TOLERANCE, Decimal(5).scaleb(-min(decimals, 2) - 1))
+    return abs(typed - rule) <= half_place
+
+
+def plain_points(x: Decimal) -> str:
+    """Points as a label states them: 50 → '50', 7.25 → '7.25'."""
+    return format_plain(x) if x == x.to_integral_value() else format_score(x)
 
 
 def scored_below(weight: Decimal | None, score: Decimal | None) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from xl_selfeval.forms.layout import (
     SCORE_WITHIN_WEIGHT,
     BlockSum,
@@ -31,6 +34,10 @@ HIERARCHY: dict[str, tuple[str, ...]] = {
     COST: ("经济成本指标", "社会成本指标", "生态环境成本指标"),
 }
 
+# 二级 the 财预〔2020〕10号 templates (and provinces following them) place under another 一级: 成本指标
+# sits under 产出指标 there. Accepted when read, never generated.
+ALSO_UNDER: dict[str, tuple[str, ...]] = {OUTPUT: (COST,)}
+
 LEVEL1 = tuple(HIERARCHY)
 LEVEL2 = tuple(name for names in HIERARCHY.values() for name in names)
 
@@ -49,7 +56,41 @@ SKELETON_ROWS: dict[str, int] = {
     "生态环境成本指标": 1,
 }
 
+EXECUTION_INDICATOR = "预算执行率"  # a row of that name in the indicator table is scored as the execution
+HEADER_TOTAL_WORDS = frozenset({"自评得分", "自评总分", "总分"})  # a 总分 typed above the tables
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
+
+
+def belongs_under(level1: str, level2: str) -> bool:
+    """Whether a 二级指标 may sit under a 一级指标, in the official form or the 10号 templates."""
+    return level2 in HIERARCHY.get(level1, ()) or level2 in ALSO_UNDER.get(level1, ())
+
+
+_STATED_WEIGHT = re.compile(r"^(?P<name>.*?)\((?P<points>\d+(?:\.\d+)?)分\)$")
+
+
+def split_stated_weight(label: str) -> tuple[str, Decimal | None]:
+    """A canonical 一级 label and the weight it states: '产出指标(50分)' → ('产出指标', 50); '(50分)' → ('', 50)."""
+    m = _STATED_WEIGHT.match(label)
+    return (m.group("name"), Decimal(m.group("points"))) if m else (label, None)
+
+
+_POINTS_IN_HEADER = re.compile(r"\((?P<points>\d+(?:\.\d+)?)分(?:\)|[*×])")
+
+
+def stated_points(label: str) -> Decimal | None:
+    """Points a caption or header states: '预算执行情况(万元)(20分)' or '得分(20分*执行率)' → 20."""
+    m = _POINTS_IN_HEADER.search(label)
+    return Decimal(m.group("points")) if m else None
+
+
+def next_level1(previous: str) -> str | None:
+    """The 一级 after ``previous`` in the official order (产出 → 效益 → 满意度), the first when none."""
+    order = list(LEVEL1)
+    if previous not in order:
+        return order[0]
+    i = order.index(previous) + 1
+    return order[i] if i < len(order) else None
 
 
 def level1_of(level2: str) -> str | None:

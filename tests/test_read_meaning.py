@@ -1,0 +1,179 @@
+"""The reader by meaning: 一级 labels that only state their points, targets typed in parts, other 二级 tables."""
+
+from __future__ import annotations
+
+import copy
+
+from handtyped import PROJECT
+
+from xl_selfeval.engine import run_engine
+from xl_selfeval.findings import Finding
+from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.read import read_forms
+
+SHEET = "附件3"
+
+
+def seed(edits: dict[tuple[int, int], object]) -> list[list[object]]:
+    """The seed's 附件3 rows with (sheet row, 0-based column) set to a value."""
+    rows = copy.deepcopy(PROJECT)
+    for (r, c), value in edits.items():
+        row = rows[r - 1]
+        while len(row) <= c:
+            row.append(None)
+        row[c] = value
+    return rows
+
+
+def findings(rows: list[list[object]]) -> list[Finding]:
+    return run_engine([Grid.from_rows(SHEET, rows)]).findings
+
+
+def test_a_level1_given_only_as_its_points_takes_its_name_from_the_standard_order() -> None:
+    # Seed rows 15 (产出指标, Σ分值 40) and 25 (效益指标, Σ30) typed as 天长's form shows them.
+    rows = seed({(15, 1): "（40分）", (25, 1): "(30分)"})
+    (form,) = read_forms([Grid.from_rows(SHEET, rows)])
+    levels = {r.row: r.level1 for r in form.blocks["indicators"]}
+    assert levels[15] == levels[24] == "产出指标" and levels[25] == levels[29] == "效益指标"
+    assert [(ref.address, name, str(points)) for ref, name, points in form.stated_weights] == [
+        ("B15", "产出指标", "40"),
+        ("B25", "效益指标", "30"),
+    ]
+    # Read this way the form draws exactly the seed's own findings: no 0分 weight warning, no new code.
+    assert [(f.code, f.cell.address) for f in findings(rows)] == [
+        (f.code, f.cell.address) for f in findings(seed({}))
+    ]
+
+
+def test_a_stated_level1_weight_is_checked_against_its_rows() -> None:
+    rows = seed({(15, 1): "产出指标（50分）", (25, 1): "效益指标（30分）"})
+    found = [f for f in findings(rows) if f.code == "level1_weight_mismatch"]
+    assert [(f.cell.address, f.expected, f.actual, f.message) for f in found] == [
+        (
+            "B15",
+            "50.00",
+            "40.00",
+            "附件3!B15 一级指标“产出指标”标明50分，其下三级指标分值合计为40.00分",
+        )
+    ]
+
+
+def test_a_target_typed_over_nature_value_and_unit_is_one_target() -> None:
+    # 云南's 年度指标值 over 指标性质 | 指标值 | 度量单位: '≧' '95' '%' is the target ≥95%; ═ reads as =.
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "示例项目"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "", "", "实际完成值", "分值", "得分"],
+        ["", "", "", "", "指标性质", "指标值", "度量单位", "", "", ""],
+        ["", "满意度指标", "服务对象满意度指标", "学生满意度", "≧", "95", "%", "90%", "10", "10"],
+        ["", "", "", "政策知晓率", "═", "100", "%", "98%", "10", "9"],
+        ["总分", "", "", "", "", "", "", "", "20", "19"],
+    ]
+    merged = ["A3:A6", "B3:B4", "C3:C4", "D3:D4", "E3:G3", "H3:H4", "I3:I4", "J3:J4"]
+    grid = Grid.from_rows(SHEET, rows, merged=merged)
+    (form,) = read_forms([grid])
+    targets = [(r.cells["target"].ref.address, r.cells["target"].text) for r in form.blocks["indicators"]]
+    assert targets == [("E5", "≧95%"), ("E6", "═100%")]
+    codes = {(f.code, f.cell.address) for f in run_engine([grid]).findings}
+    # 90% of ≥95%: 10 × 90 ÷ 95 = 9.47, typed 10; 98% of =100%: 9.80, typed 9 (10 even at whole numbers).
+    assert ("score_differs_from_rule", "J5") in codes and ("score_differs_from_rule", "J6") in codes
+
+
+def test_the_precision_of_a_forms_scores_comes_from_what_it_shows() -> None:
+    def decimals(edits: dict[tuple[int, int], object]) -> int:
+        (form,) = read_forms([Grid.from_rows(SHEET, seed(edits))])
+        return form.score_decimals
+
+    whole = {(r, 7): CellData(float(PROJECT[r - 1][7]), number_format="0") for r in (15, 16, 17)}  # type: ignore[arg-type]
+    assert decimals({}) == 2  # the seed types '5.00'
+    assert decimals({(r, 7): str(PROJECT[r - 1][7])[:-1] for r in range(15, 34) if PROJECT[r - 1][7]}) == 1
+    assert (
+        decimals({(r, 7): int(float(str(PROJECT[r - 1][7]))) for r in range(15, 34) if PROJECT[r - 1][7]})
+        == 2
+    )
+    assert (
+        decimals(
+            {(r, 7): v for (r, _), v in whole.items()}
+            | {(r, 7): int(float(str(PROJECT[r - 1][7]))) for r in range(18, 34) if PROJECT[r - 1][7]}
+        )
+        == 0
+    )
+
+
+def test_column_headers_are_read_by_their_words_and_markers() -> None:
+    from xl_selfeval.labels import canonical
+
+    assert [canonical(h) for h in ("调整后预算数", "预算数（A）", "全年预算数(A)", "调整预算数（A）")] == [
+        "全年预算数"
+    ] * 4
+    assert [canonical(h) for h in ("实际支出", "预算执行数", "实际执行数", "执行数（B）")] == [
+        "全年执行数"
+    ] * 4
+    assert [canonical(h) for h in ("执行率（B/A）", "预算执行率")] == ["执行率"] * 2
+    assert [canonical(h) for h in ("权重", "参考分值")] == ["分值"] * 2
+    assert canonical("自评得分") == "得分" and canonical("年度指标值（A）") == "年度指标值"
+    assert canonical("实际完成值（B）") == canonical("完成值") == canonical("全年实际值（B）") == "实际完成值"
+
+
+def test_an_execution_table_without_a_weight_column_takes_the_points_its_header_states() -> None:
+    # 湖北's layout: 预算执行情况（万元）（20分） | 预算数（A） | 执行数（B） | 执行率（B/A） | 得分（20分*执行率）.
+    rows = [
+        ["2021年度财政项目绩效自评表"],
+        ["项目名称", "示例项目"],
+        [
+            "预算执行情况（万元）（20分）",
+            "预算数（A）",
+            "执行数（B）",
+            "执行率（B/A）",
+            "得分（20分*执行率）",
+        ],
+        ["年度财政资金总额", "100", "90", "90%", "18"],
+        [
+            "年度绩效目标（80分）",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年初目标值（A）",
+            "实际完成值（B）",
+            "得分",
+        ],
+        ["", "产出指标", "数量指标", "完成数量", "10个", "10个", "80"],
+        ["总分", "", "", "", "", "", "98"],
+    ]
+    outcome = run_engine([Grid.from_rows(SHEET, rows)])
+    (form,) = outcome.forms
+    weight = form.fields["funds.total.weight"]
+    assert (weight.ref.address, weight.number) == ("A3", 20)
+    assert [(s.typed_total, s.total) for s in outcome.scores] == [(98, 98)]
+    assert [f.message for f in outcome.findings if f.severity.rank < 2] == []
+
+
+def test_a_budget_execution_row_in_the_indicator_table_is_scored_as_the_execution() -> None:
+    # The 10号 共性指标 layout: 预算执行率 is an indicator row; 90 ÷ 100 = 90% → 10 × 90% = 9.00.
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "示例项目"],
+        ["项目资金（万元）", "", "年初预算数", "调整预算数（A）", "全年执行数（B）", "执行率（B/A）"],
+        ["", "年度资金总额", "100", "100", "90", "90%"],
+        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值（A）", "全年实际值（B）", "得分", "原因"],
+        ["项目管理（10分）", "投入管理", "预算执行率", "10", "—", "90%", "10", "无"],
+    ]
+    findings = run_engine([Grid.from_rows(SHEET, rows)]).findings
+    (f,) = [f for f in findings if f.code == "score_differs_from_rule"]
+    assert (f.cell.address, f.expected, f.actual) == ("G6", "9.00", "10")
+    assert "10×min(90.00%，100%)，执行率为90÷100" in f.message
+
+
+def test_a_score_typed_in_the_header_is_checked_against_the_table() -> None:
+    # 宁夏: 实施单位 | … | 自评得分 | 98 above a table without a 总分 row whose scores add up to 18.
+    rows = [
+        ["项目支出绩效自评表"],
+        ["项目名称", "示例项目", "主管部门", "某局"],
+        ["实施单位", "某校", "自评得分", "98", "财政审核评分", ""],
+        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值（A）", "全年实际值（B）", "得分", "原因"],
+        ["产出指标", "数量指标", "保障人数", "10", "100人", "100人", "10", ""],
+        ["", "质量指标", "合格率", "10", "100%", "100%", "8", "有偏差"],
+    ]
+    findings = run_engine([Grid.from_rows(SHEET, rows)]).findings
+    (f,) = [f for f in findings if f.code == "total_score_wrong"]
+    assert (f.cell.address, f.expected, f.actual) == ("D3", "18.00", "98")
