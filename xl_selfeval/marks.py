@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef, parse_cell
@@ -162,9 +162,12 @@ def plan_marks(
         fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
         ours = note_text(findings, edit)
         if kept is not None:
+            # The kept mark comes first and the fill never softens while its note still says 错误: a
+            # corrected cell that still has a finding looks the same on every run.
             any_kept = True
-            ours = _merged_notes(ours, kept.mark_note)
-            cell_rows = _unique_rows([*cell_rows, *_rows_from_json(kept.rows)])
+            ours = _merged_notes(kept.mark_note, ours)
+            cell_rows = _unique_rows([*_rows_from_json(kept.rows), *cell_rows])
+            fill = _worse_fill(fill, kept.mark_fill)
         if edit is not None:
             if not may_overwrite(state.is_formula):
                 # The engine never corrects a formula (it would destroy the user's model): a bug, not input.
@@ -224,9 +227,17 @@ def _with_original(ours: str, original_note: str) -> str:
     return ours + (f"\n{ORIGINAL_NOTE_RULE}\n{original_note}" if original_note else "")
 
 
-def _merged_notes(current: str, kept: str) -> str:
-    lines = current[len(NOTE_MARKER) :].split("\n") + kept[len(NOTE_MARKER) :].split("\n")
+def _merged_notes(kept: str, current: str) -> str:
+    lines = kept[len(NOTE_MARKER) :].split("\n") + current[len(NOTE_MARKER) :].split("\n")
     return NOTE_MARKER + "\n".join(dict.fromkeys(line for line in lines if line))
+
+
+_FILL_RANK = {FILL_ERROR: 0, FILL_WARNING: 1}
+
+
+def _worse_fill(fill: str, kept_fill: str) -> str:
+    """Our fill for a cell by its worst mark, current or kept; a fill not ours counts as no mark."""
+    return min((fill, kept_fill), key=lambda f: _FILL_RANK.get(f, 9)) if kept_fill in _FILL_RANK else fill
 
 
 def _sheet_order(outcome: Outcome) -> dict[str, int]:
@@ -450,9 +461,18 @@ def summary_rows(outcome: Outcome, issues: Sequence[ListRow], records: Sequence[
         )
     if outcome.profile:
         rows.append(ListRow((f"评分规则方案：{outcome.profile}。",)))
+    written = {r.cell: r.written for r in records if r.written}
     for score in outcome.scores:
-        rows.append(_score_row(score))
+        rows.append(_score_row(_as_written(score, outcome, written)))
     return rows
+
+
+def _as_written(score: ScoreSummary, outcome: Outcome, written: dict[CellRef, str]) -> ScoreSummary:
+    """A form's totals as the workbook holds them after recalc: a 总分 it corrected shows the new figure."""
+    form = next((f for f in outcome.forms if f.sheet == score.sheet and f.display_name == score.form), None)
+    total = form.get("total.score") if form is not None else None
+    figure = to_decimal(written[total.ref]) if total is not None and total.ref in written else None
+    return replace(score, typed_total=figure) if figure is not None else score
 
 
 def _score_row(score: ScoreSummary) -> ListRow:
