@@ -434,3 +434,18 @@ def test_recalculated_workbooks_open_in_libreoffice(name: str, tmp_path: Path) -
     assert converted.exists() and converted.stat().st_size > 0
     reopened = openpyxl.load_workbook(converted)
     assert set(openpyxl.load_workbook(path).sheetnames) <= set(reopened.sheetnames)
+
+
+def test_a_row_recalc_writes_text_into_grows_to_fit_it(tmp_path: Path) -> None:
+    """Issue 10: the 4791.96万元 recalc writes into a narrow 实际完成值 cell is not cut off in print."""
+    path = build_corpus("公开原表", tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["附件2"]
+    ws.column_dimensions["F"].width = 4  # a narrow column: the text needs several lines
+    ws.row_dimensions[30].height = 15
+    wb.save(path)
+    assert cli("recalc", str(path)).code in (0, 1)
+    ws = openpyxl.load_workbook(path)["附件2"]
+    assert ws["F30"].value == "4791.96万元"
+    # 4 characters wide holds at most 3 half-width characters a line: 11 display units need 4 lines.
+    assert ws.row_dimensions[30].height >= 4 * 15
