@@ -136,7 +136,9 @@ def cells(path: Path) -> dict[str, dict[str, Cell]]:
 def label_merges(path: Path) -> dict[str, list[str]]:
     wb = openpyxl.load_workbook(path)
     return {
-        ws.title: [str(m) for m in ws.merged_cells.ranges if is_label(ws.cell(m.min_row, m.min_col).value)]
+        ws.title: sorted(
+            str(m) for m in ws.merged_cells.ranges if is_label(ws.cell(m.min_row, m.min_col).value)
+        )
         for ws in wb.worksheets
     }
 
@@ -449,3 +451,15 @@ def test_a_row_recalc_writes_text_into_grows_to_fit_it(tmp_path: Path) -> None:
     assert ws["F30"].value == "4791.96万元"
     # 4 characters wide holds at most 3 half-width characters a line: 11 display units need 4 lines.
     assert ws.row_dimensions[30].height >= 4 * 15
+
+
+def test_a_corrected_score_keeps_the_same_note_when_its_rule_finding_remains(tmp_path: Path) -> None:
+    """Found by mutation #164 (seed 7): 得分 typed as text "3万元" is corrected to 3, whose 评分规则 warning
+    remains, worded with the new value: the second run must not add that wording as another note line."""
+    path = build_corpus("示例", tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb["附件3 运转经费"]["H15"] = "3万元"
+    wb.save(path)
+    assert_invariants(path)
+    note = openpyxl.load_workbook(path)["附件3 运转经费"]["H15"].comment.text
+    assert note.count("警告：") == 1, note

@@ -38,6 +38,7 @@ RECORD_HEADERS = (
     "标记填充",
     "标记批注",
     "清单行",
+    "标记代码",
 )
 
 _FILLS = {Severity.ERROR: FILL_ERROR, Severity.WARNING: FILL_WARNING}  # info: note only, fill left alone
@@ -76,6 +77,7 @@ class Record:
     mark_fill: str = ""
     mark_note: str = ""  # our note without the user's part
     rows: str = ""  # its 问题清单 rows, as JSON
+    codes: str = ""  # the finding codes its mark explains, comma-separated
 
     def keeps_mark(self, state: CellState | None) -> bool:
         return bool(self.written) and state is not None and written_text(state.value) == self.written
@@ -157,6 +159,14 @@ def plan_marks(
             )
         record = previous.get(cell)
         kept = record if record is not None and record.keeps_mark(state) else None
+        codes = [str(f.code) for f in findings]
+        if kept is not None:
+            # A finding the kept mark already explains (the same check, now worded with the value we
+            # wrote) adds nothing: the note, fill and list rows stay as the run that wrote the value left them.
+            known = set(kept.codes.split(","))
+            findings = [f for f in findings if str(f.code) not in known]
+            cell_rows = issue_rows(findings)
+            codes = list(dict.fromkeys([*kept.codes.split(","), *codes]))
         original = _original(state, record, cell)
         worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
         fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
@@ -174,9 +184,9 @@ def plan_marks(
                 raise ValueError(f"CellEdit targets formula cell {cell}")
             value = cell_value(edit.value)
             plan.writes.append(ValueWrite(cell, value, edit.number_format))
-            original = _with_mark(original, written_text(value), edit.kind, fill, ours, cell_rows)
+            original = _with_mark(original, written_text(value), edit.kind, fill, ours, cell_rows, codes)
         elif kept is not None:
-            original = _with_mark(original, kept.written, kept.written_kind, fill, ours, cell_rows)
+            original = _with_mark(original, kept.written, kept.written_kind, fill, ours, cell_rows, codes)
         plan.marks.append(Look(cell, fill, _with_original(ours, original.note), AUTHOR))
         plan.records.append(original)
         rows += cell_rows
@@ -191,9 +201,15 @@ def plan_marks(
             assert state is not None
             original = _original(state, record, record.cell)
             original = _with_mark(
-                original, record.written, record.written_kind, record.mark_fill, record.mark_note, []
+                original,
+                record.written,
+                record.written_kind,
+                record.mark_fill,
+                record.mark_note,
+                [],
+                record.codes.split(","),
             )
-            original = Record(**{**original.__dict__, "rows": record.rows})
+            original = replace(original, rows=record.rows)
             plan.marks.append(
                 Look(record.cell, record.mark_fill, _with_original(record.mark_note, original.note), AUTHOR)
             )
@@ -216,10 +232,25 @@ def plan_marks(
 
 
 def _with_mark(
-    record: Record, written: str, kind: str, fill: str, note: str, rows: Sequence[ListRow]
+    record: Record,
+    written: str,
+    kind: str,
+    fill: str,
+    note: str,
+    rows: Sequence[ListRow],
+    codes: Sequence[str] = (),
 ) -> Record:
     return Record(
-        record.cell, record.fill, record.note, record.author, written, kind, fill, note, _rows_to_json(rows)
+        record.cell,
+        record.fill,
+        record.note,
+        record.author,
+        written,
+        kind,
+        fill,
+        note,
+        _rows_to_json(rows),
+        ",".join(c for c in codes if c),
     )
 
 
@@ -498,6 +529,7 @@ def record_rows(records: Iterable[Record]) -> list[tuple[str, ...]]:
                 r.mark_fill,
                 r.mark_note,
                 r.rows,
+                r.codes,
             )
             for r in records
         ),
@@ -522,5 +554,7 @@ def records_from_rows(rows: Iterable[Sequence[object]]) -> list[Record]:
             written = ""  # a record without our note can't explain the value: treat it as the user's
         fill, note, author = values[2:5]
         cell = CellRef(sheet, *row_col)
-        records.append(Record(cell, fill, note, author, written, kind, mark_fill, mark_note, values[9]))
+        records.append(
+            Record(cell, fill, note, author, written, kind, mark_fill, mark_note, values[9], values[10])
+        )
     return records
