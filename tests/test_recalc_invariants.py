@@ -463,3 +463,32 @@ def test_a_corrected_score_keeps_the_same_note_when_its_rule_finding_remains(tmp
     assert_invariants(path)
     note = openpyxl.load_workbook(path)["附件3 运转经费"]["H15"].comment.text
     assert note.count("警告：") == 1, note
+
+
+def test_recalc_restores_our_layout_formula_typed_over(tmp_path: Path) -> None:
+    """A workbook made by `new` (recognised by its layout's formulas, all still exactly ours): a number
+    typed over 执行率 and 总分 gives way to the formula again, the typed number kept in the note."""
+    path = tmp_path / "2025年度绩效自评.xlsx"
+    assert cli("new", "--year", "2025", "-o", str(path)).code == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb["附件3 项目支出绩效自评表"]
+    rate_formula, total_formula = ws["H9"].value, ws["H32"].value
+    assert str(rate_formula).startswith("=IF(") and str(total_formula).startswith("=SUM(")
+    ws["E6"], ws["F6"], ws["G9"] = 200, 150, 10  # 财政拨款 makes up the 年度资金总额; 分值 10
+    ws["H9"] = 0.9  # 90% typed over the rate: 150÷200 is 75%
+    ws["H32"] = 88  # a total typed over its SUM
+    wb.save(path)
+
+    assert_invariants(path)
+    ws = openpyxl.load_workbook(path)["附件3 项目支出绩效自评表"]
+    assert ws["H9"].value == rate_formula and ws["H32"].value == total_formula
+    assert "已恢复本表原有的公式（原为手填数字90.00%）" in ws["H9"].comment.text
+    assert "已恢复本表原有的公式（原为手填数字88" in ws["H32"].comment.text
+
+    out = tmp_path / "lo"
+    out.mkdir()
+    run_soffice(["--convert-to", "xlsx", "--outdir", str(out), str(path)], timeout=120)
+    computed = openpyxl.load_workbook(out / path.name, data_only=True)["附件3 项目支出绩效自评表"]
+    assert computed["H9"].value == pytest.approx(0.75)
+    assert computed["I9"].value == pytest.approx(7.5)  # 10 × 75%
+    assert computed["H32"].value == pytest.approx(7.5)  # no indicator scores yet: the 执行率 score alone

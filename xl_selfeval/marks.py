@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from xl_selfeval.cells import CellRef, parse_cell
 from xl_selfeval.checks.rules import may_overwrite
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Code, Finding, Outcome, ScoreSummary, Severity
 from xl_selfeval.labels import LIST_SHEET as LIST_SHEET
 from xl_selfeval.labels import LIST_TITLE as LIST_TITLE
 from xl_selfeval.labels import RECORD_SHEET as RECORD_SHEET
@@ -91,6 +91,7 @@ class ValueWrite:
     cell: CellRef
     value: int | float | str
     number_format: str | None = None
+    formula: bool = False  # value is our layout's formula ("=…"), never user text
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def plan_marks(
         by_cell.setdefault(finding.cell, []).append(finding)
     previous = _previous(records, noted, read)
     sheet_order = _sheet_order(outcome)
+    formulas = _layout_formulas(outcome)
 
     plan = Plan()
     rows: list[ListRow] = []
@@ -167,10 +169,16 @@ def plan_marks(
             findings = [f for f in findings if str(f.code) not in known]
             cell_rows = issue_rows(findings)
             codes = list(dict.fromkeys([*kept.codes.split(","), *codes]))
+        restored = next((f for f in findings if f.code == Code.FORMULA_REPLACED_BY_CONSTANT), None)
+        formula = formulas.get(cell) if restored is not None and not state.is_formula else None
+        if formula is not None:
+            edit = None  # our own layout: its formula goes back, not the figure it would show
         original = _original(state, record, cell)
         worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
         fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
         ours = note_text(findings, edit)
+        if formula is not None and restored is not None:
+            ours += "\n" + restored_line(restored.actual)
         if kept is not None:
             # The kept mark comes first and the fill never softens while its note still says 错误: a
             # corrected cell that still has a finding looks the same on every run.
@@ -185,6 +193,9 @@ def plan_marks(
             value = cell_value(edit.value)
             plan.writes.append(ValueWrite(cell, value, edit.number_format))
             original = _with_mark(original, written_text(value), edit.kind, fill, ours, cell_rows, codes)
+        elif formula is not None:
+            plan.writes.append(ValueWrite(cell, formula, formula=True))
+            original = _with_mark(original, formula, "formula", fill, ours, cell_rows, codes)
         elif kept is not None:
             original = _with_mark(original, kept.written, kept.written_kind, fill, ours, cell_rows, codes)
         plan.marks.append(Look(cell, fill, _with_original(ours, original.note), AUTHOR))
@@ -229,6 +240,20 @@ def plan_marks(
     plan.issues = _numbered(rows)
     plan.summary = summary_rows(outcome, plan.issues, plan.records)
     return plan
+
+
+def _layout_formulas(outcome: Outcome) -> dict[CellRef, str]:
+    """Our layout's formulas where a form made by new had one typed over (worked out only then)."""
+    if not any(f.code == Code.FORMULA_REPLACED_BY_CONSTANT for f in outcome.findings):
+        return {}
+    from xl_selfeval.layout_formulas import layout_formulas
+
+    return {ref: text for form in outcome.forms for ref, text in layout_formulas(form).items()}
+
+
+def restored_line(typed: str) -> str:
+    """The note line for a formula put back: the number typed over it is kept here."""
+    return f"已恢复本表原有的公式（原为手填数字{typed}）"
 
 
 def _with_mark(
@@ -485,24 +510,29 @@ def summary_rows(outcome: Outcome, issues: Sequence[ListRow], records: Sequence[
     else:
         rows = [ListRow(("未发现问题。",))]
     kinds = [r.written_kind for r in records if r.written]
-    corrected, filled = kinds.count("correct"), len(kinds) - kinds.count("correct")
+    corrected = kinds.count("correct") + kinds.count("formula")
+    filled = len(kinds) - corrected
     if kinds:
         rows.append(
             ListRow((f"已更正 {corrected} 个单元格，填写 {filled} 个空白单元格（详见单元格批注）。",))
         )
     if outcome.profile:
         rows.append(ListRow((f"评分规则方案：{outcome.profile}。",)))
-    written = {r.cell: r.written for r in records if r.written}
+    written = {r.cell: r for r in records if r.written}
     for score in outcome.scores:
         rows.append(_score_row(_as_written(score, outcome, written)))
     return rows
 
 
-def _as_written(score: ScoreSummary, outcome: Outcome, written: dict[CellRef, str]) -> ScoreSummary:
-    """A form's totals as the workbook holds them after recalc: a 总分 it corrected shows the new figure."""
+def _as_written(score: ScoreSummary, outcome: Outcome, written: dict[CellRef, Record]) -> ScoreSummary:
+    """A form's totals as the workbook holds them after recalc: a 总分 it corrected shows the new figure,
+    one whose formula it restored shows what the formula computes."""
     form = next((f for f in outcome.forms if f.sheet == score.sheet and f.display_name == score.form), None)
     total = form.get("total.score") if form is not None else None
-    figure = to_decimal(written[total.ref]) if total is not None and total.ref in written else None
+    record = written.get(total.ref) if total is not None else None
+    if record is None:
+        return score
+    figure = score.total if record.written_kind == "formula" else to_decimal(record.written)
     return replace(score, typed_total=figure) if figure is not None else score
 
 

@@ -139,7 +139,9 @@ def _write(wb: Workbook, write: marks.ValueWrite) -> None:
     cell = _anchor(ws, write.cell.row, write.cell.col)
     # The plan checked this too; a formula must never be replaced by a figure.
     assert may_overwrite(cell.data_type == "f"), f"refusing to overwrite the formula in {write.cell}"
-    if isinstance(write.value, str):
+    if write.formula:
+        cell.value = write.value  # our layout's formula, from place(), never the user's text
+    elif isinstance(write.value, str):
         _set_text(cell, write.value)
         _fit_row(ws, cell.row, cell.column, write.value)
     else:
