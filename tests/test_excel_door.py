@@ -1660,3 +1660,24 @@ def test_a_note_showing_a_threaded_comment_placeholder_is_left_alone(excel: Fake
     sheet.notes[(cell.row, cell.col)] = [placeholder, "张会计"]
     excel_module_recalc(book)
     assert sheet.notes[(cell.row, cell.col)] == [placeholder, "张会计"]
+
+
+def test_a_second_recalc_changes_nothing(excel: FakeExcel, workbook: Path) -> None:
+    """重新计算 twice: values, formulas, fills, notes, the 问题清单 and the record sheet stay as the first
+    run left them (run on the example and on the hand-typed copy)."""
+    book = excel.open_file(workbook)
+
+    def everything() -> dict[str, object]:
+        return {
+            **snapshot(book),
+            "values": {s.name: dict(s.values) for s in book.sheets},
+            "formulas": {s.name: dict(s.formulas) for s in book.sheets},
+        }
+
+    excel_module_recalc(book)
+    first = everything()
+    assert excel.alerts[-1]["mode"] != "critical", excel.alerts
+    excel_module_recalc(book)
+    second = everything()
+    for key in first:
+        assert first[key] == second[key], key

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef, parse_cell
 from xl_selfeval.checks.rules import may_overwrite
-from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
+from xl_selfeval.findings import NOTE_MARKER, CellEdit, Code, Finding, Outcome, ScoreSummary, Severity
 from xl_selfeval.labels import LIST_SHEET as LIST_SHEET
 from xl_selfeval.labels import LIST_TITLE as LIST_TITLE
 from xl_selfeval.labels import RECORD_SHEET as RECORD_SHEET
@@ -38,6 +38,7 @@ RECORD_HEADERS = (
     "标记填充",
     "标记批注",
     "清单行",
+    "标记代码",
 )
 
 _FILLS = {Severity.ERROR: FILL_ERROR, Severity.WARNING: FILL_WARNING}  # info: note only, fill left alone
@@ -76,6 +77,7 @@ class Record:
     mark_fill: str = ""
     mark_note: str = ""  # our note without the user's part
     rows: str = ""  # its 问题清单 rows, as JSON
+    codes: str = ""  # the finding codes its mark explains, comma-separated
 
     def keeps_mark(self, state: CellState | None) -> bool:
         return bool(self.written) and state is not None and written_text(state.value) == self.written
@@ -89,6 +91,7 @@ class ValueWrite:
     cell: CellRef
     value: int | float | str
     number_format: str | None = None
+    formula: bool = False  # value is our layout's formula ("=…"), never user text
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def plan_marks(
         by_cell.setdefault(finding.cell, []).append(finding)
     previous = _previous(records, noted, read)
     sheet_order = _sheet_order(outcome)
+    formulas = _layout_formulas(outcome)
 
     plan = Plan()
     rows: list[ListRow] = []
@@ -157,23 +161,43 @@ def plan_marks(
             )
         record = previous.get(cell)
         kept = record if record is not None and record.keeps_mark(state) else None
+        codes = [str(f.code) for f in findings]
+        if kept is not None:
+            # A finding the kept mark already explains (the same check, now worded with the value we
+            # wrote) adds nothing: the note, fill and list rows stay as the run that wrote the value left them.
+            known = set(kept.codes.split(","))
+            findings = [f for f in findings if str(f.code) not in known]
+            cell_rows = issue_rows(findings)
+            codes = list(dict.fromkeys([*kept.codes.split(","), *codes]))
+        restored = next((f for f in findings if f.code == Code.FORMULA_REPLACED_BY_CONSTANT), None)
+        formula = formulas.get(cell) if restored is not None and not state.is_formula else None
+        if formula is not None:
+            edit = None  # our own layout: its formula goes back, not the figure it would show
         original = _original(state, record, cell)
         worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
         fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
         ours = note_text(findings, edit)
+        if formula is not None and restored is not None:
+            ours += "\n" + restored_line(restored.actual)
         if kept is not None:
+            # The kept mark comes first and the fill never softens while its note still says 错误: a
+            # corrected cell that still has a finding looks the same on every run.
             any_kept = True
-            ours = _merged_notes(ours, kept.mark_note)
-            cell_rows = _unique_rows([*cell_rows, *_rows_from_json(kept.rows)])
+            ours = _merged_notes(kept.mark_note, ours)
+            cell_rows = _unique_rows([*_rows_from_json(kept.rows), *cell_rows])
+            fill = _worse_fill(fill, kept.mark_fill)
         if edit is not None:
             if not may_overwrite(state.is_formula):
                 # The engine never corrects a formula (it would destroy the user's model): a bug, not input.
                 raise ValueError(f"CellEdit targets formula cell {cell}")
             value = cell_value(edit.value)
             plan.writes.append(ValueWrite(cell, value, edit.number_format))
-            original = _with_mark(original, written_text(value), edit.kind, fill, ours, cell_rows)
+            original = _with_mark(original, written_text(value), edit.kind, fill, ours, cell_rows, codes)
+        elif formula is not None:
+            plan.writes.append(ValueWrite(cell, formula, formula=True))
+            original = _with_mark(original, formula, "formula", fill, ours, cell_rows, codes)
         elif kept is not None:
-            original = _with_mark(original, kept.written, kept.written_kind, fill, ours, cell_rows)
+            original = _with_mark(original, kept.written, kept.written_kind, fill, ours, cell_rows, codes)
         plan.marks.append(Look(cell, fill, _with_original(ours, original.note), AUTHOR))
         plan.records.append(original)
         rows += cell_rows
@@ -188,9 +212,15 @@ def plan_marks(
             assert state is not None
             original = _original(state, record, record.cell)
             original = _with_mark(
-                original, record.written, record.written_kind, record.mark_fill, record.mark_note, []
+                original,
+                record.written,
+                record.written_kind,
+                record.mark_fill,
+                record.mark_note,
+                [],
+                record.codes.split(","),
             )
-            original = Record(**{**original.__dict__, "rows": record.rows})
+            original = replace(original, rows=record.rows)
             plan.marks.append(
                 Look(record.cell, record.mark_fill, _with_original(record.mark_note, original.note), AUTHOR)
             )
@@ -212,11 +242,40 @@ def plan_marks(
     return plan
 
 
+def _layout_formulas(outcome: Outcome) -> dict[CellRef, str]:
+    """Our layout's formulas where a form made by new had one typed over (worked out only then)."""
+    if not any(f.code == Code.FORMULA_REPLACED_BY_CONSTANT for f in outcome.findings):
+        return {}
+    from xl_selfeval.layout_formulas import layout_formulas
+
+    return {ref: text for form in outcome.forms for ref, text in layout_formulas(form).items()}
+
+
+def restored_line(typed: str) -> str:
+    """The note line for a formula put back: the number typed over it is kept here."""
+    return f"已恢复本表原有的公式（原为手填数字{typed}）"
+
+
 def _with_mark(
-    record: Record, written: str, kind: str, fill: str, note: str, rows: Sequence[ListRow]
+    record: Record,
+    written: str,
+    kind: str,
+    fill: str,
+    note: str,
+    rows: Sequence[ListRow],
+    codes: Sequence[str] = (),
 ) -> Record:
     return Record(
-        record.cell, record.fill, record.note, record.author, written, kind, fill, note, _rows_to_json(rows)
+        record.cell,
+        record.fill,
+        record.note,
+        record.author,
+        written,
+        kind,
+        fill,
+        note,
+        _rows_to_json(rows),
+        ",".join(c for c in codes if c),
     )
 
 
@@ -224,9 +283,17 @@ def _with_original(ours: str, original_note: str) -> str:
     return ours + (f"\n{ORIGINAL_NOTE_RULE}\n{original_note}" if original_note else "")
 
 
-def _merged_notes(current: str, kept: str) -> str:
-    lines = current[len(NOTE_MARKER) :].split("\n") + kept[len(NOTE_MARKER) :].split("\n")
+def _merged_notes(kept: str, current: str) -> str:
+    lines = kept[len(NOTE_MARKER) :].split("\n") + current[len(NOTE_MARKER) :].split("\n")
     return NOTE_MARKER + "\n".join(dict.fromkeys(line for line in lines if line))
+
+
+_FILL_RANK = {FILL_ERROR: 0, FILL_WARNING: 1}
+
+
+def _worse_fill(fill: str, kept_fill: str) -> str:
+    """Our fill for a cell by its worst mark, current or kept; a fill not ours counts as no mark."""
+    return min((fill, kept_fill), key=lambda f: _FILL_RANK.get(f, 9)) if kept_fill in _FILL_RANK else fill
 
 
 def _sheet_order(outcome: Outcome) -> dict[str, int]:
@@ -443,16 +510,30 @@ def summary_rows(outcome: Outcome, issues: Sequence[ListRow], records: Sequence[
     else:
         rows = [ListRow(("未发现问题。",))]
     kinds = [r.written_kind for r in records if r.written]
-    corrected, filled = kinds.count("correct"), len(kinds) - kinds.count("correct")
+    corrected = kinds.count("correct") + kinds.count("formula")
+    filled = len(kinds) - corrected
     if kinds:
         rows.append(
             ListRow((f"已更正 {corrected} 个单元格，填写 {filled} 个空白单元格（详见单元格批注）。",))
         )
     if outcome.profile:
         rows.append(ListRow((f"评分规则方案：{outcome.profile}。",)))
+    written = {r.cell: r for r in records if r.written}
     for score in outcome.scores:
-        rows.append(_score_row(score))
+        rows.append(_score_row(_as_written(score, outcome, written)))
     return rows
+
+
+def _as_written(score: ScoreSummary, outcome: Outcome, written: dict[CellRef, Record]) -> ScoreSummary:
+    """A form's totals as the workbook holds them after recalc: a 总分 it corrected shows the new figure,
+    one whose formula it restored shows what the formula computes."""
+    form = next((f for f in outcome.forms if f.sheet == score.sheet and f.display_name == score.form), None)
+    total = form.get("total.score") if form is not None else None
+    record = written.get(total.ref) if total is not None else None
+    if record is None:
+        return score
+    figure = score.total if record.written_kind == "formula" else to_decimal(record.written)
+    return replace(score, typed_total=figure) if figure is not None else score
 
 
 def _score_row(score: ScoreSummary) -> ListRow:
@@ -478,6 +559,7 @@ def record_rows(records: Iterable[Record]) -> list[tuple[str, ...]]:
                 r.mark_fill,
                 r.mark_note,
                 r.rows,
+                r.codes,
             )
             for r in records
         ),
@@ -502,5 +584,7 @@ def records_from_rows(rows: Iterable[Sequence[object]]) -> list[Record]:
             written = ""  # a record without our note can't explain the value: treat it as the user's
         fill, note, author = values[2:5]
         cell = CellRef(sheet, *row_col)
-        records.append(Record(cell, fill, note, author, written, kind, mark_fill, mark_note, values[9]))
+        records.append(
+            Record(cell, fill, note, author, written, kind, mark_fill, mark_note, values[9], values[10])
+        )
     return records

@@ -310,8 +310,7 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
         for box in boxes(changed):
             top, left, bottom, right = box
             block = [
-                [_cell_value(changed[(r, c)].value) for c in range(left, right + 1)]
-                for r in range(top, bottom + 1)
+                [_cell_value(changed[(r, c)]) for c in range(left, right + 1)] for r in range(top, bottom + 1)
             ]
             try:
                 live_sheet.range(box_address(box)).value = block
@@ -338,8 +337,9 @@ def range_addresses(found: Sequence[Box], *, grouped: bool) -> list[str]:
     return unions(found) if grouped else [box_address(box) for box in found]
 
 
-def _cell_value(value: object) -> object:
-    return as_text(value) if isinstance(value, str) else value
+def _cell_value(write: marks.ValueWrite) -> object:
+    # Our layout's formula goes in as a formula; any other text stays text.
+    return as_text(write.value) if isinstance(write.value, str) and not write.formula else write.value
 
 
 def _by_sheet(items: Iterable[tuple[CellRef, Any]]) -> dict[str, dict[Cell, Any]]:

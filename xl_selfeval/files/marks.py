@@ -19,11 +19,13 @@ from xl_selfeval import issue_list, marks
 from xl_selfeval.cells import CellRef, column_letter
 from xl_selfeval.checks.rules import may_overwrite
 from xl_selfeval.findings import Outcome
+from xl_selfeval.forms.printing import column_points, lines_height, lines_of
 
 _ARGB = re.compile(r"[0-9A-F]{8}")
 _XML = "xml:"  # fill token prefix for anything but a plain solid colour (theme colours, patterns, gradients)
 _THIN = Side(style="thin", color="FF808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+DEFAULT_COLUMN_WIDTH = 8.43  # Excel's default column width, in characters
 _PAPER_SIZES = {"A4": 9}  # openpyxl's paperSize codes (ECMA-376 ST_PaperSize)
 
 
@@ -137,12 +139,32 @@ def _write(wb: Workbook, write: marks.ValueWrite) -> None:
     cell = _anchor(ws, write.cell.row, write.cell.col)
     # The plan checked this too; a formula must never be replaced by a figure.
     assert may_overwrite(cell.data_type == "f"), f"refusing to overwrite the formula in {write.cell}"
-    if isinstance(write.value, str):
+    if write.formula:
+        cell.value = write.value  # our layout's formula, from place(), never the user's text
+    elif isinstance(write.value, str):
         _set_text(cell, write.value)
+        _fit_row(ws, cell.row, cell.column, write.value)
     else:
         cell.value = write.value
     if write.number_format:
         cell.number_format = write.number_format
+
+
+def _fit_row(ws: Worksheet, row: int, col: int, text: str) -> None:
+    """Grow the row so the text written fits its (merged) cell, as the forms' own rows are sized."""
+    span = next(
+        (m for m in ws.merged_cells.ranges if m.min_row == row and m.min_col == col),
+        None,
+    )
+    last_col, rows = (span.max_col, span.max_row - span.min_row + 1) if span is not None else (col, 1)
+    width = sum(
+        column_points(ws.column_dimensions[column_letter(c)].width or DEFAULT_COLUMN_WIDTH)
+        for c in range(col, last_col + 1)
+    )
+    needed = lines_height(lines_of(text, width) / rows)
+    current = ws.row_dimensions[row].height
+    if current is None or current < needed:
+        ws.row_dimensions[row].height = needed
 
 
 # --- applying a plan ----------------------------------------------------------------------------------------

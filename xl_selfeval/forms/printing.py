@@ -44,6 +44,11 @@ def lines_of(text: str, width_points: float) -> int:
     return sum(max(1, math.ceil(display_width(part) / per_line)) for part in text.split("\n"))
 
 
+def lines_height(lines: float) -> int:
+    """Points of row height for ``lines`` wrapped lines of body text."""
+    return max(int(MIN_ROW), math.ceil(lines * LINE_POINTS + ROW_PADDING))
+
+
 def row_heights(placement: Placement, widths: tuple[float, ...]) -> dict[int, float]:
     """Height in points of every row, so no text is cut off.
 
@@ -63,10 +68,7 @@ def row_heights(placement: Placement, widths: tuple[float, ...]) -> dict[int, fl
         needed = lines_of(str(cell.value), width) / height
         for row in range(cell.row, cell.row + height):
             lines[row] = max(lines[row], needed)
-    heights = {
-        row: max(MIN_ROW, math.ceil(lines[row] * LINE_POINTS + ROW_PADDING))
-        for row in range(1, placement.last_row + 1)
-    }
+    heights: dict[int, float] = {row: lines_height(lines[row]) for row in range(1, placement.last_row + 1)}
     heights[placement.title_rows[1]] = TITLE_ROW
     return {row: float(h) for row, h in heights.items()}
 
