@@ -40,6 +40,7 @@ CORE_MODULES = (
     "naming",
     "limits",
     "review",
+    "layout_formulas",
 )
 EXCEL_AND_ZIP_LIBRARIES = ("openpyxl", "xlwings", "defusedxml", "zipfile")
 DOORS = ("xl_selfeval.files", "xl_selfeval.excel", "xl_selfeval.addin", "xl_selfeval.cli")
