@@ -30,6 +30,7 @@ from xl_selfeval.forms.printing import (
     row_heights,
     split_merges_at_breaks,
 )
+from xl_selfeval.naming import first_free, numbered
 
 # 宋体 is what the official forms use; LibreOffice falls back to a CJK serif (Noto Serif CJK / AR PL UMing).
 FONT_NAME = "宋体"
@@ -51,11 +52,9 @@ def sheet_name(base: str, taken: set[str]) -> str:
     """A sheet name Excel accepts (≤ 31 characters, none of []:*?/\\), unique in the workbook."""
     name = FORBIDDEN_SHEET_CHARS.sub("_", base).strip("'") or "Sheet"
     name = name[:MAX_SHEET_NAME]
-    candidate, n = name, 2
-    while candidate.casefold() in {t.casefold() for t in taken}:
-        suffix = f"({n})"
-        candidate = name[: MAX_SHEET_NAME - len(suffix)] + suffix
-        n += 1
+    used = {t.casefold() for t in taken}  # Excel compares sheet names without case
+    candidates = numbered(name, lambda n: name[: MAX_SHEET_NAME - len(f"({n})")] + f"({n})")
+    candidate = first_free(candidates, lambda c: c.casefold() in used)
     taken.add(candidate)
     return candidate
 

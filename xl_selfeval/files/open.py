@@ -27,6 +27,7 @@ from xl_selfeval.files.xlsx import (
     read_head,
     read_workbook,
 )
+from xl_selfeval.naming import first_free, numbered
 
 __all__ = ["detect_kind", "read_document", "recalc_output", "recalc_source"]
 
@@ -182,9 +183,5 @@ def recalc_source(path: Path, limits: Limits = DEFAULT_LIMITS) -> AbstractContex
 
 def recalc_output(path: Path) -> Path:
     """Where recalc writes for a source it cannot rewrite: 名称（重算）.xlsx beside it, never over a file."""
-    candidate = path.with_name(f"{path.stem}（重算）.xlsx")
-    n = 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}（重算{n}）.xlsx")
-        n += 1
-    return candidate
+    names = numbered(f"{path.stem}（重算）.xlsx", lambda n: f"{path.stem}（重算{n}）.xlsx")
+    return path.with_name(first_free(names, lambda name: path.with_name(name).exists()))

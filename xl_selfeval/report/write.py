@@ -10,6 +10,7 @@ from pathlib import Path
 from xl_selfeval.errors import UserError
 from xl_selfeval.findings import Outcome
 from xl_selfeval.grid import Grid
+from xl_selfeval.naming import first_free, numbered
 from xl_selfeval.report.render import render_report
 from xl_selfeval.report_context import department_context, find_project, project_context
 from xl_selfeval.settings import Settings
@@ -63,11 +64,5 @@ def write_report(
 
 def free_name(path: Path) -> Path:
     """``path``, or 名称（2）.docx, （3）… when it is taken: a report is never written over."""
-    if not path.exists():
-        return path
-    n = 2
-    while True:
-        candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
-        if not candidate.exists():
-            return candidate
-        n += 1
+    names = numbered(path.name, lambda n: f"{path.stem}（{n}）{path.suffix}")
+    return path.with_name(first_free(names, lambda name: path.with_name(name).exists()))
