@@ -31,7 +31,8 @@ from xl_selfeval.engine import run_engine
 from xl_selfeval.errors import UserError
 from xl_selfeval.excel import commands, door, ui
 from xl_selfeval.excel.ranges import as_text, box_address, boxes, parse_address, unions
-from xl_selfeval.files import workbook as files
+from xl_selfeval.files.marks import fill_token
+from xl_selfeval.files.recalc import write_recalc
 from xl_selfeval.files.xlsx import read_workbook
 from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, Severity
 
@@ -287,7 +288,7 @@ class FakeExcel:
                 sheet = book.sheet(ws.title)
                 sheet.visible = {"visible": True, "hidden": False, "veryHidden": "very"}[ws.sheet_state]
                 for (row, col), cell in ws._cells.items():
-                    token = files.fill_token(cell.fill)
+                    token = fill_token(cell.fill)
                     if token:
                         sheet.fills[(row, col)] = door.fill_rgb(token) or (0, 0, 0)
                     if cell.comment is not None:
@@ -865,7 +866,7 @@ def test_recalc_leaves_what_the_file_recalc_leaves(
     excel.platform = platform
     copy = tmp_path / workbook.name
     shutil.copy(workbook, copy)
-    files.write_recalc(copy, run_engine(read_workbook(copy)), backup=False)
+    write_recalc(copy, run_engine(read_workbook(copy)), backup=False)
     book = excel.open_file(workbook, marks_from_file=True)
     excel_module_recalc(book)
     assert excel.alerts[0]["mode"] != "critical", excel.alerts
@@ -879,7 +880,7 @@ def test_recalc_leaves_what_the_file_recalc_leaves(
         assert sheet.visible == states[ws.sheet_state], ws.title
         fills, notes = {}, {}
         for (row, col), cell in ws._cells.items():
-            token = files.fill_token(cell.fill)
+            token = fill_token(cell.fill)
             if token in marks.OUR_FILLS:
                 fills[(row, col)] = door.fill_rgb(token)
             if cell.comment is not None:
@@ -1076,7 +1077,7 @@ def test_a_workbook_marked_by_the_command_line_is_cleared_in_excel(excel: FakeEx
     wb[first.sheet][first.address].comment = Comment("张会计的批注", "张会计")
     wb.save(copy)
     original = snapshot(excel.open_file(copy, marks_from_file=True))
-    files.write_recalc(copy, run_engine(read_workbook(copy)), backup=False)
+    write_recalc(copy, run_engine(read_workbook(copy)), backup=False)
 
     book = excel.open_file(copy, marks_from_file=True)
     assert book.sheet(marks.RECORD_SHEET).visible == "very"

@@ -23,7 +23,8 @@ from xl_selfeval import marks
 from xl_selfeval.cells import CellRef
 from xl_selfeval.errors import UserError
 from xl_selfeval.files import drawings, save
-from xl_selfeval.files.workbook import load_for_update, objects_openpyxl_drops, write_recalc
+from xl_selfeval.files.drawings import objects_openpyxl_drops
+from xl_selfeval.files.recalc import load_for_update, write_recalc
 from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
 
 SHEET = "附件3 运转经费"

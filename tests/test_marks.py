@@ -15,7 +15,7 @@ from openpyxl.styles import Color, PatternFill
 
 from xl_selfeval import marks
 from xl_selfeval.cells import CellRef
-from xl_selfeval.files.workbook import apply_outcome, clear_marks, fill_token
+from xl_selfeval.files.marks import apply_outcome, clear_marks, fill_token
 from xl_selfeval.findings import NOTE_MARKER, CellEdit, Finding, Outcome, ScoreSummary, Severity
 from xl_selfeval.marks import CellState, Look, Record
 

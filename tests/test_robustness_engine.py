@@ -14,7 +14,7 @@ from handtyped import BASIC, DEPARTMENT, PROJECT, write_rows
 
 from xl_selfeval.engine import run_engine
 from xl_selfeval.errors import UserError
-from xl_selfeval.files.workbook import apply_outcome
+from xl_selfeval.files.marks import apply_outcome
 from xl_selfeval.files.xlsx import read_workbook
 
 ODD_VALUES: list[object] = [

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_selfeval.cells import column_letter
 from xl_selfeval.files.generate import BODY_SIZE, FONT_NAME, blank_contents, build_workbook
-from xl_selfeval.files.workbook import save_workbook
+from xl_selfeval.files.save import save_workbook
 from xl_selfeval.forms import BY_KIND
 from xl_selfeval.forms.place import FormContent
 from xl_selfeval.forms.printing import LINE_POINTS, MIN_ROW, ROW_PADDING, column_points, lines_of

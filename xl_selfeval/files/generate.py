@@ -244,6 +244,6 @@ def _print_setup(ws: Worksheet, placement: Placement, plan: PagePlan, title: str
 
 def new_workbook(path: Path, year: int, unit: str = "", projects: list[str] | None = None) -> None:
     """Blank forms for ``year`` written to ``path``."""
-    from xl_selfeval.files.workbook import save_workbook
+    from xl_selfeval.files.save import save_workbook
 
     save_workbook(build_workbook(blank_contents(year, projects), unit), path)

@@ -14,15 +14,14 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import xlsxwriter
-from openpyxl import Workbook as OpenpyxlWorkbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from xl_selfeval.files.batch import Batch
-from xl_selfeval.files.workbook import save_workbook
+from xl_selfeval.files.save import write_atomically
 from xl_selfeval.forms.printing import display_width
 from xl_selfeval.review import SKIPPED, UNREADABLE, Copied, FileResult, Statistics, copied_texts
 
@@ -397,27 +396,18 @@ def _left_sheet(book: xlsxwriter.Workbook, f: _Formats, batch: Batch) -> None:
     _page(ws, "未检查的文件")
 
 
-class _SummaryWriter:
-    """What save_workbook needs of a workbook (save to a path): the summary built into that path."""
-
-    def __init__(self, batch: Batch, stats: Statistics, folder: Path, output: Path) -> None:
-        self.batch, self.stats, self.folder, self.output = batch, stats, folder, output
-
-    def save(self, path: str) -> None:
-        options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
-        book = xlsxwriter.Workbook(path, options)
-        formats = _Formats(book)
-        _summary_sheet(book, formats, self.batch.results)
-        _details_sheet(book, formats, self.batch.results, self.folder, self.output)
-        _statistics_sheet(book, formats, self.stats)
-        _across_sheet(book, formats, copied_texts(self.batch.results))
-        _left_sheet(book, formats, self.batch)
-        book.close()
-
-
 def write_summary(batch: Batch, stats: Statistics, folder: Path, output: Path) -> None:
     """The summary workbook at ``output``, written atomically (a crash leaves no half file)."""
-    # save_workbook's temporary file and replace are what any workbook needs; this one is XlsxWriter's.
-    save_workbook(
-        cast(OpenpyxlWorkbook, _SummaryWriter(batch, stats, Path(folder), Path(output))), Path(output)
-    )
+
+    def write(path: Path) -> None:
+        options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+        book = xlsxwriter.Workbook(str(path), options)
+        formats = _Formats(book)
+        _summary_sheet(book, formats, batch.results)
+        _details_sheet(book, formats, batch.results, Path(folder), Path(output))
+        _statistics_sheet(book, formats, stats)
+        _across_sheet(book, formats, copied_texts(batch.results))
+        _left_sheet(book, formats, batch)
+        book.close()
+
+    write_atomically(Path(output), write)
