@@ -134,6 +134,20 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     f"已按本表数据填入{label}（{explain(form, expr, ctx)}）",
                     "fill",
                 )
+                score = _score_of_rate(form, key)
+                if score is not None:  # a score worked out from a rate nobody typed: which figure is it from?
+                    yield finding(
+                        Code.RATE_BLANK_BUT_SCORED,
+                        form,
+                        f.ref,
+                        f"{label}未填，执行率得分却填了{score.text}；按本表数据执行率应为{show(expected, fmt)}"
+                        f"（{explain(form, expr, ctx)}），请填写执行率并核对得分",
+                        show(expected, fmt),
+                        "空白",
+                        related=(score.ref,),
+                        fix=fix,
+                    )
+                    continue
                 yield finding(
                     Code.DERIVED_BLANK,
                     form,
@@ -165,6 +179,16 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 message += _total_hint(form, ctx, actual)
             fix = edit(f, stored(expected, fmt), fmt.number_format, shown, f"原值{shown}", "correct")
             yield finding(_code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix)
+
+
+def _score_of_rate(form: Form, rate_key: str) -> Field | None:
+    """The 执行率得分 typed beside a rate: the filled score field worked out from ``rate_key``, if any."""
+    for key, expr in derived_cells(form.layout).items():
+        if isinstance(expr, ExecutionScore) and isinstance(expr.rate, Ref) and expr.rate.key == rate_key:
+            score = form.get(key)
+            if score is not None and score.number is not None:
+                return score
+    return None
 
 
 def _shown(f: Field, fmt: Fmt) -> str:

@@ -57,6 +57,11 @@ _DATE = re.compile(r"(20\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
 HUNDRED_PERCENT = Decimal(1)
 
 
+def is_placeholder(text: str) -> bool:
+    """Template text left in place of content: 指标1, XXX, *, ≥*, ……, 示例."""
+    return bool(_RESIDUE.match(canonical(text)))
+
+
 def _title(row: BlockRow) -> str:
     name = row.get("name")
     return short_name(name.text if name else "")
@@ -161,7 +166,7 @@ def check_template_residue(ctx: Context) -> Iterator[Finding]:
     for form, row in _rows(ctx):
         for key in ("name", "target", "actual"):
             f = row.get(key)
-            if f is None or f.is_blank or not _RESIDUE.match(canonical(f.text)):
+            if f is None or f.is_blank or not is_placeholder(f.text):
                 continue
             scored = any((_number(row.get(k)) or 0) > 0 for k in ("weight", "score"))
             yield finding(

@@ -1,0 +1,228 @@
+"""Rules that close gaps of the real corpus (tests/real), each on the published form's own figures typed in memory.
+
+The rows are shortened copies of tests/real/forms/*.toml (青神, 天长, 长江禁捕, 贯塘, 上海 援滇, 南岳); every
+expected figure is worked out by hand in the comment beside it, and each test also checks a correct
+variant of the same form, so a rule that fires on everything fails too.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from xl_selfeval.engine import run_engine
+from xl_selfeval.findings import Finding, Outcome, Severity
+from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.settings import load_profile
+
+Rows = list[list[object]]
+
+
+def pct(x: float, places: int = 2) -> CellData:
+    """A rate typed as 100.00% (stored as 1.0 with a percent format)."""
+    return CellData(x, number_format="0" + ("." + "0" * places if places else "") + "%")
+
+
+def check(sheet: str, rows: Rows, merged: tuple[str, ...] = ()) -> Outcome:
+    return run_engine([Grid.from_rows(sheet, rows, merged)], load_profile("全国"))
+
+
+def at(outcome: Outcome, code: str) -> list[str]:
+    return [f"{f.cell.sheet}!{f.cell.address}" for f in outcome.findings if f.code == code]
+
+
+def serious_at(outcome: Outcome, cell: str) -> list[Finding]:
+    return [
+        f
+        for f in outcome.findings
+        if f"{f.cell.sheet}!{f.cell.address}" == cell and f.severity is not Severity.INFO
+    ]
+
+
+def put(rows: Rows, row: int, col: int, value: object) -> Rows:
+    """A copy of ``rows`` with the cell at 1-based (row, col) replaced."""
+    out = copy.deepcopy(rows)
+    line = out[row - 1]
+    line.extend([""] * (col - len(line)))
+    line[col - 1] = value
+    return out
+
+
+# --- 青神 (四川 2023, 工资性支出): both indicators filed with 完成值 and 得分 blank --------------------------
+# The published 总额 line is typed 年度资金总额 here: reading 四川's 总额 row is the reader's work (corpus gap H11).
+
+QINGSHEN_MERGED = ("A1:K1", "A2:K2", "B3:K3", "B4:K4", "B5:K5", "A6:A9", "A10:A15", "A16:A19", "B19:H19")
+QINGSHEN: Rows = [
+    ["报表编号：510000_0013zp"],
+    ["部门预算项目支出绩效自评表（2023年度）"],
+    ["项目名称", "51000021R000000019951-工资性支出"],
+    ["主管部门", "青神县发展和改革局本级"],
+    ["实施单位（盖章）", "青神县发展和改革局"],
+    ["项目基本情况", "1.项目年度目标完成情况"],
+    ["", "项目年度目标", "", "", "", "", "年度目标完成情况"],
+    ["", "严格执行相关政策，保障工资及时、足额发放或社保及时、足额缴纳。", "", "", "", "", ""],
+    ["", "2.项目实施内容及过程概述"],
+    [
+        "预算执行情况（10分）",
+        "年度预算数（万元）",
+        "年初预算",
+        "调整后预算数",
+        "预算执行数",
+        "预算执行率",
+        "权重",
+        "得分",
+    ],
+    ["", "年度资金总额", 238.93, 251.89, 251.89, pct(1.0), 10, ""],
+    ["", "其中：财政资金", 238.93, 251.89, 251.89, pct(1.0), "/", "/"],
+    ["", "财政专户管理资金", 0, 0, 0, pct(0.0), "/", "/"],
+    ["", "单位资金", 0, 0, 0, pct(0.0), "/", "/"],
+    ["", "其他资金", "", "", "", "", "/", "/"],
+    [
+        "绩效指标（90分）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "度量单位",
+        "完成值",
+        "权重",
+        "得分",
+        "未完成原因分析",
+    ],
+    ["", "产出指标", "数量指标", "发放（缴纳）覆盖率", "=", 100, "%", "", 60, "", ""],
+    ["", "效益指标", "社会效益指标", "足额保障率（参保率）", "=", 100, "%", "", 30, "", ""],
+    ["", "合计", "", "", "", "", "", "", 100, "", ""],
+]
+
+
+def test_qingshen_blank_actual_and_score_warn_on_each_indicator() -> None:
+    # Rows 17 and 18: 完成值 (H) and 得分 (J) both blank against the target 100 (%), 权重 60 and 30.
+    outcome = check("自评表", QINGSHEN, QINGSHEN_MERGED)
+    assert at(outcome, "indicator_unfilled") == ["自评表!H17", "自评表!H18"]
+    first = next(f for f in outcome.findings if f.code == "indicator_unfilled")
+    assert first.severity is Severity.WARNING
+    assert first.message.startswith("自评表!H17 指标“发放（缴纳）覆盖率”实际完成值和得分都未填")
+
+
+def test_qingshen_filled_row_is_not_unfilled() -> None:
+    # 完成值 100 and 得分 60 typed on row 17: only row 18 is left unfilled.
+    rows = put(put(QINGSHEN, 17, 8, 100), 17, 10, 60)
+    assert at(check("自评表", rows, QINGSHEN_MERGED), "indicator_unfilled") == ["自评表!H18"]
+
+
+def test_a_form_not_yet_evaluated_gets_one_finding_not_one_per_row() -> None:
+    # The same form before the year's figures: no 执行数, no 完成值, no 得分 anywhere (as `new --from` makes it).
+    rows = copy.deepcopy(QINGSHEN)
+    for r in (11, 12, 13, 14):
+        for c in (3, 4, 5, 6):
+            rows = put(rows, r, c, "")
+    outcome = check("自评表", rows, QINGSHEN_MERGED)
+    hits = [f for f in outcome.findings if f.code == "indicator_unfilled"]
+    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["自评表!H17"]
+    assert "本表尚未自评：2个绩效指标的实际完成值和得分都未填（第17、18行）" in hits[0].message
+
+
+# --- 天长 (安徽 2022, 水旱灾害防御经费): 执行率 blank, its 得分 10 typed --------------------------------------
+
+TIANCHANG_MERGED = ("A1:I1", "A2:I2", "B3:I3", "A5:A9", "A10:A11", "B10:E10", "F10:I10", "B11:E11", "F11:I11")
+TIANCHANG: Rows = [
+    ["项目支出绩效自评表"],
+    ["（2022年度）"],
+    ["项目名称", "水旱灾害防御经费"],
+    ["主管部门", "", "", "", "实施单位", "天长市水利局"],
+    [
+        "项目资金（万元）",
+        "",
+        "年初预算数",
+        "全年预算数（A）",
+        "全年执行数（B）",
+        "分值",
+        "执行率（B/A）",
+        "得分",
+        "",
+    ],
+    ["", "年度资金总额：", 880, 880, 880, 10, "", 10, ""],
+    ["", "其中：本年财政拨款", 880, 880, 880, "-", "", "-", ""],
+    ["", "上年结转资金", "", "", "", "-", "", "-", ""],
+    ["", "其他资金", "", "", "", "-", "", "-", ""],
+    ["年度总体目标完成情况", "预期目标", "", "", "", "实际完成情况"],
+    ["", "完成年度防汛工作。", "", "", "", "完成年度目标。"],
+    [
+        "年度绩效指标完成情况",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ],
+    ["", "产出指标", "数量指标", "完成中型灌区节水改造项目数量", 1, 1, 90, 90, ""],
+    ["总分", "", "", "", "", "", 100, 100, ""],
+]
+
+
+def test_tianchang_blank_rate_beside_a_typed_score_is_a_warning() -> None:
+    # G6 blank while H6 holds 10; the rate the table gives is 880 ÷ 880 = 100.00%.
+    outcome = check("项目自评", TIANCHANG, TIANCHANG_MERGED)
+    hits = [f for f in outcome.findings if f.code == "rate_blank_but_scored"]
+    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["项目自评!G6"]
+    assert hits[0].severity is Severity.WARNING
+    assert "执行率得分却填了10" in hits[0].message and "100.00%（880.00÷880.00）" in hits[0].message
+    assert hits[0].fix is not None and str(hits[0].fix.value) == "1.0000"  # recalc still fills 100.00%
+    assert at(outcome, "derived_blank") == []
+
+
+def test_tianchang_blank_rate_and_blank_score_stay_a_fill_in() -> None:
+    # Both blank: nothing typed to doubt, recalc fills 100.00% and 10.00 (info only).
+    outcome = check("项目自评", put(TIANCHANG, 6, 8, ""), TIANCHANG_MERGED)
+    assert at(outcome, "rate_blank_but_scored") == []
+    assert at(outcome, "derived_blank") == ["项目自评!G6", "项目自评!H6"]
+
+
+# --- 长江禁捕 (2020, 渔业成品油价格改革补贴): 满意度 完成值 “≥90%” against the target 90% ----------------------
+
+JINBU_MERGED = ("A1:G1", "A2:C2", "D2:G2", "B3:G3", "C4:D4", "F4:G4", "A10:A15", "B11:B13")
+JINBU: Rows = [
+    ["2020年度长江禁捕项目自评表"],
+    ["单位名称：农业工作科", "", "", "填报日期："],
+    ["项目名称", "渔业成品油价格改革补贴"],
+    ["主管部门", "区市场监督管理局", "", "", "项目实施单位", "农业科"],
+    ["项目类别", "1、部门预算项目☑"],
+    ["项目属性", "2、新增性项目☑"],
+    ["项目类型", "3、一次性项目☑"],
+    ["预算执行情况（万元）（20分）", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）"],
+    ["年度财政资金总额", 1.56, 1.56, 1, 20],
+    [
+        "年度绩效目标（80分）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年初目标值（A）",
+        "实际完成值（B）",
+        "得分",
+    ],
+    ["", "产出指标", "数量指标", "补贴渔船数", 6, 6, 20],
+    ["", "", "质量指标", "渔船补贴发放率", pct(1.0, 0), pct(1.0, 0), 10],
+    ["", "", "时效指标", "12月底之前完成", pct(1.0, 0), pct(1.0, 0), 10],
+    ["", "效益指标", "", "", "", "", ""],
+    ["", "满意度指标", "服务对象满意度", "退捕渔民抽样调查满意度", pct(0.9, 0), "≥90%", 40],
+    ["总分", "", "", "", "", "", 100],
+]
+
+
+def test_jinbu_actual_that_restates_the_target_with_its_bound_is_a_warning() -> None:
+    # F15 “≥90%” is the target 90% with ≥ put before it: no survey result. F11 6 = 6 and F12 100% are measures.
+    outcome = check("自评表", JINBU, JINBU_MERGED)
+    hits = [f for f in outcome.findings if f.code == "actual_copies_target"]
+    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["自评表!F15"]
+    assert hits[0].severity is Severity.WARNING
+    assert "“≥90%”带着比较符，只是重复了年度指标值90%" in hits[0].message
+
+
+def test_jinbu_measured_actuals_are_not_a_restated_target() -> None:
+    # A measured 92% (a number), an actual “=90%” (reads as 90%) and “≥85%” (a bound on another figure).
+    for actual in (pct(0.92, 0), "=90%", "≥85%"):
+        outcome = check("自评表", put(JINBU, 15, 6, actual), JINBU_MERGED)
+        assert at(outcome, "actual_copies_target") == [], actual
