@@ -226,3 +226,110 @@ def test_jinbu_measured_actuals_are_not_a_restated_target() -> None:
     for actual in (pct(0.92, 0), "=90%", "≥85%"):
         outcome = check("自评表", put(JINBU, 15, 6, actual), JINBU_MERGED)
         assert at(outcome, "actual_copies_target") == [], actual
+
+
+# --- 上海 援滇 (2022): 全年执行数 9034 over source lines whose 全年执行数 are all blank -----------------------
+
+YUANDIAN_MERGED = ("A1:I1", "A2:I2", "B3:I3", "B4:E4", "G4:I4", "A5:A9", "F7:H7", "F8:H8", "F9:H9")
+YUANDIAN: Rows = [
+    ["财政项目支出绩效自评表"],
+    ["(2022 年度)"],
+    ["项目名称", "援滇对口支援及结对帮扶经费"],
+    ["主管部门", "上海市普陀区体育局", "", "", "", "实施单位", "上海市普陀区体育事业管理中心"],
+    ["项目资金(元)", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["", "年度资金总额", 20000, 20000, 9034, 10, pct(0.4517), 4.52],
+    ["", "其中:当年财政拨款", 0, 0, "", "—"],
+    ["", "上年结转资金", 0, 0, "", "—"],
+    ["", "其他资金", 0, 0, "", "—"],
+]
+
+
+def test_yuandian_total_over_blank_source_lines_in_use_is_a_sum_error() -> None:
+    # C6 and D6: 20000 against 0+0+0 (as before); E6: 9034 against three blank 执行数 on lines that hold
+    # 0s in the other columns, which add up to 0. The rate 9034 ÷ 20000 = 45.17% (G6) stays clean.
+    outcome = check("援滇", YUANDIAN, YUANDIAN_MERGED)
+    assert at(outcome, "sum_wrong") == ["援滇!C6", "援滇!D6", "援滇!E6"]
+    e6 = next(f for f in outcome.findings if f.code == "sum_wrong" and f.cell.address == "E6")
+    assert "为9034.00，但各资金来源行的这一列都未填" in e6.message
+    assert e6.fix is None  # which side is missing is for the unit to say
+    assert serious_at(outcome, "援滇!G6") == []
+
+
+def test_a_total_alone_on_its_table_is_not_summed_against_blank_lines() -> None:
+    # Only the 年度资金总额 line filled (many forms do so): nothing to add up in any column.
+    rows = copy.deepcopy(YUANDIAN)
+    for r in (7, 8, 9):
+        rows = put(put(rows, r, 3, ""), r, 4, "")
+    assert at(check("援滇", rows, YUANDIAN_MERGED), "sum_wrong") == []
+
+
+# --- 贯塘 (湖南 2023 附件二): 按支出性质分:1925.67 typed in the list's header, 全年执行数 2030.12 -------------
+
+GUANTANG_MERGED = ("A1:H1", "B2:H2", "A3:A9", "B5:E5", "F5:H5", "B6:E6", "F6:H6", "B7:E7", "F7:H7")
+GUANTANG: Rows = [
+    ["2023年度部门整体支出绩效自评表"],
+    ["预算部门、单位名称", "衡山县贯塘乡人民政府"],
+    ["年度预算申请(万元", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "自评得分"],
+    ["", "年度资金总额", 861.10, 2030.12, 2030.12, 10, pct(1.0, 0), 10],
+    ["", "按收入性质分:2030.12", "", "", "", "按支出性质分:1925.67"],
+    ["", "其中: 一般公共预算:1325.68", "", "", "", "其中:基本支出:900.47"],
+    ["", "政府性基金拨款:118.82", "", "", "", "项目支出:1025.20"],
+    ["", "纳入专户管理的非税收入拨款:", "", "", "", ""],
+    ["", "其他资金:585.62", "", "", "", ""],
+]
+
+
+def test_guantang_split_mismatch_lands_on_the_total_typed_in_the_header() -> None:
+    # 按支出性质分 900.47 + 1025.20 = 1925.67 (as F5 says) against 全年执行数 2030.12: named on F5, not on the
+    # 基本支出 F6. 按收入性质分 1325.68 + 118.82 + 585.62 = 2030.12 = 全年预算数: B5 stays clean.
+    outcome = check("附件二", GUANTANG, GUANTANG_MERGED)
+    assert at(outcome, "split_mismatch") == ["附件二!F5"]
+    assert serious_at(outcome, "附件二!B5") == []
+
+
+def test_guantang_header_total_that_disagrees_with_its_own_parts_is_named() -> None:
+    # Parts 900.47 + 1129.65 = 2030.12 = 全年执行数, but the header still says 1925.67: the header is wrong.
+    outcome = check("附件二", put(GUANTANG, 7, 6, "项目支出:1129.65"), GUANTANG_MERGED)
+    hits = [f for f in outcome.findings if f.code == "split_mismatch"]
+    assert [f.cell.address for f in hits] == ["F5"]
+    assert "900.47+1129.65=2030.12，表中合计写的是1925.67，而全年执行数为2030.12" in hits[0].message
+
+
+def test_a_split_without_a_header_total_is_named_on_its_first_part() -> None:
+    # The header without its amount: the finding stays on 基本支出 (F6), as before.
+    outcome = check("附件二", put(GUANTANG, 5, 6, "按支出性质分:"), GUANTANG_MERGED)
+    assert at(outcome, "split_mismatch") == ["附件二!F6"]
+
+
+def test_jinbu_level1_with_no_indicator_row_is_a_warning() -> None:
+    # Row 14: 效益指标 in B14 and nothing else on the row; 产出 (rows 11–13) and 满意度 (row 15) have rows.
+    outcome = check("自评表", JINBU, JINBU_MERGED)
+    hits = [f for f in outcome.findings if f.code == "level1_without_indicators"]
+    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["自评表!B14"]
+    assert hits[0].severity is Severity.WARNING
+    assert "一级指标“效益指标”下没有任何三级指标" in hits[0].message
+
+
+def test_jinbu_with_its_benefit_row_filled_has_every_level1() -> None:
+    # The 效益 row given an indicator (社会效益 渔民转产就业 100% = 100%, 10): nothing is missing.
+    rows = copy.deepcopy(JINBU)
+    rows[13] = ["", "效益指标", "社会效益指标", "渔民转产就业", pct(1.0, 0), pct(1.0, 0), 10]
+    assert at(check("自评表", rows, JINBU_MERGED), "level1_without_indicators") == []
+
+
+def test_a_level1_label_naming_two_counts_for_both_and_an_empty_block_is_a_template() -> None:
+    # 黄冈's '效益指标 满意度指标' over one row covers both; a block with no indicator at all says nothing.
+    rows = copy.deepcopy(JINBU)
+    rows[13] = ["", "", "", "", "", "", ""]
+    rows[14] = [
+        "",
+        "效益指标 满意度指标",
+        "服务对象满意度",
+        "退捕渔民抽样调查满意度",
+        pct(0.9, 0),
+        pct(0.92, 0),
+        40,
+    ]
+    assert at(check("自评表", rows, JINBU_MERGED), "level1_without_indicators") == []
+    empty = [r if i < 10 or i == 15 else ["", r[1] if len(r) > 1 else ""] for i, r in enumerate(JINBU)]
+    assert at(check("自评表", empty, JINBU_MERGED), "level1_without_indicators") == []

@@ -27,6 +27,7 @@ CHECKS: tuple[Check, ...] = (
     indicators.check_weights,
     indicators.check_stated_level1_weights,
     indicators.check_blank_rows,
+    indicators.check_level1_has_indicators,
     cross.check_project_spending,
     cross.check_fill_department_spending,
     review.check_execution_above_budget,
