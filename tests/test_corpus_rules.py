@@ -333,3 +333,33 @@ def test_a_level1_label_naming_two_counts_for_both_and_an_empty_block_is_a_templ
     assert at(check("自评表", rows, JINBU_MERGED), "level1_without_indicators") == []
     empty = [r if i < 10 or i == 15 else ["", r[1] if len(r) > 1 else ""] for i, r in enumerate(JINBU)]
     assert at(check("自评表", empty, JINBU_MERGED), "level1_without_indicators") == []
+
+
+# --- 青神: the template's instructions left in 评价结论, 存在问题, 改进措施 -------------------------------------
+
+QINGSHEN_TAIL: Rows = [
+    ["评价结论", "结合自评情况，说明项目自评总分，说明项目实施取得的成效或成果。（200字以内）"],
+    ["存在问题", "结合自评情况，分析存在的问题及原因。（200字以内）"],
+    ["改进措施", "针对项目自评中发现的问题，提出下一步改进完善的意见及有关政策性建议。（200字以内）"],
+    ["项目负责人：", "", "", "", "", "财务负责人："],
+]
+TAIL_MERGED = ("B20:K20", "B21:K21", "B22:K22", "A23:E23", "F23:K23")
+
+
+def test_qingshen_instruction_text_left_in_the_conclusion_is_a_warning() -> None:
+    # B20–B22 still hold the template's “…（200字以内）” instructions: no conclusion, no problems, no measures.
+    outcome = check("自评表", QINGSHEN + QINGSHEN_TAIL, QINGSHEN_MERGED + TAIL_MERGED)
+    hits = [f for f in outcome.findings if f.code == "instruction_text_left"]
+    assert [f.cell.address for f in hits] == ["B20", "B21", "B22"]
+    assert hits[0].severity is Severity.WARNING
+    assert hits[0].message.startswith("自评表!B20 “结合自评情况，说明项目自评总分")
+
+
+def test_the_units_own_words_and_the_forms_footnote_are_not_instructions() -> None:
+    # The conclusion written (自评得分 …), and a 注： footnote of the form that mentions a length limit.
+    tail = copy.deepcopy(QINGSHEN_TAIL)
+    tail[0][1] = "项目自评总分100分，工资及社保足额按时发放，参保率100%。"
+    tail[1][1] = "注：本栏由单位填写（200字以内）"
+    tail[2][1] = "无"
+    outcome = check("自评表", QINGSHEN + tail, QINGSHEN_MERGED + TAIL_MERGED)
+    assert at(outcome, "instruction_text_left") == []

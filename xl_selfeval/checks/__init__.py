@@ -34,6 +34,7 @@ CHECKS: tuple[Check, ...] = (
     review.check_costs_above_budget,
     review.check_total_execution_cap,
     review.check_template_residue,
+    review.check_instruction_text,
     review.check_actual_is_a_measurement,
     review.check_impossible_figures,
     review.check_deviation_says_something,

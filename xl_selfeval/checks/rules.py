@@ -74,6 +74,12 @@ def short_name(name: str) -> str:
     return name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…"
 
 
+def short_text(text: str, shown: int = 3 * NAME_SHOWN) -> str:
+    """A cell's text as a message quotes it: spaces collapsed, cut to ``shown`` characters with "…"."""
+    text = " ".join(text.split())
+    return text if len(text) <= shown else text[: shown - 1] + "…"
+
+
 def may_overwrite(is_formula: bool) -> bool:
     """Recalc never writes over a formula: the user's model stays theirs (the finding itself stays)."""
     return not is_formula
