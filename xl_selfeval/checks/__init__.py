@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from xl_selfeval.checks import arithmetic, blanks, cross, indicators, review, text_figures
+from xl_selfeval.checks import arithmetic, blanks, cross, indicators, review, stated_amounts, text_figures
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding
 
@@ -43,4 +43,5 @@ CHECKS: tuple[Check, ...] = (
     review.check_cost_targets_are_ceilings,
     review.check_units,
     blanks.check_unfilled_indicators,
+    stated_amounts.check_stated_amounts,
 )
