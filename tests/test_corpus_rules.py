@@ -26,8 +26,20 @@ def check(sheet: str, rows: Rows, merged: tuple[str, ...] = ()) -> Outcome:
     return run_engine([Grid.from_rows(sheet, rows, merged)], load_profile("全国"))
 
 
+def found(outcome: Outcome, code: str) -> list[Finding]:
+    return [f for f in outcome.findings if f.code == code]
+
+
 def at(outcome: Outcome, code: str) -> list[str]:
-    return [f"{f.cell.sheet}!{f.cell.address}" for f in outcome.findings if f.code == code]
+    return [f"{f.cell.sheet}!{f.cell.address}" for f in found(outcome, code)]
+
+
+def the_warning(outcome: Outcome, code: str, cell: str) -> Finding:
+    """The one finding of ``code`` there is, on ``cell``, at warning level."""
+    assert at(outcome, code) == [cell]
+    hit = found(outcome, code)[0]
+    assert hit.severity is Severity.WARNING
+    return hit
 
 
 def serious_at(outcome: Outcome, cell: str) -> list[Finding]:
@@ -99,7 +111,7 @@ def test_qingshen_blank_actual_and_score_warn_on_each_indicator() -> None:
     # Rows 17 and 18: 完成值 (H) and 得分 (J) both blank against the target 100 (%), 权重 60 and 30.
     outcome = check("自评表", QINGSHEN, QINGSHEN_MERGED)
     assert at(outcome, "indicator_unfilled") == ["自评表!H17", "自评表!H18"]
-    first = next(f for f in outcome.findings if f.code == "indicator_unfilled")
+    first = found(outcome, "indicator_unfilled")[0]
     assert first.severity is Severity.WARNING
     assert first.message.startswith("自评表!H17 指标“发放（缴纳）覆盖率”实际完成值和得分都未填")
 
@@ -117,8 +129,8 @@ def test_a_form_not_yet_evaluated_gets_one_finding_not_one_per_row() -> None:
         for c in (3, 4, 5, 6):
             rows = put(rows, r, c, "")
     outcome = check("自评表", rows, QINGSHEN_MERGED)
-    hits = [f for f in outcome.findings if f.code == "indicator_unfilled"]
-    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["自评表!H17"]
+    hits = found(outcome, "indicator_unfilled")
+    assert at(outcome, "indicator_unfilled") == ["自评表!H17"]
     assert "本表尚未自评：2个绩效指标的实际完成值和得分都未填（第17、18行）" in hits[0].message
 
 
@@ -166,11 +178,9 @@ TIANCHANG: Rows = [
 def test_tianchang_blank_rate_beside_a_typed_score_is_a_warning() -> None:
     # G6 blank while H6 holds 10; the rate the table gives is 880 ÷ 880 = 100.00%.
     outcome = check("项目自评", TIANCHANG, TIANCHANG_MERGED)
-    hits = [f for f in outcome.findings if f.code == "rate_blank_but_scored"]
-    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["项目自评!G6"]
-    assert hits[0].severity is Severity.WARNING
-    assert "执行率得分却填了10" in hits[0].message and "100.00%（880.00÷880.00）" in hits[0].message
-    assert hits[0].fix is not None and str(hits[0].fix.value) == "1.0000"  # recalc still fills 100.00%
+    hit = the_warning(outcome, "rate_blank_but_scored", "项目自评!G6")
+    assert "执行率得分却填了10" in hit.message and "100.00%（880.00÷880.00）" in hit.message
+    assert hit.fix is not None and str(hit.fix.value) == "1.0000"  # recalc still fills 100.00%
     assert at(outcome, "derived_blank") == []
 
 
@@ -215,10 +225,8 @@ JINBU: Rows = [
 def test_jinbu_actual_that_restates_the_target_with_its_bound_is_a_warning() -> None:
     # F15 “≥90%” is the target 90% with ≥ put before it: no survey result. F11 6 = 6 and F12 100% are measures.
     outcome = check("自评表", JINBU, JINBU_MERGED)
-    hits = [f for f in outcome.findings if f.code == "actual_copies_target"]
-    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["自评表!F15"]
-    assert hits[0].severity is Severity.WARNING
-    assert "“≥90%”带着比较符，只是重复了年度指标值90%" in hits[0].message
+    hit = the_warning(outcome, "actual_copies_target", "自评表!F15")
+    assert "“≥90%”带着比较符，只是重复了年度指标值90%" in hit.message
 
 
 def test_jinbu_measured_actuals_are_not_a_restated_target() -> None:
@@ -290,7 +298,7 @@ def test_guantang_split_mismatch_lands_on_the_total_typed_in_the_header() -> Non
 def test_guantang_header_total_that_disagrees_with_its_own_parts_is_named() -> None:
     # Parts 900.47 + 1129.65 = 2030.12 = 全年执行数, but the header still says 1925.67: the header is wrong.
     outcome = check("附件二", put(GUANTANG, 7, 6, "项目支出:1129.65"), GUANTANG_MERGED)
-    hits = [f for f in outcome.findings if f.code == "split_mismatch"]
+    hits = found(outcome, "split_mismatch")
     assert [f.cell.address for f in hits] == ["F5"]
     assert "900.47+1129.65=2030.12，表中合计写的是1925.67，而全年执行数为2030.12" in hits[0].message
 
@@ -304,10 +312,8 @@ def test_a_split_without_a_header_total_is_named_on_its_first_part() -> None:
 def test_jinbu_level1_with_no_indicator_row_is_a_warning() -> None:
     # Row 14: 效益指标 in B14 and nothing else on the row; 产出 (rows 11–13) and 满意度 (row 15) have rows.
     outcome = check("自评表", JINBU, JINBU_MERGED)
-    hits = [f for f in outcome.findings if f.code == "level1_without_indicators"]
-    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["自评表!B14"]
-    assert hits[0].severity is Severity.WARNING
-    assert "一级指标“效益指标”下没有任何三级指标" in hits[0].message
+    hit = the_warning(outcome, "level1_without_indicators", "自评表!B14")
+    assert "一级指标“效益指标”下没有任何三级指标" in hit.message
 
 
 def test_jinbu_with_its_benefit_row_filled_has_every_level1() -> None:
@@ -349,7 +355,7 @@ TAIL_MERGED = ("B20:K20", "B21:K21", "B22:K22", "A23:E23", "F23:K23")
 def test_qingshen_instruction_text_left_in_the_conclusion_is_a_warning() -> None:
     # B20–B22 still hold the template's “…（200字以内）” instructions: no conclusion, no problems, no measures.
     outcome = check("自评表", QINGSHEN + QINGSHEN_TAIL, QINGSHEN_MERGED + TAIL_MERGED)
-    hits = [f for f in outcome.findings if f.code == "instruction_text_left"]
+    hits = found(outcome, "instruction_text_left")
     assert [f.cell.address for f in hits] == ["B20", "B21", "B22"]
     assert hits[0].severity is Severity.WARNING
     assert hits[0].message.startswith("自评表!B20 “结合自评情况，说明项目自评总分")
@@ -389,11 +395,9 @@ NANYUE_MERGED = ("A1:H1", "A4:A7", "A8:A9", "A10:A11")
 def test_nanyue_title_amount_that_the_table_does_not_bear_out_is_a_warning() -> None:
     # Title 236.25万元; the table's 年初预算数 (C5) and 全年执行数 (E5) are 236: 0.25 apart, no 全年预算数.
     outcome = check("自评表", NANYUE, NANYUE_MERGED)
-    hits = [f for f in outcome.findings if f.code == "title_amount_mismatch"]
-    assert [f"{f.cell.sheet}!{f.cell.address}" for f in hits] == ["自评表!C5"]
-    assert hits[0].severity is Severity.WARNING
-    assert "标题写的是236.25万元，表中年度资金总额（年初预算数）为236.00，相差0.25" in hits[0].message
-    assert [r.address for r in hits[0].related] == ["A1"]
+    hit = the_warning(outcome, "title_amount_mismatch", "自评表!C5")
+    assert "标题写的是236.25万元，表中年度资金总额（年初预算数）为236.00，相差0.25" in hit.message
+    assert [r.address for r in hit.related] == ["A1"]
 
 
 def test_a_title_amount_the_table_bears_out_is_not_flagged() -> None:
@@ -406,6 +410,6 @@ def test_a_title_amount_the_table_bears_out_is_not_flagged() -> None:
 def test_an_amount_in_a_header_text_is_compared_too() -> None:
     # The title without its amount, the project name stating 236.25万元: the same warning, from the 表头.
     rows = put(put(NANYUE, 1, 1, "2020年项目支出绩效自评表"), 2, 2, "忠烈祠免费开放经费（236.25万元）")
-    hits = [f for f in check("自评表", rows, NANYUE_MERGED).findings if f.code == "title_amount_mismatch"]
+    hits = found(check("自评表", rows, NANYUE_MERGED), "title_amount_mismatch")
     assert [f.cell.address for f in hits] == ["C5"]
     assert "表头写的是236.25万元" in hits[0].message and [r.address for r in hits[0].related] == ["B2"]
