@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xl_selfeval.checks.context import Context, IndicatorRow, Stage, finding
-from xl_selfeval.checks.review import is_placeholder
+from xl_selfeval.checks.review import is_instruction, is_placeholder
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.model import Form
 
@@ -20,7 +20,9 @@ def _unfilled(r: IndicatorRow) -> bool:
     if not actual.is_blank or not score.is_blank or score.is_formula:
         return False
     said = [f for f in (r.row.get("name"), r.row.get("target")) if f is not None and not f.is_blank]
-    return bool(said) and not any(is_placeholder(f.text) for f in said)
+    # Template text (指标1, ……) and instructions (评价结论's “…（200字以内）” where a reader took it for a row)
+    # have their own findings.
+    return bool(said) and not any(is_placeholder(f.text) or is_instruction(f.text) for f in said)
 
 
 def _evaluated(form: Form, rows: list[IndicatorRow]) -> bool:
