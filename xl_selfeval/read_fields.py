@@ -30,6 +30,10 @@ def read_paired_list(reading: FormReading, plist: PairedList) -> None:
         plist.right_header, after=reading.cursor - 1
     )
     after = (header.row - 1) if header else reading.cursor - 1
+    for side, label in (("left_total", plist.left_header), ("right_total", plist.right_header)):
+        stated = region.find(label, after=after)  # "按支出性质分:1925.67": a total typed in the header
+        if stated is not None and stated.inline is not None:
+            reading.field_at(f"{plist.key}.{side}", stated.row, stated.col, stated.inline)
     labels = [item for item in plist.left] + [item for item in plist.right if item]
     hits = {key: region.find(label, after=after) for label, key in labels}
     found_rows = [h.row for h in hits.values() if h]

@@ -46,6 +46,7 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
         if texts.get("level1") and cells["level1"].ref != level1_ref:  # a merged 一级 is read once
             level1_ref = cells["level1"].ref
             level1 = _level1(reading, cells["level1"], texts["level1"], level1, level2)
+            form.level1_labels.append((level1_ref, level1))
         content = [k for k, f in cells.items() if k not in ("level1", "level2") and not f.is_blank]
         if not content:
             if texts.get("level1") or texts.get("level2") or _inside_block(reading, row, spans):
