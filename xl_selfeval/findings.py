@@ -167,6 +167,11 @@ class Code(StrEnum):
         Severity.WARNING,
         "实际完成金额与年度指标值相差约一万倍，万元与元可能写混",
     )
+    EXECUTION_REASON_MISSING = (
+        "execution_reason_missing",
+        Severity.WARNING,
+        "执行率低于方案规定的界限或年中调整了预算，却没有说明原因（如四川）",
+    )
     # The written report against its tables (checks/report.py)
     REPORT_FIGURE_MISMATCH = (
         "report_figure_mismatch",

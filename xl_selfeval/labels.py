@@ -36,6 +36,7 @@ SYNONYMS = {
     "当年财政拨款资金": "当年财政拨款",
     "服务对象满意度指标等": "服务对象满意度指标",  # the template's own wording, kept by some units
     "年度财政资金总额": "年度资金总额",
+    "总额": "年度资金总额",  # 四川's 预算执行情况 block: 总额 | 其中：财政资金 | …
 }
 
 # Column headers by meaning: other provinces' and years' words for the seed's column roles. A trailing

@@ -29,7 +29,16 @@ def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
     out = []
     for layout in ALL_LAYOUTS:
         core = canonical(layout.title).replace("{Y}年度", "")
-        out.append((layout, re.compile(r"(?:(?P<year>\d{4})年度?)?" + re.escape(core))))
+        # The year before the name ('2023年度项目支出绩效自评表') or after it in brackets, as 四川 prints
+        # it ('部门预算项目支出绩效自评表（2023年度）').
+        out.append(
+            (
+                layout,
+                re.compile(
+                    r"(?:(?P<year>\d{4})年度?)?" + re.escape(core) + r"(?:\((?P<after>\d{4})年度?\))?"
+                ),
+            )
+        )
     return out
 
 
@@ -45,7 +54,8 @@ def find_anchors(sheet: SheetIndex) -> list[Anchor]:
         for layout, pattern in _TITLES:
             m = pattern.search(lab.label)
             if m and not lab.label.startswith(("备注", "说明")):
-                year = int(m.group("year")) if m.group("year") else None
+                typed = m.group("year") or m.group("after")
+                year = int(typed) if typed else None
                 anchors.append(Anchor(lab.row, lab.col, layout, lab.raw.strip(), year))
                 break
     titled: dict[int, list[int]] = {}  # rows of the titles found, by layout

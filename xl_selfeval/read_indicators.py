@@ -11,6 +11,7 @@ from xl_selfeval.forms.layout import IndicatorBlock
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Field
 from xl_selfeval.read_cells import FormReading
+from xl_selfeval.read_fields import find_total_row
 from xl_selfeval.read_headers import column_spans, header_row
 from xl_selfeval.values import parse_value
 
@@ -26,7 +27,7 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
         return
     spans = column_spans(reading, top, block.columns)
     total_row = reading.layout.total_row
-    total = region.find(total_row.label, after=top) if total_row else None
+    total = find_total_row(reading, total_row, top) if total_row else None
     end = total.row if total else region.bottom + 1
     first_data = top + max(region.height(top, c1) for c1, _ in spans.values())
     level1_header, name_header = canonical(block.header_of("level1")), canonical(block.header_of("name"))

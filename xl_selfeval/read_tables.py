@@ -21,7 +21,7 @@ def read_table(reading: FormReading, table: Table) -> None:
     )
     if top is None:
         return
-    spans = column_spans(reading, top, table.columns)
+    spans = column_spans(reading, top, table.columns + table.read_only)
     stated = _stated_weight(reading, table, top, spans)
     caption_hit = region.find(table.caption, row=top)
     header_height = max([region.height(top, c1) for c1, _ in spans.values()] or [1])
@@ -39,7 +39,8 @@ def read_table(reading: FormReading, table: Table) -> None:
             row, inline = _row_below(reading, top + header_height - 1, spans, caption_hit), None
         line_rows[line.key] = row
         last_row = max(last_row, row)
-        for column in table.columns:
+        # read-only columns (四川's 原因) belong to the line the 执行率 is worked out on
+        for column in table.columns + (table.read_only if "rate" in line.derived else ()):
             if column.key in line.unused or column.key not in spans:
                 continue
             key = table.field_key(line.key, column.key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from xl_selfeval.checks import arithmetic, cross, indicators, review, text_figures
+from xl_selfeval.checks import arithmetic, cross, execution_reason, indicators, review, text_figures
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding
 
@@ -40,4 +40,5 @@ CHECKS: tuple[Check, ...] = (
     review.check_dates_within_year,
     review.check_cost_targets_are_ceilings,
     review.check_units,
+    execution_reason.check_execution_reason,
 )

@@ -57,6 +57,12 @@ SKELETON_ROWS: dict[str, int] = {
 }
 
 EXECUTION_INDICATOR = "预算执行率"  # a row of that name in the indicator table is scored as the execution
+# 四川 closes the indicator table with a 合计 row (Σ权重 with the 执行率's, and the total score): a 总分 row.
+TOTAL_ROW_WORDS = ("合计",)
+# 四川 prints a 原因 column beside the 执行率 (read, never laid out in a new form) and fills it with the
+# rule it asks for; that printed rule, left in place, is no reason.
+EXECUTION_REASON = Column("原因", "reason", fmt=Fmt.TEXT)
+REASON_INSTRUCTION_MARKS = ("需说明原因", "应单独说明理由")
 HEADER_TOTAL_WORDS = frozenset({"自评得分", "自评总分", "总分"})  # a 总分 typed above the tables
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
 
@@ -157,6 +163,7 @@ def total_row(
         label_span=label_span,
         block="indicators",
         shown=shown,
+        also=TOTAL_ROW_WORDS,
         cells=(
             ("weight", Sum((Ref(f"{execution_table}.total.weight"), BlockSum("indicators", "weight")))),
             ("score", Sum((Ref(f"{execution_table}.total.score"), BlockSum("indicators", "score")))),

@@ -220,6 +220,8 @@ class Table:
     label_span: int = 0  # columns taken by the line labels, after the caption
     caption_down: bool = False  # caption merged down over the whole table
     items: ItemBlock | None = None
+    # Columns read when a form has them, never laid out in a new form (四川's 原因 beside 执行率).
+    read_only: tuple[Column, ...] = ()
 
     def field_key(self, line: str, column: str) -> str:
         return f"{self.key}.{line}.{column}"
@@ -272,6 +274,12 @@ class TotalRow:
     block: str
     # Columns of ``cells`` the form shows (附件2 shows only 总分); the others are computed, not printed.
     shown: tuple[str, ...] = ("weight", "score")
+    # Other words for ``label`` in other provinces' forms, found only under the indicators (四川: 合计).
+    also: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.label, *self.also)
 
 
 Section = Note | EntryRow | Table | PairedList | TextBlock | IndicatorBlock | TotalRow
