@@ -143,3 +143,49 @@ def test_the_sichuan_profile_states_its_sources() -> None:
     assert s.execution_reason_below == Decimal("0.9") and s.adjustment_needs_reason
     assert any("scqs.gov.cn" in src for src in s.profile_sources)
     assert any("未找到" in src for src in s.profile_sources)
+
+
+TAIL = [  # 大英: the last rows of the form before 安可替代 on the page, its head not in the stored text
+    [
+        "绩效指标（90分）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标性质",
+        "指标值",
+        "度量单位",
+        "完成值",
+        "权重",
+        "得分",
+        "未完成原因分析",
+    ],
+    ["", "产出指标", "经济成本指标", "成本控制数", "≤", 30, "万元", "完成", 90, 90, ""],
+    ["", "合计", "", "", "", "", "", "", 100, "", ""],
+    ["评价结论", "根据财政局资金下达的管理办法，将资金支付给项目施工方。"],
+    ["存在问题", "无"],
+    ["项目负责人：查小兵", "", "", "", "", "财务负责人：唐勇"],
+]
+
+
+def test_a_forms_tail_is_read_as_far_as_its_rows_go() -> None:
+    (form,) = read_forms([Grid.from_rows("前表末尾", TAIL, ("A1:A2", "B3:H3", "B4:K4"))])
+    (row,) = form.blocks["indicators"]
+    # 指标性质 '≤' | 指标值 30 | 度量单位 '万元' read as one target.
+    assert (row.row, row.level1, row.level2, row.cells["target"].value.raw) == (
+        2,
+        "产出指标",
+        "经济成本指标",
+        "≤30万元",
+    )
+    # 合计 100 counts the 执行率 10 of the head that is not on the sheet: not read, not checked.
+    assert "total.weight" not in form.fields and "total.score" not in form.fields
+    found = run_engine([Grid.from_rows("前表末尾", TAIL, ("A1:A2", "B3:H3", "B4:K4"))]).findings
+    assert [(str(f.code), f.cell.address) for f in found if f.severity.value != "info"] == [
+        ("actual_not_a_measurement", "H2")  # ≤30万元 answered with 完成; no level or weight warning
+    ]
+
+
+def test_a_target_typed_over_nature_value_and_unit_columns_is_one_target() -> None:
+    (form,) = read_forms([grid(qingshen())])
+    targets = [r.cells["target"].value.raw for r in form.blocks["indicators"]]
+    assert targets == ["=100%", "=100%"]

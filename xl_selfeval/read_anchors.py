@@ -7,7 +7,8 @@ from bisect import bisect_right, insort
 from dataclasses import dataclass
 
 from xl_selfeval.forms import ALL_LAYOUTS
-from xl_selfeval.forms.layout import FormLayout
+from xl_selfeval.forms.layout import FormLayout, IndicatorBlock
+from xl_selfeval.forms.project import INDICATORS
 from xl_selfeval.labels import canonical
 from xl_selfeval.read_region import SheetIndex
 
@@ -23,6 +24,9 @@ class Anchor:
     layout: FormLayout
     title: str | None
     year: int | None
+    # The tail of a form whose head is not on the sheet: its indicator rows are read, not its 总分 row,
+    # whose Σ counts the 执行率 of the missing head.
+    tail: bool = False
 
 
 def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
@@ -71,7 +75,38 @@ def find_anchors(sheet: SheetIndex) -> list[Anchor]:
                     anchors.append(Anchor(lab.row, lab.col, layout, None, None))
                     insort(rows, lab.row)
     anchors.sort(key=lambda a: (a.row, a.col))
-    return anchors
+    tail = _tail_anchor(sheet, anchors)
+    return ([tail] if tail else []) + anchors
+
+
+def _tail_anchor(sheet: SheetIndex, anchors: list[Anchor]) -> Anchor | None:
+    """The tail of a form whose start is not on the sheet (大英: a page of forms cut at a sheet's top):
+    an indicator header above every form start, read as a form of the layout whose headers it has."""
+    first = anchors[0].row if anchors else sheet.max_row + 1
+    for lab in sheet.rows(1, first - 1):
+        if lab.label != _LEVEL1_HEADER:
+            continue
+        row = {x.label for x in sheet.rows(lab.row, lab.row)}
+        best = max(_INDICATOR_HEADERS, key=lambda item: len(item[1] & row) - len(item[1] - row))
+        if len(best[1] & row) * 2 > len(
+            best[1]
+        ):  # most of the block's headers: a header row, not a stray word
+            return Anchor(lab.row, lab.col, best[0], None, None, tail=True)
+    return None
+
+
+def _indicator_headers() -> list[tuple[FormLayout, frozenset[str]]]:
+    """Each layout with an indicator block, and the canonical headers of that block."""
+    out = []
+    for layout in ALL_LAYOUTS:
+        for section in layout.sections:
+            if isinstance(section, IndicatorBlock):
+                out.append((layout, frozenset(canonical(c.header) for c in section.columns)))
+    return out
+
+
+_INDICATOR_HEADERS = _indicator_headers()
+_LEVEL1_HEADER = canonical(INDICATORS.header_of("level1"))
 
 
 def form_bounds(anchor: Anchor, anchors: list[Anchor], sheet: SheetIndex) -> tuple[int, int, int, int]:

@@ -6,14 +6,20 @@ import re
 from dataclasses import replace
 
 from xl_selfeval.cells import CellRef
-from xl_selfeval.forms.indicators import level1_of, next_level1, split_stated_weight
+from xl_selfeval.forms.indicators import (
+    TARGET_OPERATOR_HEADERS,
+    TARGET_UNIT_HEADERS,
+    level1_of,
+    next_level1,
+    split_stated_weight,
+)
 from xl_selfeval.forms.layout import IndicatorBlock
-from xl_selfeval.labels import canonical
+from xl_selfeval.labels import canonical, canonical_raw
 from xl_selfeval.model import BlockRow, Field
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_fields import find_total_row
 from xl_selfeval.read_headers import column_spans, header_row
-from xl_selfeval.values import parse_value
+from xl_selfeval.values import Kind, parse_value
 
 _FORMAT_DECIMALS = re.compile(r"0(?:\.(0+))?")
 
@@ -26,6 +32,7 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
         form.cut_short = True
         return
     spans = column_spans(reading, top, block.columns)
+    parts = _target_parts(reading, top, spans)
     total_row = reading.layout.total_row
     total = find_total_row(reading, total_row, top) if total_row else None
     end = total.row if total else region.bottom + 1
@@ -40,6 +47,8 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
             for c in block.columns
             if c.key in spans
         }
+        if parts:
+            _join_target_parts(reading, row, cells, parts)
         texts = {k: canonical(f.text) for k, f in cells.items()}
         if texts.get("level1") == level1_header or texts.get("name") == name_header:
             continue  # a repeated header row
@@ -58,6 +67,47 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     known = [d for d in shown if d is not None]
     form.score_decimals = min(2, max(known)) if known else 2
     reading.cursor = end
+
+
+def _target_parts(reading: FormReading, top: int, spans: dict[str, tuple[int, int]]) -> dict[str, int]:
+    """Columns of a target's comparison and unit typed beside it, outside its own header's span."""
+    target = spans.get("target")
+    if target is None:
+        return {}
+    found: dict[str, int] = {}
+    for key, headers in (("operator", TARGET_OPERATOR_HEADERS), ("unit", TARGET_UNIT_HEADERS)):
+        for header in headers:
+            for row in (top, top + 1):
+                hit = reading.region.find(header, row=row)
+                if hit is not None and not target[0] <= hit.col <= target[1]:
+                    found.setdefault(key, hit.col)
+    return found
+
+
+_OPERATOR = re.compile(r"[≥≤=<>﹦＝]{1,2}")
+
+
+def _join_target_parts(
+    reading: FormReading, row: int, cells: dict[str, Field], parts: dict[str, int]
+) -> None:
+    """'≤' | '30' | '万元' → target '≤30万元'; the unit also goes with a bare actual ('100' | '%' → 100%)."""
+    target = cells.get("target")
+    if target is None or target.is_blank:
+        return
+    grid = reading.grid
+    op = canonical_raw(grid.text(row, parts["operator"])) if "operator" in parts else ""
+    unit = canonical_raw(grid.text(row, parts["unit"])) if "unit" in parts else ""
+    if not _OPERATOR.fullmatch(op):
+        op = ""  # 指标性质 may name the kind instead (定量指标, 正向): not part of the figure
+    if any(ch.isdigit() for ch in unit):
+        unit = ""
+    if not (op or unit) or target.value.kind is not Kind.NUMBER or target.value.comparator is not None:
+        return
+    cells["target"] = replace(target, value=parse_value(op + target.text + unit))
+    actual = cells.get("actual")
+    bare = actual is not None and actual.value.quantity is not None and not actual.value.quantity.unit
+    if unit and actual is not None and bare and actual.value.comparator is None:
+        cells["actual"] = replace(actual, value=parse_value(actual.text + unit))
 
 
 def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> Field:

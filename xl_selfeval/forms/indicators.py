@@ -35,8 +35,9 @@ HIERARCHY: dict[str, tuple[str, ...]] = {
 }
 
 # 二级 the 财预〔2020〕10号 templates (and provinces following them) place under another 一级: 成本指标
-# sits under 产出指标 there. Accepted when read, never generated.
-ALSO_UNDER: dict[str, tuple[str, ...]] = {OUTPUT: (COST,)}
+# sits under 产出指标 there, and 四川's form puts its parts (经济成本指标 …) there too. Accepted when
+# read, never generated.
+ALSO_UNDER: dict[str, tuple[str, ...]] = {OUTPUT: (COST, *HIERARCHY[COST])}
 
 LEVEL1 = tuple(HIERARCHY)
 LEVEL2 = tuple(name for names in HIERARCHY.values() for name in names)
@@ -63,6 +64,10 @@ TOTAL_ROW_WORDS = ("合计",)
 # rule it asks for; that printed rule, left in place, is no reason.
 EXECUTION_REASON = Column("原因", "reason", fmt=Fmt.TEXT)
 REASON_INSTRUCTION_MARKS = ("需说明原因", "应单独说明理由")
+# A target typed over its own columns beside 指标值 (四川: 指标性质 "≤" | 指标值 "30" | 度量单位 "万元"):
+# the comparison before the figure and the unit after it, read as one target "≤30万元".
+TARGET_OPERATOR_HEADERS = ("指标性质",)
+TARGET_UNIT_HEADERS = ("度量单位", "计量单位")
 HEADER_TOTAL_WORDS = frozenset({"自评得分", "自评总分", "总分"})  # a 总分 typed above the tables
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
 
