@@ -177,3 +177,51 @@ def test_a_score_typed_in_the_header_is_checked_against_the_table() -> None:
     findings = run_engine([Grid.from_rows(SHEET, rows)]).findings
     (f,) = [f for f in findings if f.code == "total_score_wrong"]
     assert (f.cell.address, f.expected, f.actual) == ("D3", "18.00", "98")
+
+
+HUANGGANG = [  # 黄冈市水土保持与农田水利科研所 2020 水土保持监测 (tests/real/forms/hubei-2020-project-huanggang-stbc.toml)
+    ["2020年度水土保持监测项目绩效自评表"],
+    ["单位名称：黄冈市水土保持与农田水利科研所", "", "", "填报日期：2021年3月10日"],
+    ["项目名称", "水土保持监测", "主管部门", "黄冈市水利和湖泊局"],
+    ["项目实施单位", "本单位", "项目类别", "1、上级专项 2、本级专项"],
+    ["项目属性", "1、持续性项目 2、新增性项目", "项目类型", "1、常年性项目 2、延续性项目 3、一次性项目"],
+    ["预算执行情况（万元）（20分）", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）"],
+    ["年度财政资金总额", 10, 10, CellData(1.0, number_format="0%"), 20],
+    [
+        "年度绩效目标1（40分）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年初目标值（A）",
+        "实际完成值（B）",
+        "得分",
+    ],
+    ["", "产出指标", "质量指标", "监测数据必须合格", "100%", "100%", 10],
+    ["", "", "进度指标", "取得2018-2022监测资料", "100%", "100%", 10],
+    ["", "效益指标 满意度指标", "服务对象满意度指标", "整编资料审核", "98%", "98%", 19.6],
+    [
+        "年度绩效目标2（40分）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年初目标值（A）",
+        "实际完成值（B）",
+        "得分",
+    ],
+    ["", "产出指标", "质量指标", "监测数据资料整编", "100%", "100%", 20],
+    ["", "", "进度指标", "完成年度资料上报", "100%", "100%", 20],
+    ["总分", "", "", "", "", "", 99.6],
+]
+
+
+def test_row_weights_implied_by_their_goal_blocks_points() -> None:
+    grid = Grid.from_rows("自评表", HUANGGANG, ("A8:A11", "A12:A14"))
+    (form,) = read_forms([grid])
+    weights = {r.row: str(r.cells["weight"].number) for r in form.blocks["indicators"]}
+    # 目标1 (40分): 10 and 10 are full marks, 整编资料审核 takes what is left, 40 − 10 − 10 = 20 (its 19.6
+    # leaves 10.4 for the others, not a whole point); 目标2 (40分): 20 + 20 = 40, every row at full marks.
+    assert weights == {9: "10", 10: "10", 11: "20", 13: "20", 14: "20"}
+    found = [(str(f.code), f.cell.address) for f in run_engine([grid]).findings if f.severity.value != "info"]
+    assert ("score_differs_from_rule", "G11") in found  # 98% met 98%: 20, not 19.6 (= 20 × 98%)
+    assert not [c for c in found if c[1] in ("G13", "G14", "G17", "D7", "E7")]
+    assert not [c for c in found if c[0] == "level_mismatch"]  # 进度指标 is the older name of 时效指标

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 from xl_selfeval.cells import CellRef
 from xl_selfeval.forms.indicators import (
@@ -12,6 +13,7 @@ from xl_selfeval.forms.indicators import (
     level1_of,
     next_level1,
     split_stated_weight,
+    stated_points,
 )
 from xl_selfeval.forms.layout import IndicatorBlock
 from xl_selfeval.labels import canonical, canonical_raw
@@ -62,6 +64,8 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
                 form.blank_rows.append(row)
             continue
         rows.append(BlockRow(row, cells, level1, level2))
+    if "weight" not in spans and "level1" in spans:
+        _implied_weights(reading, block.key, rows, spans["level1"][0])
     form.blocks[block.key] = rows
     shown = [_decimals(f) for r in rows if (f := r.get("score")) is not None and f.number is not None]
     known = [d for d in shown if d is not None]
@@ -108,6 +112,58 @@ def _join_target_parts(
     bare = actual is not None and actual.value.quantity is not None and not actual.value.quantity.unit
     if unit and actual is not None and bare and actual.value.comparator is None:
         cells["actual"] = replace(actual, value=parse_value(actual.text + unit))
+
+
+def _implied_weights(reading: FormReading, block: str, rows: list[BlockRow], level1_col: int) -> None:
+    """湖北 2020: no 分值 column; each 年度绩效目标N（40分） caption states the points of the rows beside it.
+    Read as full marks for every row but at most one, whose 分值 is what the caption leaves (40 − 10 − 10 =
+    20); that one is the only row where the remainder is as whole as the caption's points. Otherwise
+    (no such row, or several) the rows' 分值 stay unknown."""
+    groups: dict[tuple[int, int], list[BlockRow]] = {}
+    points: dict[tuple[int, int], Decimal] = {}
+    for row in rows:
+        for col in range(reading.region.left, level1_col):
+            top_left = reading.grid.top_left(row.row, col)
+            stated = stated_points(canonical(reading.grid.text(*top_left)))
+            if stated is not None:
+                groups.setdefault(top_left, []).append(row)
+                points[top_left] = stated
+                break
+    for caption, members in groups.items():
+        scores = [f.number if (f := r.get("score")) is not None else None for r in members]
+        known = [s for s in scores if s is not None]
+        if len(known) != len(members):
+            continue
+        weights = _full_marks_but_one(points[caption], known)
+        if weights is None:
+            continue
+        for row, weight in zip(members, weights, strict=True):
+            key = f"{block}.{row.row}.weight"
+            row.cells["weight"] = reading.field_at(key, *caption, parse_value(format(weight, "f")))
+            del reading.form.fields[key]
+
+
+def _full_marks_but_one(total: Decimal, scores: list[Decimal]) -> list[Decimal] | None:
+    if sum(scores) == total:
+        return scores
+    places = _places(total)
+    fits = [
+        i
+        for i in range(len(scores))
+        if _places(rest := total - sum(scores) + scores[i]) <= places
+        and rest > 0
+        and all(_places(s) <= places for j, s in enumerate(scores) if j != i)
+    ]
+    if len(fits) != 1:
+        return None
+    i = fits[0]
+    rest = (total - sum(scores) + scores[i]).quantize(Decimal(1).scaleb(-places))  # 20.0 → 20
+    return [*scores[:i], rest, *scores[i + 1 :]]
+
+
+def _places(x: Decimal) -> int:
+    exponent = x.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> Field:
