@@ -225,3 +225,77 @@ def test_row_weights_implied_by_their_goal_blocks_points() -> None:
     assert ("score_differs_from_rule", "G11") in found  # 98% met 98%: 20, not 19.6 (= 20 × 98%)
     assert not [c for c in found if c[1] in ("G13", "G14", "G17", "D7", "E7")]
     assert not [c for c in found if c[0] == "level_mismatch"]  # 进度指标 is the older name of 时效指标
+
+
+CHONGQING = [  # 西部（重庆）科学城融媒体中心 2021 (tests/real/forms/chongqing-2021-department-kxc-rongmeiti.toml)
+    ["部门整体绩效自评表"],
+    ["主管部门", "", "财政处室", "", "自评总分（分）", 97.6],
+    ["部门联系人", "曾雪莲", "联系电话", ""],
+    [
+        "部门预算执行情况（万元）",
+        "年初预算数",
+        "全年（调整）预算数",
+        "全年执行数",
+        "执行率（%）",
+        "执行率权重",
+        "执行率得分（分）",
+    ],
+    ["", "", "", "", CellData(0.76, number_format="0%"), 10, 7.6],
+    [
+        "绩效指标",
+        "指标名称",
+        "计量单位",
+        "指标性质",
+        "年初指标值",
+        "调整指标值",
+        "全年完成值",
+        "得分系数（%）",
+        "指标权重（分）",
+        "指标得分（分）",
+        "是否核心指标",
+    ],
+    ["", "基础信息完善", "%", "", "100%", "", "100%", "100%", 1, 1, "否"],
+    ["", "预算完成率", "%", "", "70%", "", "76%", "100%", 2, 2, "是"],
+    ["", "预算调整率", "%", "", "3%", "", 0, "100%", 2, 2, "否"],
+    ["", "结转结余率", "%", "", "2%", "", 0, "100%", 2, 2, "是"],
+    ["", "政府采购执行率", "%", "", "100%", "", "72.74%", "100%", 2, 2, "是"],
+    ["", "固定资产利用率", "%", "定量指标", "90%", "", "100%", "100%", 2, 2, "否"],
+]
+
+
+def test_the_chongqing_department_form_is_found_and_read_by_its_words() -> None:
+    grid = Grid.from_rows("部门整体", CHONGQING, ("A1:K1", "A4:A5", "A6:A12"))
+    (form,) = read_forms([grid])
+    assert form.layout.name == "附件2"  # 部门整体绩效自评表 is the 部门整体支出绩效自评表
+    # 执行率权重 | 执行率得分（分） under the headers, the row with no label of its own
+    got = {k: (f.ref.address, f.text) for k, f in form.fields.items() if k.startswith("budget.total.")}
+    assert got["budget.total.weight"] == ("F5", "10") and got["budget.total.score"] == ("G5", "7.6")
+    names = [r.cells["name"].text for r in form.blocks["indicators"]]
+    assert names[0] == "基础信息完善" and len(names) == 6  # 指标名称 is the 三级指标
+    found = [(str(f.code), f.cell.address) for f in run_engine([grid]).findings if f.severity.value != "info"]
+    # 政府采购执行率 72.74% of 100%: 2 × 72.74% = 1.45, typed 2. 预算调整率 3% → 0 and 结转结余率 2% → 0 are
+    # met (the less the better); 76% ≥ 70% and 100% ≥ 90% are met; 7.6 = 10 × 76%.
+    scored = [c for c in found if c[1][0] in "GJ"]
+    assert scored == [("score_differs_from_rule", "J11")]
+
+
+def test_a_title_with_evaluation_in_it_is_the_department_form() -> None:
+    rows = [
+        ["2023年度部门整体支出绩效评价自评表"],
+        ["单位", ""],
+        [
+            "序号",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标分值",
+            "指标解释",
+            "指标说明及评分标准",
+            "自评得分",
+        ],
+        ["1", "规划（15分）", "基础信息（3分）", "基础信息完整性", 3, "…", "…（1分）", 3],
+    ]
+    (form,) = read_forms([Grid.from_rows("部门整体自评", rows)])
+    assert (form.layout.name, form.year) == ("附件2", 2023)
+    (row,) = form.blocks["indicators"]
+    assert (row.cells["weight"].text, row.cells["score"].text) == ("3", "3")

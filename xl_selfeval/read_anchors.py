@@ -30,19 +30,14 @@ class Anchor:
 
 
 def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
+    """Each layout's title (and other titles of the same form) with the year before the name
+    ('2023年度项目支出绩效自评表') or after it in brackets, as 四川 prints it ('…自评表（2023年度）')."""
     out = []
     for layout in ALL_LAYOUTS:
-        core = canonical(layout.title).replace("{Y}年度", "")
-        # The year before the name ('2023年度项目支出绩效自评表') or after it in brackets, as 四川 prints
-        # it ('部门预算项目支出绩效自评表（2023年度）').
-        out.append(
-            (
-                layout,
-                re.compile(
-                    r"(?:(?P<year>\d{4})年度?)?" + re.escape(core) + r"(?:\((?P<after>\d{4})年度?\))?"
-                ),
-            )
-        )
+        for title in (layout.title, *layout.other_titles):
+            core = re.escape(canonical(title).replace("{Y}年度", ""))
+            pattern = r"(?:(?P<year>\d{4})年度?)?" + core + r"(?:\((?P<after>\d{4})年度?\))?"
+            out.append((layout, re.compile(pattern)))
     return out
 
 

@@ -105,13 +105,20 @@ def _join_target_parts(
         op = ""  # 指标性质 may name the kind instead (定量指标, 正向): not part of the figure
     if any(ch.isdigit() for ch in unit):
         unit = ""
-    if not (op or unit) or target.value.kind is not Kind.NUMBER or target.value.comparator is not None:
-        return
-    cells["target"] = replace(target, value=parse_value(op + target.text + unit))
+    cells["target"] = _with_parts(target, op, unit)
     actual = cells.get("actual")
-    bare = actual is not None and actual.value.quantity is not None and not actual.value.quantity.unit
-    if unit and actual is not None and bare and actual.value.comparator is None:
-        cells["actual"] = replace(actual, value=parse_value(actual.text + unit))
+    if unit and actual is not None:
+        cells["actual"] = _with_parts(actual, "", unit)
+
+
+def _with_parts(f: Field, op: str, unit: str) -> Field:
+    """A bare figure with the comparison and unit typed beside it; a figure that has its own is kept."""
+    value = f.value
+    if value.kind is not Kind.NUMBER or value.quantity is None:
+        return f
+    op = "" if value.comparator is not None else op
+    unit = "" if value.quantity.unit else unit
+    return replace(f, value=parse_value(op + f.text + unit)) if op or unit else f
 
 
 def _implied_weights(reading: FormReading, block: str, rows: list[BlockRow], level1_col: int) -> None:

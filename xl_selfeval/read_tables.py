@@ -29,13 +29,15 @@ def read_table(reading: FormReading, table: Table) -> None:
     line_rows: dict[str, int] = {}
     label_cols: dict[str, int] = {}
     for line in table.lines:
-        if line.label:
-            hit = region.find(line.label, after=top)
-            if hit is None:
-                continue
+        hit = region.find(line.label, after=top) if line.label else None
+        if hit is not None:
             row, inline = hit.row, hit.inline
             label_cols[line.key] = hit.col
+        elif line.label and len(table.lines) > 1:
+            continue
         else:
+            # unlabelled, or a one-line table whose line has no label of its own (重庆: the figures sit
+            # right under 年初预算数 | 全年（调整）预算数 | …)
             row, inline = _row_below(reading, top + header_height - 1, spans, caption_hit), None
         line_rows[line.key] = row
         last_row = max(last_row, row)

@@ -307,6 +307,7 @@ class FormLayout:
     one_page: bool = False  # printed on a single page (附件1 is short enough)
     distinctive_label: str = ""  # a label only this form has: finds it when its title is missing
     sheet_name: str = ""  # the sheet a generated workbook puts it on
+    other_titles: tuple[str, ...] = ()  # the same form titled otherwise elsewhere (read, never written)
 
     @property
     def execution_table(self) -> Table | None:
