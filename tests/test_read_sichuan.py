@@ -167,3 +167,13 @@ def test_a_target_typed_over_nature_value_and_unit_columns_is_one_target() -> No
     (form,) = read_forms([grid(qingshen())])
     targets = [r.cells["target"].value.raw for r in form.blocks["indicators"]]
     assert targets == ["=100%", "=100%"]
+
+
+def test_a_tail_and_the_next_form_on_one_sheet_are_read_apart() -> None:
+    # 大英's page as one sheet: the tail's three rows, then 安可替代 from its title (row 4, not a form beside it).
+    rows = TAIL[:3] + qingshen(initial=0, budget=3.36, executed=3.36)[1:]
+    grid = Grid.from_rows("自评表", rows)
+    tail, form = read_forms([grid])
+    assert [r.row for r in tail.blocks["indicators"]] == [2] and tail.title is None
+    assert (form.title, form.year) == ("部门预算项目支出绩效自评表（2023年度）", 2023)
+    assert [r.row for r in form.blocks["indicators"]] == [19, 20]

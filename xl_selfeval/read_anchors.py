@@ -106,6 +106,10 @@ _LEVEL1_HEADER = canonical(INDICATORS.header_of("level1"))
 
 def form_bounds(anchor: Anchor, anchors: list[Anchor], sheet: SheetIndex) -> tuple[int, int, int, int]:
     """Rows and columns of one form: down to the next form below it, across to the next one beside it."""
+    if anchor.tail:  # a tail ends where the first form whose head is on the sheet starts, however close
+        later = [a.row for a in anchors if a.row > anchor.row]
+        return anchor.row, (min(later) - 1 if later else sheet.max_row), 1, max(sheet.max_col, 1)
+    anchors = [a for a in anchors if not a.tail]  # a tail sits above every form, never beside one
     band = sorted((a for a in anchors if abs(a.row - anchor.row) <= SAME_BAND_ROWS), key=lambda a: a.col)
     beside = [a for a in band if a.col > anchor.col]
     left = 1 if band[0] is anchor else anchor.col
