@@ -150,3 +150,14 @@ def test_form_misses_are_the_listed_gaps(name: str, results: dict[str, Result]) 
     fixed = sorted(r.gaps - r.misses)
     assert not unlisted, f"{name}: misses not listed as [[expect.gap]]: {unlisted}"
     assert not fixed, f"{name}: listed gaps that no longer happen (remove them): {fixed}"
+
+
+def test_a_named_profile_is_one_we_ship_and_is_passed_to_check() -> None:
+    from xl_selfeval.profiles import profile_names
+
+    for path in SPECS:
+        spec = build.load(path.name)
+        if "profile" in spec["source"]:
+            assert spec["source"]["profile"] in profile_names(), path.name
+    assert build.check_args(build.load("sichuan-2023-project-qingshen-fgj")) == ["--profile", "四川"]
+    assert build.check_args(build.load("hubei-2020-project-huanggang-stbc")) == []
