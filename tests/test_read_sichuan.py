@@ -157,7 +157,10 @@ def test_a_forms_tail_is_read_as_far_as_its_rows_go() -> None:
     )
     # 合计 100 counts the 执行率 10 of the head that is not on the sheet: not read, not checked.
     assert "total.weight" not in form.fields and "total.score" not in form.fields
-    found = run_engine([Grid.from_rows("前表末尾", TAIL, ("A1:A2", "B3:H3", "B4:K4"))]).findings
+    outcome = run_engine([Grid.from_rows("前表末尾", TAIL, ("A1:A2", "B3:H3", "B4:K4"))])
+    found = outcome.findings
+    (score,) = outcome.scores
+    assert (score.total, score.grade) == (None, "")  # no 总分 or grade from 90 of the indicators alone
     assert [(str(f.code), f.cell.address) for f in found if f.severity.value != "info"] == [
         ("actual_not_a_measurement", "H2")  # ≤30万元 answered with 完成; no level or weight warning
     ]

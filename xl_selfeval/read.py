@@ -36,6 +36,7 @@ _SECTION_READERS: dict[type, Callable[[FormReading, Any], None]] = {
 
 def _read_form(reading: FormReading, tail: bool) -> Form:
     """Every section of the form; a form's tail (its head not on the sheet) has no 总分 we can check."""
+    reading.form.head_missing = tail
     for section in reading.layout.sections:
         reader = _SECTION_READERS.get(type(section))
         if reader is not None and not (tail and isinstance(section, TotalRow)):
