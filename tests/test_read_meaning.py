@@ -260,8 +260,9 @@ def test_the_chongqing_department_form_is_found_and_read_by_its_words() -> None:
     found = [(str(f.code), f.cell.address) for f in run_engine([grid]).findings if f.severity.value != "info"]
     # 政府采购执行率 72.74% of 100%: 2 × 72.74% = 1.45, typed 2. 预算调整率 3% → 0 and 结转结余率 2% → 0 are
     # met (the less the better); 76% ≥ 70% and 100% ≥ 90% are met; 7.6 = 10 × 76%.
-    scored = [c for c in found if c[1][0] in "GJ"]
-    assert scored == [("score_differs_from_rule", "J11")]
+    scored = [c for c in found if c[1][0] in "GHJ"]
+    # 得分系数 100% × 权重 2 = 2, where the rule gives 1.45: the coefficient is flagged as well.
+    assert scored == [("score_coefficient_wrong", "H11"), ("score_differs_from_rule", "J11")]
 
 
 def test_a_title_with_evaluation_in_it_is_the_department_form() -> None:

@@ -172,6 +172,11 @@ class Code(StrEnum):
         Severity.WARNING,
         "执行率低于方案规定的界限或年中调整了预算，却没有说明原因（如四川）",
     )
+    SCORE_COEFFICIENT_WRONG = (
+        "score_coefficient_wrong",
+        Severity.WARNING,
+        "得分系数乘以分值（指标权重）与按评分规则应得的分不符",
+    )
     # The written report against its tables (checks/report.py)
     REPORT_FIGURE_MISMATCH = (
         "report_figure_mismatch",

@@ -33,7 +33,8 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     if top is None:
         form.cut_short = True
         return
-    spans = column_spans(reading, top, block.columns)
+    columns = block.columns + block.read_only
+    spans = column_spans(reading, top, columns)
     parts = _target_parts(reading, top, spans)
     total_row = reading.layout.total_row
     total = find_total_row(reading, total_row, top) if total_row else None
@@ -46,7 +47,7 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     for row in range(first_data, end):
         cells = {
             c.key: _span_field(reading, f"{block.key}.{row}.{c.key}", row, *spans[c.key])
-            for c in block.columns
+            for c in columns
             if c.key in spans
         }
         if parts:

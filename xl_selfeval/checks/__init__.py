@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from xl_selfeval.checks import arithmetic, cross, execution_reason, indicators, review, text_figures
+from xl_selfeval.checks import (
+    arithmetic,
+    cross,
+    execution_reason,
+    indicators,
+    review,
+    score_coefficient,
+    text_figures,
+)
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding
 
@@ -41,4 +49,5 @@ CHECKS: tuple[Check, ...] = (
     review.check_cost_targets_are_ceilings,
     review.check_units,
     execution_reason.check_execution_reason,
+    score_coefficient.check_score_coefficients,
 )

@@ -152,9 +152,16 @@ def goals_block(expected_span: int, actual_span: int) -> TextBlock:
     )
 
 
+# 重庆's 得分系数 (%) beside 指标权重: 指标得分 = 得分系数 × 指标权重. Read, never laid out.
+SCORE_COEFFICIENT = Column("得分系数", "coefficient", fmt=Fmt.RATE)
+
+
 def indicator_block(*, with_criteria: bool) -> IndicatorBlock:
     return IndicatorBlock(
-        key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=with_criteria)
+        key="indicators",
+        caption="绩效指标",
+        columns=indicator_columns(with_criteria=with_criteria),
+        read_only=(SCORE_COEFFICIENT,),
     )
 
 

@@ -257,6 +257,8 @@ class IndicatorBlock:
     key: str
     caption: str
     columns: tuple[Column, ...]  # first two are the 一级 and 二级 columns
+    # Columns read when a form has them, never laid out in a new form (重庆's 得分系数).
+    read_only: tuple[Column, ...] = ()
 
     def header_of(self, key: str) -> str:
         """The header of a column: header_of("name") is 三级指标."""
