@@ -83,9 +83,8 @@ def _tail_anchor(sheet: SheetIndex, anchors: list[Anchor]) -> Anchor | None:
             continue
         row = {x.label for x in sheet.rows(lab.row, lab.row)}
         best = max(_INDICATOR_HEADERS, key=lambda item: len(item[1] & row) - len(item[1] - row))
-        if len(best[1] & row) * 2 > len(
-            best[1]
-        ):  # most of the block's headers: a header row, not a stray word
+        # most of the block's headers on that row: a header row, not a stray word
+        if len(best[1] & row) * 2 > len(best[1]):
             return Anchor(lab.row, lab.col, best[0], None, None, tail=True)
     return None
 
