@@ -184,6 +184,16 @@ class Code(StrEnum):
         Severity.WARNING,
         "标题或表头文字中写的金额与表中资金总额不一致",
     )
+    EXECUTION_REASON_MISSING = (
+        "execution_reason_missing",
+        Severity.WARNING,
+        "执行率低于方案规定的界限或年中调整了预算，却没有说明原因（如四川）",
+    )
+    SCORE_COEFFICIENT_WRONG = (
+        "score_coefficient_wrong",
+        Severity.WARNING,
+        "得分系数乘以分值（指标权重）与按评分规则应得的分不符",
+    )
     # The written report against its tables (checks/report.py)
     REPORT_FIGURE_MISMATCH = (
         "report_figure_mismatch",

@@ -64,10 +64,16 @@ def read_text_block(reading: FormReading, block: TextBlock) -> None:
         reading.cursor = max(reading.cursor, row + 1)
 
 
+def find_total_row(reading: FormReading, total: TotalRow, after: int) -> Hit | None:
+    """The 总分 row below ``after``, by its label or another word for it (四川's 合计), the first found."""
+    hits = [h for label in total.labels if (h := reading.region.find(label, after=after)) is not None]
+    return min(hits, key=lambda h: (h.row, h.col)) if hits else None
+
+
 def read_total_row(reading: FormReading, total: TotalRow) -> None:
     """总分 row: Σ分值 under 分值 and 总分 under 得分; a form that shows only the total may put it
     elsewhere on the row, or in the label's own cell ("总分：94.15")."""
-    hit = reading.region.find(total.label, after=reading.cursor - 1)
+    hit = find_total_row(reading, total, reading.cursor - 1)
     if hit is None:
         return
     spans = _total_spans(reading, total)

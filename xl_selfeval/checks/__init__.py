@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from xl_selfeval.checks import arithmetic, blanks, cross, indicators, review, stated_amounts, text_figures
+from xl_selfeval.checks import (
+    arithmetic,
+    blanks,
+    cross,
+    execution_reason,
+    indicators,
+    review,
+    score_coefficient,
+    stated_amounts,
+    text_figures,
+)
 from xl_selfeval.checks.context import Context
 from xl_selfeval.findings import Finding
 
@@ -44,4 +54,6 @@ CHECKS: tuple[Check, ...] = (
     review.check_units,
     blanks.check_unfilled_indicators,
     stated_amounts.check_stated_amounts,
+    execution_reason.check_execution_reason,
+    score_coefficient.check_score_coefficients,
 )

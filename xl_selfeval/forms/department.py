@@ -74,6 +74,7 @@ LAYOUT = FormLayout(
     sheet_name="附件2 部门整体支出绩效自评表",
     name="附件2",
     title="{Y}年度部门整体支出绩效自评表",
+    other_titles=("部门整体绩效自评表", "部门整体支出绩效评价自评表"),  # 重庆 2021, 安徽 2023
     width=10,
     column_widths=(12, 12, 20, 22, 14, 14, 14, 8, 8, 23),
     sections=(

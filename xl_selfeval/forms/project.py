@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xl_selfeval.forms.indicators import (
     DEFAULT_EXECUTION_WEIGHT,
+    EXECUTION_REASON,
     execution_figures,
     goals_block,
     indicator_block,
@@ -56,6 +57,7 @@ FUNDS = Table(
             default={"weight": DEFAULT_EXECUTION_WEIGHT},
         ),
     ),
+    read_only=(EXECUTION_REASON,),
 )
 
 GOALS = goals_block(expected_span=4, actual_span=4)
