@@ -285,3 +285,21 @@ def test_a_title_with_evaluation_in_it_is_the_department_form() -> None:
     assert (form.layout.name, form.year) == ("附件2", 2023)
     (row,) = form.blocks["indicators"]
     assert (row.cells["weight"].text, row.cells["score"].text) == ("3", "3")
+
+
+def test_a_conclusion_under_the_total_is_read_and_template_text_left_there_is_flagged() -> None:
+    # 青神 2023 (四川): the 评价结论 row under 合计 still holds the template's instruction.
+    instruction = "结合自评情况，说明项目自评总分，说明项目实施取得的成效或成果。（200字以内）"
+    rows = [*seed({}), ["评价结论", instruction]]
+    (form,) = read_forms([Grid.from_rows(SHEET, rows)])
+    conclusion = form.get("conclusion")
+    assert conclusion is not None and conclusion.ref.address == "B37" and conclusion.text == instruction
+    flagged = [f for f in findings(rows) if f.code == "instruction_text_left"]
+    assert [f.cell.address for f in flagged] == ["B37"]
+
+
+def test_a_conclusion_in_the_units_own_words_is_not_flagged() -> None:
+    rows = [*seed({}), ["自评结论", "项目按计划完成，自评得分94.15分，等级为优。"]]
+    (form,) = read_forms([Grid.from_rows(SHEET, rows)])
+    assert form.text("conclusion").startswith("项目按计划完成")
+    assert not [f for f in findings(rows) if f.code == "instruction_text_left"]

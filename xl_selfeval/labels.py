@@ -37,7 +37,10 @@ SYNONYMS = {
     "服务对象满意度指标等": "服务对象满意度指标",  # the template's own wording, kept by some units
     "年度财政资金总额": "年度资金总额",
     "进度指标": "时效指标",  # the older name (湖北 2020)
-    "总额": "年度资金总额",  # 四川's 预算执行情况 block: 总额 | 其中：财政资金 | …
+    "总额": "年度资金总额",
+    "自评结论": "评价结论",
+    "绩效自评结论": "评价结论",
+    "总体评价结论": "评价结论",  # 四川's 预算执行情况 block: 总额 | 其中：财政资金 | …
 }
 
 # Column headers by meaning: other provinces' and years' words for the seed's column roles. A trailing

@@ -13,6 +13,7 @@ from xl_selfeval.model import Form
 from xl_selfeval.read_anchors import find_anchors, form_bounds
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_fields import (
+    read_closing,
     read_entry_row,
     read_header_total,
     read_paired_list,
@@ -41,6 +42,7 @@ def _read_form(reading: FormReading, tail: bool) -> Form:
         reader = _SECTION_READERS.get(type(section))
         if reader is not None and not (tail and isinstance(section, TotalRow)):
             reader(reading, section)
+    read_closing(reading, reading.layout.closing)
     if not tail:
         read_header_total(reading, reading.layout.total_row)
     return reading.form

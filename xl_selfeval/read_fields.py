@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xl_selfeval.forms.indicators import HEADER_TOTAL_WORDS
-from xl_selfeval.forms.layout import EntryRow, IndicatorBlock, PairedList, TextBlock, TotalRow
+from xl_selfeval.forms.layout import Entry, EntryRow, IndicatorBlock, PairedList, TextBlock, TotalRow
 from xl_selfeval.labels import canonical_raw
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_region import Hit
@@ -21,6 +21,18 @@ def read_entry_row(reading: FormReading, section: EntryRow) -> None:
         nxt = hits[i + 1] if i + 1 < len(hits) else None
         stop = nxt.col if nxt is not None and nxt.row == hit.row else None
         reading.field_at(entry.key, hit.row, reading.value_right_of(hit, stop))
+
+
+def read_closing(reading: FormReading, entries: tuple[Entry, ...]) -> None:
+    """Texts under the 总分 (评价结论 | …): each right of its label, below where the sections ended."""
+    for entry in entries:
+        hit = reading.region.find(entry.label, after=reading.cursor - 1)
+        if hit is None:
+            continue
+        if hit.inline is not None:
+            reading.field_at(entry.key, hit.row, hit.col, hit.inline)
+        else:
+            reading.field_at(entry.key, hit.row, reading.value_right_of(hit))
 
 
 def read_paired_list(reading: FormReading, plist: PairedList) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xl_selfeval.forms.indicators import (
+    CLOSING,
     DEFAULT_EXECUTION_WEIGHT,
     execution_figures,
     goals_block,
@@ -69,6 +70,7 @@ INDICATORS = indicator_block(with_criteria=True)
 TOTAL = total_row("budget", label_span=8, shown=("score",))
 
 LAYOUT = FormLayout(
+    closing=CLOSING,
     kind=FormKind.DEPARTMENT,
     distinctive_label="预算部门名称",
     sheet_name="附件2 部门整体支出绩效自评表",

@@ -310,6 +310,8 @@ class FormLayout:
     distinctive_label: str = ""  # a label only this form has: finds it when its title is missing
     sheet_name: str = ""  # the sheet a generated workbook puts it on
     other_titles: tuple[str, ...] = ()  # the same form titled otherwise elsewhere (read, never written)
+    # Text rows some provinces' forms add under the 总分 (评价结论): read when present, never laid out.
+    closing: tuple[Entry, ...] = ()
 
     @property
     def execution_table(self) -> Table | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xl_selfeval.forms.indicators import (
+    CLOSING,
     DEFAULT_EXECUTION_WEIGHT,
     EXECUTION_REASON,
     execution_figures,
@@ -65,6 +66,7 @@ INDICATORS = indicator_block(with_criteria=False)
 TOTAL = total_row("funds", label_span=6)
 
 LAYOUT = FormLayout(
+    closing=CLOSING,
     kind=FormKind.PROJECT,
     distinctive_label="项目支出名称",
     sheet_name="附件3 项目支出绩效自评表",
