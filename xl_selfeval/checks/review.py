@@ -214,7 +214,12 @@ def check_instruction_text(ctx: Context) -> Iterator[Finding]:
     for form in ctx.forms:
         if form.kind not in INDICATOR_FORMS:
             continue
+        # 四川 prints its instruction in the 原因 beside the 执行率: execution_reason_missing judges that cell.
+        table = form.layout.execution_table
+        reason = form.get(f"{table.key}.total.reason") if table is not None else None
         for f in _text_cells(form):
+            if f is reason:
+                continue
             if f.value.kind is Kind.TEXT and is_instruction(f.text):
                 yield finding(
                     Code.INSTRUCTION_TEXT_LEFT,
