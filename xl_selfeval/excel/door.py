@@ -32,8 +32,6 @@ MAX_CELLS = DEFAULT_LIMITS.max_cells  # per workbook, as the file reader allows
 XL_SHEET_VISIBLE = -1  # Excel's XlSheetVisibility, as Sheet.visible returns it on Windows
 XL_SHEET_VERY_HIDDEN = 2  # not even listed under 取消隐藏 (and truthy, like XL_SHEET_VISIBLE)
 NOTE_WIDTH = marks.NOTE_WIDTH
-# The note text an Excel shows for a threaded comment it cannot show as a thread.
-THREADED_PLACEHOLDERS = ("[Threaded comment]", "[线程批注]", "[批注串]")
 _ARGB = re.compile(r"[0-9A-Fa-f]{8}")
 _XML_RGB = re.compile(r'<(?:\w+:)?fgColor[^>]*\brgb="([0-9A-Fa-f]{8})"')
 
@@ -284,7 +282,7 @@ def read_book(book: Book, *, windows: bool | None = None, max_cells: int = MAX_C
         values = used.options(ndim=2, err_to_str=True).value
         grid = grid_from(name, top, left, values, used.formula)
         notes = _read_notes(sheet)
-        threaded = {cell for cell, note in notes.items() if note.text.startswith(THREADED_PLACEHOLDERS)}
+        threaded = {cell for cell, note in notes.items() if marks.is_threaded_note(note.text)}
         sheets.append(LiveSheet(sheet, name, grid, notes, threaded | _threaded_cells(sheet)))
     active = book.sheets.active.name if sheets else None
     return LiveBook(book, sheets, active, windows=on_windows() if windows is None else windows)
