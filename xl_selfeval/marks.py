@@ -182,7 +182,10 @@ def plan_marks(
         formula = formulas.get(cell) if restored is not None and not state.is_formula else None
         if formula is not None:
             edit = None  # our own layout: its formula goes back, not the figure it would show
-        fixed = {id(f) for f in _corrected_here(findings, cell, edit, edits, restored if formula else None)}
+        written = edit is not None or formula is not None  # a figure, or our layout's formula
+        fixed = {
+            id(f) for f in _corrected_here(findings, cell, written, edits, restored if formula else None)
+        }
         cell_rows = [
             replace(row, corrected=True) if id(f) in fixed else row
             for row, f in zip(cell_rows, findings, strict=True)
@@ -261,17 +264,17 @@ def plan_marks(
 def _corrected_here(
     findings: Sequence[Finding],
     cell: CellRef,
-    edit: CellEdit | None,
+    written: bool,
     edits: dict[CellRef, CellEdit],
     restored: Finding | None,
 ) -> list[Finding]:
-    """The findings at ``cell`` this run corrects: its fix is written (here, or at the cell it names), or
-    it is the formula typed over that our layout's formula replaces."""
+    """The findings at ``cell`` this run corrects: something is ``written`` there (its fix, or our layout's
+    formula, which computes the right figure) or at the cell its fix names; or it is the number typed
+    over our layout's formula that is put back."""
     return [
         f
         for f in findings
-        if f is restored
-        or (f.fix is not None and (edit is not None if f.fix.cell == cell else f.fix.cell in edits))
+        if f is restored or (f.fix is not None and (written if f.fix.cell == cell else f.fix.cell in edits))
     ]
 
 

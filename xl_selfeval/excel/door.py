@@ -193,12 +193,15 @@ class LiveBook:
         author = ""
         if note is not None and not marks.is_our_note(note.text):
             author = _author(note)
+        data = live.grid.cell(*cell)
         return marks.CellState(
             fill=fill,
             note=note.text if note is not None else "",
             author=author,
-            is_formula=live.grid.cell(*cell).is_formula,
-            value=live.grid.cell(*cell).value,
+            is_formula=data.is_formula,
+            # A formula cell as the file door reads it: its formula text, so that our layout's formula put
+            # back by an earlier run is recognised as the value that run wrote (and its mark kept).
+            value="=" + data.formula if data.formula is not None else data.value,
         )
 
 
