@@ -413,3 +413,58 @@ def test_an_amount_in_a_header_text_is_compared_too() -> None:
     hits = found(check("自评表", rows, NANYUE_MERGED), "title_amount_mismatch")
     assert [f.cell.address for f in hits] == ["C5"]
     assert "表头写的是236.25万元" in hits[0].message and [r.address for r in hits[0].related] == ["B2"]
+
+
+# --- 金寨 (安徽 2023, 茶谷和美丽乡村建设服务中心 部门整体 in the 项目 layout): 全年执行数 above 全年预算数 ----------
+
+JINZHAI_MERGED = ("A1:I1", "A2:I2", "B3:I3", "A4:A8", "A9:A10", "B9:E9", "F9:I9", "B10:E10", "F10:I10")
+JINZHAI_MERGED += ("A11:A19", "B12:B19", "C12:C15", "C16:C17", "C18:C19")
+JINZHAI: Rows = [
+    ["部门整体支出绩效自评表"],
+    ["（2023年度）"],
+    ["部门", "金寨县茶谷和美丽乡村建设服务中心"],
+    ["预算资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["", "年度资金总额", 329.77, 329.77, 338.31, 10, pct(1.0259), ""],
+    ["", "其中：当年财政拨款", 329.77, 329.77, 338.31, "—", pct(1.0259), "—"],
+    ["", "上年结转资金", "", "", "", "—", "", "—"],
+    ["", "其他资金", "", "", "", "—", "", "—"],
+    ["年度总体目标", "预期目标", "", "", "", "实际完成情况"],
+    ["", "1.建设徽风皖韵美丽乡村。", "", "", "", "3.完成农村户用卫生厕所改造3061户。"],
+    [
+        "绩效指标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ],
+    ["", "产出指标", "数量指标", "指标1：开展精品示范村建设数量", "≤4", "4", 10, 10, ""],
+    ["", "", "", "指标2：建设美丽宜居自然村庄数量", "≥200", "202", 10, 10, ""],
+    ["", "", "", "指标3：完成农村户用卫生厕所改造数量", "≥2000", "3061", 10, 10, ""],
+    ["", "", "", "指标4：新建省级中心村数量", "≥10", "10", 10, 10, ""],
+    ["", "", "质量指标", "指标1：美丽宜居自然村庄验收通过率", "≥95%", pct(1.0, 0), 5, 5, ""],
+    ["", "", "", "指标2：户用卫生厕所改造验收通过率", "≥95%", pct(1.0, 0), 5, 5, ""],
+    ["", "", "时效指标", "指标1：完成美丽宜居自然村庄验收时间", "9月前", "7月", 5, 5, ""],
+    ["", "", "", "指标2：完成户用卫生厕所改造验收时间", "11月前", "10月", 5, 5, ""],
+]
+
+
+def test_jinzhai_spending_above_budget_is_named_on_the_rate_that_shows_it() -> None:
+    # 338.31 ÷ 329.77 = 1.025896… → 102.59%: the rate G5 is right but above 100%; the warning names G5,
+    # with the 全年执行数 E5 as related, and not the 其中 line's G6 (same rate, the total row speaks for it).
+    outcome = check("部门整体", JINZHAI, JINZHAI_MERGED)
+    hit = the_warning(outcome, "executed_above_budget", "部门整体!G5")
+    assert "全年执行数338.31大于全年预算数329.77（执行率102.59%）" in hit.message
+    assert [f"{r.sheet}!{r.address}" for r in hit.related] == ["部门整体!E5"]
+    assert (hit.expected, hit.actual) == ("≤100%", "102.59%")
+    assert serious_at(outcome, "部门整体!G6") == []
+
+
+def test_jinzhai_spending_within_budget_is_not_flagged() -> None:
+    # 全年执行数 329.77 on both lines: 100.00%, nothing to explain.
+    rows = put(put(JINZHAI, 5, 5, 329.77), 6, 5, 329.77)
+    rows = put(put(rows, 5, 7, pct(1.0)), 6, 7, pct(1.0))
+    assert at(check("部门整体", rows, JINZHAI_MERGED), "executed_above_budget") == []
