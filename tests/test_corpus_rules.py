@@ -468,3 +468,19 @@ def test_jinzhai_spending_within_budget_is_not_flagged() -> None:
     rows = put(put(JINZHAI, 5, 5, 329.77), 6, 5, 329.77)
     rows = put(put(rows, 5, 7, pct(1.0)), 6, 7, pct(1.0))
     assert at(check("部门整体", rows, JINZHAI_MERGED), "executed_above_budget") == []
+
+
+def test_jinzhai_blank_execution_score_beside_weight_and_rate_is_a_warning() -> None:
+    # H5 blank while F5 holds 10 and G5 102.59%: 10 × min(102.59%, 100%) = 10.00.
+    outcome = check("部门整体", JINZHAI, JINZHAI_MERGED)
+    hit = the_warning(outcome, "execution_score_blank", "部门整体!H5")
+    assert "应为10.00（10.00×min(102.59%,100%)）" in hit.message
+    assert hit.fix is not None and str(hit.fix.value) == "10.00"  # recalc still fills it
+    assert at(outcome, "derived_blank") == []
+
+
+def test_jinzhai_blank_rate_and_blank_score_stay_a_fill_in() -> None:
+    # G5 and H5 both blank (as a template leaves them beside a printed 分值): recalc fills 102.59% and 10.00.
+    outcome = check("部门整体", put(JINZHAI, 5, 7, ""), JINZHAI_MERGED)
+    assert at(outcome, "execution_score_blank") == []
+    assert "部门整体!H5" in at(outcome, "derived_blank")
