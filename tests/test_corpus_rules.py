@@ -484,3 +484,18 @@ def test_jinzhai_blank_rate_and_blank_score_stay_a_fill_in() -> None:
     outcome = check("部门整体", put(JINZHAI, 5, 7, ""), JINZHAI_MERGED)
     assert at(outcome, "execution_score_blank") == []
     assert "部门整体!H5" in at(outcome, "derived_blank")
+
+
+def test_jinzhai_over_achievement_with_a_blank_deviation_is_a_warning() -> None:
+    # 改厕 3061 against ≥2000: 3061 ÷ 2000 = 153.05% ≥ 130% (全国), 偏差原因 I14 blank.
+    outcome = check("部门整体", JINZHAI, JINZHAI_MERGED)
+    hit = the_warning(outcome, "over_achievement_unexplained", "部门整体!I14")
+    assert "实际完成值3061远超年度指标值≥2000（达到130%以上）" in hit.message
+
+
+def test_jinzhai_over_achievement_explained_or_below_the_threshold_is_not_flagged() -> None:
+    # Explained in I14; or 2500 against ≥2000 = 125% < 130%: nothing to explain.
+    explained = put(JINZHAI, 14, 9, "群众改厕意愿高，超额完成；下年度按实际需求调整目标")
+    assert at(check("部门整体", explained, JINZHAI_MERGED), "over_achievement_unexplained") == []
+    below = put(JINZHAI, 14, 6, "2500")
+    assert at(check("部门整体", below, JINZHAI_MERGED), "over_achievement_unexplained") == []

@@ -78,7 +78,7 @@ class Code(StrEnum):
     DEVIATION_MISSING = "deviation_missing", Severity.WARNING, "指标未达成或未得满分，却没有填偏差原因分析"
     OVER_ACHIEVEMENT_UNEXPLAINED = (
         "over_achievement_unexplained",
-        Severity.INFO,
+        Severity.WARNING,
         "实际完成值远超年度指标值，没有说明原因",
     )
     INDICATOR_UNFILLED = "indicator_unfilled", Severity.WARNING, "指标的实际完成值和得分都未填"
