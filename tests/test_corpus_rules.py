@@ -12,9 +12,12 @@ import copy
 from xl_selfeval.engine import run_engine
 from xl_selfeval.findings import Finding, Outcome, Severity
 from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.scoring import IndicatorKind, classify
 from xl_selfeval.settings import load_profile
+from xl_selfeval.values import parse_value
 
 Rows = list[list[object]]
+NEGATIVE, POSITIVE = IndicatorKind.NEGATIVE, IndicatorKind.POSITIVE
 
 
 def pct(x: float, places: int = 2) -> CellData:
@@ -499,3 +502,75 @@ def test_jinzhai_over_achievement_explained_or_below_the_threshold_is_not_flagge
     assert at(check("部门整体", explained, JINZHAI_MERGED), "over_achievement_unexplained") == []
     below = put(JINZHAI, 14, 6, "2500")
     assert at(check("部门整体", below, JINZHAI_MERGED), "over_achievement_unexplained") == []
+
+
+# --- 稷山 (山西 2021, 国家基本公共卫生服务): “随访控制数” counts patients kept under control ------------------
+# Scores are typed to one decimal. The budget block is typed as a full year (207.4538 = 207.4538) here.
+
+JISHAN_MERGED = ("A1:I1", "A2:I2", "B3:I3", "A5:A9", "A10:A11", "B10:E10", "F10:I10", "A12:A18")
+JISHAN: Rows = [
+    ["稷山县项目支出绩效自评表"],
+    ["（2021年度）"],
+    ["项目名称", "国家基本公共卫生服务"],
+    ["主管部门", "稷山县卫生健康和体育局", "", "", "实施单位", "稷山县翟店镇卫生院"],
+    ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["", "年度资金总额", 207.4538, 207.4538, 207.4538, 10, pct(1.0, 0), 10],
+    ["", "其中：当年财政拨款", 207.4538, 207.4538, 207.4538, "—", pct(1.0, 0), "—"],
+    ["", "上年结转资金", "", "", "", "", "", ""],
+    ["", "其他资金", "", "", "", "", "", ""],
+    ["年度总体目标", "预期目标", "", "", "", "实际完成情况"],
+    ["", "国家基本公共卫生服务", "", "", "", "国家基本公共卫生服务"],
+    [
+        "绩效指标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ],
+    [
+        "",
+        "产出指标",
+        "数量指标",
+        "指标8：适龄儿童疫苗接种率",
+        pct(1.0),
+        pct(0.973),
+        2,
+        1.9,
+        "个别儿童未按时接种",
+    ],
+    ["", "", "", "指标16：高血压规范管理数", "3807人", "3224人", 2, 1.7, "部分患者外出务工"],
+    ["", "", "", "指标17：高血压随访控制数", "3807人", "3220人", 2, 1.8, "部分患者外出务工"],
+    ["", "", "", "指标18：糖尿病规范管理数", "863人", "695人", 2, 1.6, "部分患者外出务工"],
+    ["", "", "", "指标19：糖尿病随访控制数", "863人", "683人", 2, 1.7, "部分患者外出务工"],
+    ["", "", "", "指标21：肺结核健康规范管理数", "8例", "8例", 2, 2, ""],
+]
+
+
+def test_jishan_control_counts_are_more_is_better() -> None:
+    # 高血压随访控制数: 2 × 3220 ÷ 3807 = 1.6916 → 1.7 (typed 1.8); 糖尿病: 2 × 683 ÷ 863 = 1.5829 → 1.6
+    # (typed 1.7). Read as ceilings they would get the full 2.00 (“未超过年度指标值”).
+    outcome = check("自评表", JISHAN, JISHAN_MERGED)
+    hits = {f.cell.address: f for f in found(outcome, "score_differs_from_rule")}
+    assert set(hits) == {"H15", "H17"}
+    assert "3220人未达到年度指标值3807人" in hits["H15"].message
+    assert "683人未达到年度指标值863人" in hits["H17"].message
+    for cell, typed_right in (("H15", 1.7), ("H17", 1.6)):  # the one-decimal score worked out by hand
+        row = int(cell[1:])
+        fixed = put(JISHAN, row, 8, typed_right)
+        assert [
+            f.cell.address for f in found(check("自评表", fixed, JISHAN_MERGED), "score_differs_from_rule")
+        ] == [a for a in ("H15", "H17") if a != cell]
+
+
+def test_a_control_figure_of_money_or_a_control_within_stays_a_ceiling() -> None:
+    # 成本控制在预算内 5487.8万元 (the bundled example), 预算控制数 90万元 and 人员控制在编制内 46 (bare) are
+    # ceilings (80 of 90, 44 of 46 meet them); a 血压控制率 and a 控制人数 count what was achieved.
+    assert classify(parse_value("5487.8万元"), parse_value("4791.96万元"), "成本控制在预算内") is NEGATIVE
+    assert classify(parse_value("90万元"), parse_value("80万元"), "预算控制数") is NEGATIVE
+    assert classify(parse_value("46"), parse_value("44"), "人员控制在编制内") is NEGATIVE
+    assert classify(parse_value("60%"), parse_value("55%"), "高血压患者血压控制率") is POSITIVE
+    assert classify(parse_value("500"), parse_value("480"), "糖尿病患者血糖控制人数") is POSITIVE
