@@ -574,3 +574,66 @@ def test_a_control_figure_of_money_or_a_control_within_stays_a_ceiling() -> None
     assert classify(parse_value("46"), parse_value("44"), "人员控制在编制内") is NEGATIVE
     assert classify(parse_value("60%"), parse_value("55%"), "高血压患者血压控制率") is POSITIVE
     assert classify(parse_value("500"), parse_value("480"), "糖尿病患者血糖控制人数") is POSITIVE
+
+
+# --- 服务贸易 (2020, 市级服务贸易发展资金): 一级 labels state weights, the template has no 分值 column --------------
+
+FUWU_MERGED = ("A1:G1", "A2:C2", "D2:G2", "B3:G3", "A10:A18", "B11:B16", "B17:B18", "C11:C13", "C15:C16")
+FUWU: Rows = [
+    ["2020年市级服务贸易发展资金项目自评表"],
+    ["单位名称：区商务局", "", "", "填报日期：2021年4月22日"],
+    ["项目名称", "2020年市级服务贸易发展资金"],
+    ["主管部门", "区商务局", "", "", "项目实施单位", "投资促进中心"],
+    ["项目类别", "1、部门预算项目 2、区直专项"],
+    ["项目属性", "1、持续性项目 2、新增性项目□"],
+    ["项目类型", "1、常年性项目 2、延续性项目□ 3、一次性项目□"],
+    ["预算执行情况（万元）（20分）", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）"],
+    ["年度财政资金总额", 285.84, 285.84, pct(1.0, 0), 20],
+    [
+        "年度绩效目标（80分）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年初目标值（A）",
+        "实际完成值（B）",
+        "得分",
+    ],
+    ["", "产出指标（60分）", "数量指标", "服务外包在岸（万美元）", 20000, 23333.56, 10],
+    ["", "", "", "服务外包离岸（万美元）", 4500, 4557.51, 10],
+    ["", "", "", "支持服务贸易、服务外包企业数量", 3, 3, 10],
+    ["", "", "质量指标", "企业国际质量提升", "获得目的国（地区）受众欢迎", "受目的国受众欢迎显著", 10],
+    ["", "", "时效指标", "预算资金执行率", pct(0.9, 0), pct(1.0, 0), 10],
+    ["", "", "", "资金拨付及时性", "98%以上", pct(1.0, 0), 10],
+    ["", "效益指标（40分）", "社会效益指标", "企业把握政治导向和文化方向情况", "评价", "较好", 20],
+    [
+        "",
+        "",
+        "可持续影响指标",
+        "推动企业走出去方面发挥的作用",
+        "是否利于企业走出去",
+        "有利于推动企业走出去",
+        20,
+    ],
+    ["总分", "", "", "", "", "", 100],
+]
+
+
+def test_fuwumaoyi_stated_level1_weights_without_a_weight_column_are_not_summed() -> None:
+    # No 分值 column: nothing to add up under 产出指标（60分）/效益指标（40分）, so no “合计为0.00分” warning.
+    # The form's real error stays: 总分 = 20 + 60 + 40 = 120, typed 100 (G19).
+    outcome = check("自评表", FUWU, FUWU_MERGED)
+    assert at(outcome, "level1_weight_mismatch") == []
+    assert serious_at(outcome, "自评表!B11") == [] and serious_at(outcome, "自评表!B17") == []
+    assert at(outcome, "total_score_wrong") == ["自评表!G19"]
+
+
+def test_stated_level1_weights_are_still_summed_where_the_form_has_a_weight_column() -> None:
+    # The same form with a 分值 column typed (10 per 产出 row, 20 per 效益 row) but one 产出 row at 5:
+    # 10+10+10+10+10+5 = 55 against 产出指标（60分） → one warning on B11; 效益 20 + 20 = 40 agrees.
+    rows = [[*r[:6], "分值", *r[6:]] if i == 9 else r for i, r in enumerate(FUWU)]
+    for i in range(10, 18):
+        rows[i] = [*rows[i][:6], 5 if i == 15 else rows[i][6], *rows[i][6:]]
+    rows[18] = [*rows[18][:6], 100, 100]
+    outcome = check("自评表", rows, FUWU_MERGED)
+    hit = the_warning(outcome, "level1_weight_mismatch", "自评表!B11")
+    assert "标明60分，其下三级指标分值合计为55.00分" in hit.message
