@@ -12,9 +12,24 @@ import copy
 from xl_selfeval.engine import run_engine
 from xl_selfeval.findings import Finding, Outcome, Severity
 from xl_selfeval.grid import CellData, Grid
+from xl_selfeval.scoring import IndicatorKind, classify
 from xl_selfeval.settings import load_profile
+from xl_selfeval.values import parse_value
 
 Rows = list[list[object]]
+NEGATIVE, POSITIVE = IndicatorKind.NEGATIVE, IndicatorKind.POSITIVE
+# The 项目 layout's indicator header, as 金寨 and 稷山 print it (``put`` copies before it edits).
+INDICATOR_HEADER: list[object] = [
+    "绩效指标",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "偏差原因分析及改进措施",
+]
 
 
 def pct(x: float, places: int = 2) -> CellData:
@@ -413,3 +428,204 @@ def test_an_amount_in_a_header_text_is_compared_too() -> None:
     hits = found(check("自评表", rows, NANYUE_MERGED), "title_amount_mismatch")
     assert [f.cell.address for f in hits] == ["C5"]
     assert "表头写的是236.25万元" in hits[0].message and [r.address for r in hits[0].related] == ["B2"]
+
+
+# --- 金寨 (安徽 2023, 茶谷和美丽乡村建设服务中心 部门整体 in the 项目 layout): 全年执行数 above 全年预算数 ----------
+
+JINZHAI_MERGED = ("A1:I1", "A2:I2", "B3:I3", "A4:A8", "A9:A10", "B9:E9", "F9:I9", "B10:E10", "F10:I10")
+JINZHAI_MERGED += ("A11:A19", "B12:B19", "C12:C15", "C16:C17", "C18:C19")
+JINZHAI: Rows = [
+    ["部门整体支出绩效自评表"],
+    ["（2023年度）"],
+    ["部门", "金寨县茶谷和美丽乡村建设服务中心"],
+    ["预算资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["", "年度资金总额", 329.77, 329.77, 338.31, 10, pct(1.0259), ""],
+    ["", "其中：当年财政拨款", 329.77, 329.77, 338.31, "—", pct(1.0259), "—"],
+    ["", "上年结转资金", "", "", "", "—", "", "—"],
+    ["", "其他资金", "", "", "", "—", "", "—"],
+    ["年度总体目标", "预期目标", "", "", "", "实际完成情况"],
+    ["", "1.建设徽风皖韵美丽乡村。", "", "", "", "3.完成农村户用卫生厕所改造3061户。"],
+    INDICATOR_HEADER,
+    ["", "产出指标", "数量指标", "指标1：开展精品示范村建设数量", "≤4", "4", 10, 10, ""],
+    ["", "", "", "指标2：建设美丽宜居自然村庄数量", "≥200", "202", 10, 10, ""],
+    ["", "", "", "指标3：完成农村户用卫生厕所改造数量", "≥2000", "3061", 10, 10, ""],
+    ["", "", "", "指标4：新建省级中心村数量", "≥10", "10", 10, 10, ""],
+    ["", "", "质量指标", "指标1：美丽宜居自然村庄验收通过率", "≥95%", pct(1.0, 0), 5, 5, ""],
+    ["", "", "", "指标2：户用卫生厕所改造验收通过率", "≥95%", pct(1.0, 0), 5, 5, ""],
+    ["", "", "时效指标", "指标1：完成美丽宜居自然村庄验收时间", "9月前", "7月", 5, 5, ""],
+    ["", "", "", "指标2：完成户用卫生厕所改造验收时间", "11月前", "10月", 5, 5, ""],
+]
+
+
+def test_jinzhai_spending_above_budget_is_named_on_the_rate_that_shows_it() -> None:
+    # 338.31 ÷ 329.77 = 1.025896… → 102.59%: the rate G5 is right but above 100%; the warning names G5,
+    # with the 全年执行数 E5 as related, and not the 其中 line's G6 (same rate, the total row speaks for it).
+    outcome = check("部门整体", JINZHAI, JINZHAI_MERGED)
+    hit = the_warning(outcome, "executed_above_budget", "部门整体!G5")
+    assert "全年执行数338.31大于全年预算数329.77（执行率102.59%）" in hit.message
+    assert [f"{r.sheet}!{r.address}" for r in hit.related] == ["部门整体!E5"]
+    assert (hit.expected, hit.actual) == ("≤100%", "102.59%")
+    assert serious_at(outcome, "部门整体!G6") == []
+
+
+def test_jinzhai_spending_within_budget_is_not_flagged() -> None:
+    # 全年执行数 329.77 on both lines: 100.00%, nothing to explain.
+    rows = put(put(JINZHAI, 5, 5, 329.77), 6, 5, 329.77)
+    rows = put(put(rows, 5, 7, pct(1.0)), 6, 7, pct(1.0))
+    assert at(check("部门整体", rows, JINZHAI_MERGED), "executed_above_budget") == []
+
+
+def test_jinzhai_blank_execution_score_beside_weight_and_rate_is_a_warning() -> None:
+    # H5 blank while F5 holds 10 and G5 102.59%: 10 × min(102.59%, 100%) = 10.00.
+    outcome = check("部门整体", JINZHAI, JINZHAI_MERGED)
+    hit = the_warning(outcome, "execution_score_blank", "部门整体!H5")
+    assert "应为10.00（10.00×min(102.59%,100%)）" in hit.message
+    assert hit.fix is not None and str(hit.fix.value) == "10.00"  # recalc still fills it
+    assert at(outcome, "derived_blank") == []
+
+
+def test_jinzhai_blank_rate_and_blank_score_stay_a_fill_in() -> None:
+    # G5 and H5 both blank (as a template leaves them beside a printed 分值): recalc fills 102.59% and 10.00.
+    outcome = check("部门整体", put(JINZHAI, 5, 7, ""), JINZHAI_MERGED)
+    assert at(outcome, "execution_score_blank") == []
+    assert "部门整体!H5" in at(outcome, "derived_blank")
+
+
+def test_jinzhai_over_achievement_with_a_blank_deviation_is_a_warning() -> None:
+    # 改厕 3061 against ≥2000: 3061 ÷ 2000 = 153.05% ≥ 130% (全国), 偏差原因 I14 blank.
+    outcome = check("部门整体", JINZHAI, JINZHAI_MERGED)
+    hit = the_warning(outcome, "over_achievement_unexplained", "部门整体!I14")
+    assert "实际完成值3061远超年度指标值≥2000（达到130%以上）" in hit.message
+
+
+def test_jinzhai_over_achievement_explained_or_below_the_threshold_is_not_flagged() -> None:
+    # Explained in I14; or 2500 against ≥2000 = 125% < 130%: nothing to explain.
+    explained = put(JINZHAI, 14, 9, "群众改厕意愿高，超额完成；下年度按实际需求调整目标")
+    assert at(check("部门整体", explained, JINZHAI_MERGED), "over_achievement_unexplained") == []
+    below = put(JINZHAI, 14, 6, "2500")
+    assert at(check("部门整体", below, JINZHAI_MERGED), "over_achievement_unexplained") == []
+
+
+# --- 稷山 (山西 2021, 国家基本公共卫生服务): “随访控制数” counts patients kept under control ------------------
+# Scores are typed to one decimal. The budget block is typed as a full year (207.4538 = 207.4538) here.
+
+JISHAN_MERGED = ("A1:I1", "A2:I2", "B3:I3", "A5:A9", "A10:A11", "B10:E10", "F10:I10", "A12:A18")
+JISHAN: Rows = [
+    ["稷山县项目支出绩效自评表"],
+    ["（2021年度）"],
+    ["项目名称", "国家基本公共卫生服务"],
+    ["主管部门", "稷山县卫生健康和体育局", "", "", "实施单位", "稷山县翟店镇卫生院"],
+    ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["", "年度资金总额", 207.4538, 207.4538, 207.4538, 10, pct(1.0, 0), 10],
+    ["", "其中：当年财政拨款", 207.4538, 207.4538, 207.4538, "—", pct(1.0, 0), "—"],
+    ["", "上年结转资金", "", "", "", "", "", ""],
+    ["", "其他资金", "", "", "", "", "", ""],
+    ["年度总体目标", "预期目标", "", "", "", "实际完成情况"],
+    ["", "国家基本公共卫生服务", "", "", "", "国家基本公共卫生服务"],
+    INDICATOR_HEADER,
+    [
+        "",
+        "产出指标",
+        "数量指标",
+        "指标8：适龄儿童疫苗接种率",
+        pct(1.0),
+        pct(0.973),
+        2,
+        1.9,
+        "个别儿童未按时接种",
+    ],
+    ["", "", "", "指标16：高血压规范管理数", "3807人", "3224人", 2, 1.7, "部分患者外出务工"],
+    ["", "", "", "指标17：高血压随访控制数", "3807人", "3220人", 2, 1.8, "部分患者外出务工"],
+    ["", "", "", "指标18：糖尿病规范管理数", "863人", "695人", 2, 1.6, "部分患者外出务工"],
+    ["", "", "", "指标19：糖尿病随访控制数", "863人", "683人", 2, 1.7, "部分患者外出务工"],
+    ["", "", "", "指标21：肺结核健康规范管理数", "8例", "8例", 2, 2, ""],
+]
+
+
+def test_jishan_control_counts_are_more_is_better() -> None:
+    # 高血压随访控制数: 2 × 3220 ÷ 3807 = 1.6916 → 1.7 (typed 1.8); 糖尿病: 2 × 683 ÷ 863 = 1.5829 → 1.6
+    # (typed 1.7). Read as ceilings they would get the full 2.00 (“未超过年度指标值”).
+    outcome = check("自评表", JISHAN, JISHAN_MERGED)
+    hits = {f.cell.address: f for f in found(outcome, "score_differs_from_rule")}
+    assert set(hits) == {"H15", "H17"}
+    assert "3220人未达到年度指标值3807人" in hits["H15"].message
+    assert "683人未达到年度指标值863人" in hits["H17"].message
+    for cell, typed_right in (("H15", 1.7), ("H17", 1.6)):  # the one-decimal score worked out by hand
+        row = int(cell[1:])
+        fixed = put(JISHAN, row, 8, typed_right)
+        assert [
+            f.cell.address for f in found(check("自评表", fixed, JISHAN_MERGED), "score_differs_from_rule")
+        ] == [a for a in ("H15", "H17") if a != cell]
+
+
+def test_a_control_figure_of_money_or_a_control_within_stays_a_ceiling() -> None:
+    # 成本控制在预算内 5487.8万元 (the bundled example), 预算控制数 90万元 and 人员控制在编制内 46 (bare) are
+    # ceilings (80 of 90, 44 of 46 meet them); a 血压控制率 and a 控制人数 count what was achieved.
+    assert classify(parse_value("5487.8万元"), parse_value("4791.96万元"), "成本控制在预算内") is NEGATIVE
+    assert classify(parse_value("90万元"), parse_value("80万元"), "预算控制数") is NEGATIVE
+    assert classify(parse_value("46"), parse_value("44"), "人员控制在编制内") is NEGATIVE
+    assert classify(parse_value("60%"), parse_value("55%"), "高血压患者血压控制率") is POSITIVE
+    assert classify(parse_value("500"), parse_value("480"), "糖尿病患者血糖控制人数") is POSITIVE
+
+
+# --- 服务贸易 (2020, 市级服务贸易发展资金): 一级 labels state weights, the template has no 分值 column --------------
+
+FUWU_MERGED = ("A1:G1", "A2:C2", "D2:G2", "B3:G3", "A10:A18", "B11:B16", "B17:B18", "C11:C13", "C15:C16")
+FUWU: Rows = [
+    ["2020年市级服务贸易发展资金项目自评表"],
+    ["单位名称：区商务局", "", "", "填报日期：2021年4月22日"],
+    ["项目名称", "2020年市级服务贸易发展资金"],
+    ["主管部门", "区商务局", "", "", "项目实施单位", "投资促进中心"],
+    ["项目类别", "1、部门预算项目 2、区直专项"],
+    ["项目属性", "1、持续性项目 2、新增性项目□"],
+    ["项目类型", "1、常年性项目 2、延续性项目□ 3、一次性项目□"],
+    ["预算执行情况（万元）（20分）", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）"],
+    ["年度财政资金总额", 285.84, 285.84, pct(1.0, 0), 20],
+    [
+        "年度绩效目标（80分）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年初目标值（A）",
+        "实际完成值（B）",
+        "得分",
+    ],
+    ["", "产出指标（60分）", "数量指标", "服务外包在岸（万美元）", 20000, 23333.56, 10],
+    ["", "", "", "服务外包离岸（万美元）", 4500, 4557.51, 10],
+    ["", "", "", "支持服务贸易、服务外包企业数量", 3, 3, 10],
+    ["", "", "质量指标", "企业国际质量提升", "获得目的国（地区）受众欢迎", "受目的国受众欢迎显著", 10],
+    ["", "", "时效指标", "预算资金执行率", pct(0.9, 0), pct(1.0, 0), 10],
+    ["", "", "", "资金拨付及时性", "98%以上", pct(1.0, 0), 10],
+    ["", "效益指标（40分）", "社会效益指标", "企业把握政治导向和文化方向情况", "评价", "较好", 20],
+    [
+        "",
+        "",
+        "可持续影响指标",
+        "推动企业走出去方面发挥的作用",
+        "是否利于企业走出去",
+        "有利于推动企业走出去",
+        20,
+    ],
+    ["总分", "", "", "", "", "", 100],
+]
+
+
+def test_fuwumaoyi_stated_level1_weights_without_a_weight_column_are_not_summed() -> None:
+    # No 分值 column: nothing to add up under 产出指标（60分）/效益指标（40分）, so no “合计为0.00分” warning.
+    # The form's real error stays: 总分 = 20 + 60 + 40 = 120, typed 100 (G19).
+    outcome = check("自评表", FUWU, FUWU_MERGED)
+    assert at(outcome, "level1_weight_mismatch") == []
+    assert serious_at(outcome, "自评表!B11") == [] and serious_at(outcome, "自评表!B17") == []
+    assert at(outcome, "total_score_wrong") == ["自评表!G19"]
+
+
+def test_stated_level1_weights_are_still_summed_where_the_form_has_a_weight_column() -> None:
+    # The same form with a 分值 column typed (10 per 产出 row, 20 per 效益 row) but one 产出 row at 5:
+    # 10+10+10+10+10+5 = 55 against 产出指标（60分） → one warning on B11; 效益 20 + 20 = 40 agrees.
+    rows = [[*r[:6], "分值", *r[6:]] if i == 9 else r for i, r in enumerate(FUWU)]
+    for i in range(10, 18):
+        rows[i] = [*rows[i][:6], 5 if i == 15 else rows[i][6], *rows[i][6:]]
+    rows[18] = [*rows[18][:6], 100, 100]
+    outcome = check("自评表", rows, FUWU_MERGED)
+    hit = the_warning(outcome, "level1_weight_mismatch", "自评表!B11")
+    assert "标明60分，其下三级指标分值合计为55.00分" in hit.message

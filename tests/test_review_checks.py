@@ -56,8 +56,10 @@ def test_execution_above_budget_3000_against_2769_05() -> None:
     # 3000 ÷ 2769.05 = 108.34%.
     project = edited(PROJECT, "其中:当年财政拨款", 4, 3000)
     outcome = check(project=edited(project, "年度资金总额", 4, 3000))
+    # Named on the 执行率 G10 (the figure shown above 100%), with the 全年执行数 E10 as related.
     hits = found(outcome, "executed_above_budget")
-    assert [where(f) for f in hits] == ["附件3!E10"]
+    assert [where(f) for f in hits] == ["附件3!G10"]
+    assert [f"{r.sheet}!{r.address}" for r in hits[0].related] == ["附件3!E10"]
     assert hits[0].severity is Severity.WARNING
     assert "108.34%" in hits[0].message and "2769.05" in hits[0].message
 

@@ -78,7 +78,7 @@ class Code(StrEnum):
     DEVIATION_MISSING = "deviation_missing", Severity.WARNING, "指标未达成或未得满分，却没有填偏差原因分析"
     OVER_ACHIEVEMENT_UNEXPLAINED = (
         "over_achievement_unexplained",
-        Severity.INFO,
+        Severity.WARNING,
         "实际完成值远超年度指标值，没有说明原因",
     )
     INDICATOR_UNFILLED = "indicator_unfilled", Severity.WARNING, "指标的实际完成值和得分都未填"
@@ -103,6 +103,7 @@ class Code(StrEnum):
         "实际在职人数超过编制数（控制率超过100%）",
     )
     RATE_BLANK_BUT_SCORED = "rate_blank_but_scored", Severity.WARNING, "执行率未填，执行率得分却已填"
+    EXECUTION_SCORE_BLANK = "execution_score_blank", Severity.WARNING, "分值和执行率已填，执行率得分却未填"
     # Weights and blank rows
     WEIGHTS_NOT_FILLED = "weights_not_filled", Severity.INFO, "绩效指标的分值尚未填写"
     WEIGHTS_NOT_100 = "weights_not_100", Severity.ERROR, "分值合计（含预算执行率）不是100"

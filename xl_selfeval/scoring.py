@@ -138,6 +138,9 @@ _NEGATIVE_NAME_WORDS = (
     ),  # a bare amount in a 成本指标 is the budget ceiling: 成本控制在预算内 5487.8万元
 )
 _STRONG_NEGATIVE_NAME_WORDS = ("不满意", "不合格", "不达标")
+# 控制 names a ceiling (成本控制在预算内, 控制在N以内) except in a 控制数/控制率 that counts the people or cases
+# kept under control (高血压随访控制数 3220人 of 3807人: more is better); of money (预算控制数) it stays one.
+_CONTROL_ACHIEVED_RE = re.compile(r"控制(?:人数|例数|户数|数|率)")
 _OUTCOME_NAME_WORDS = (
     *("处理", "办结", "整改", "解决", "回复", "处置", "查处", "化解", "满意", "完成", "覆盖", "达标"),
     *("收回", "清收", "节约", "节省", "降低", "下降", "减少", "压缩"),
@@ -182,8 +185,10 @@ def _band_of_wording(text: str) -> str | None:
     return None
 
 
-def _negative_name(name: str) -> bool:
+def _negative_name(name: str, money: bool = False) -> bool:
     s = _norm(name)
+    if not money:
+        s = _CONTROL_ACHIEVED_RE.sub("|", s)
     if any(word in s for word in _STRONG_NEGATIVE_NAME_WORDS):
         return True
     if any(word in s for word in _OUTCOME_NAME_WORDS):
@@ -216,7 +221,8 @@ def _quantitative_kind(target: Value, name: str) -> IndicatorKind:
     # A bare figure (or '='): a target of 0 (0起 事故) can only be a ceiling; otherwise the name decides.
     if target.quantity is not None and target.quantity.number == 0:
         return IndicatorKind.NEGATIVE
-    return IndicatorKind.NEGATIVE if _negative_name(name) else IndicatorKind.POSITIVE
+    money = target.quantity is not None and target.quantity.dimension is Dimension.AMOUNT
+    return IndicatorKind.NEGATIVE if _negative_name(name, money) else IndicatorKind.POSITIVE
 
 
 def _target_bounds(target: Value) -> tuple[Quantity, ...]:

@@ -150,6 +150,18 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                         fix=fix,
                     )
                     continue
+                if _weight_and_rate_typed(form, expr):  # half filled in: the score is what the reader misses
+                    yield finding(
+                        Code.EXECUTION_SCORE_BLANK,
+                        form,
+                        f.ref,
+                        f"{label}未填，分值和执行率已填，按本表数据应为{show(expected, fmt)}"
+                        f"（{explain(form, expr, ctx)}），请填写得分",
+                        show(expected, fmt),
+                        "空白",
+                        fix=fix,
+                    )
+                    continue
                 yield finding(
                     Code.DERIVED_BLANK,
                     form,
@@ -221,6 +233,18 @@ def _score_of_rate(form: Form, rate_key: str) -> Field | None:
             if score is not None and score.number is not None:
                 return score
     return None
+
+
+def _weight_and_rate_typed(form: Form, expr: Expr) -> bool:
+    """An 执行率得分 whose 分值 and 执行率 are both typed as figures (a blank template types neither rate)."""
+    if (
+        not isinstance(expr, ExecutionScore)
+        or not isinstance(expr.weight, Ref)
+        or not isinstance(expr.rate, Ref)
+    ):
+        return False
+    weight, rate = form.get(expr.weight.key), form.get(expr.rate.key)
+    return weight is not None and weight.number is not None and rate is not None and rate_of(rate) is not None
 
 
 def _shown(f: Field, fmt: Fmt) -> str:

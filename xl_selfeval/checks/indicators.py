@@ -89,15 +89,21 @@ def check_weights(ctx: Context) -> Iterator[Finding]:
 
 
 def check_stated_level1_weights(ctx: Context) -> Iterator[Finding]:
-    """'产出指标(50分)' states a weight: the 分值 of the 三级 rows under it must add up to it."""
+    """'产出指标(50分)' states a weight: the 分值 of the 三级 rows under it must add up to it. A form with no
+    三级 分值 at all (no 分值 column, the weights showing only through the scores as in 服务贸易 2020; or a
+    分值 column not filled in yet, which weights_not_filled names) has nothing to add up."""
     for form in ctx.forms:
         if not form.stated_weights:
             continue
         sums: dict[str, Decimal] = defaultdict(Decimal)
+        typed = False
         for row in form.blocks.get("indicators", []):
             w = row.get("weight")
             if w is not None and w.number is not None:
                 sums[row.level1] += w.number
+                typed = True
+        if not typed:
+            continue
         for ref, level1, stated in form.stated_weights:
             if abs(sums[level1] - stated) > SCORE_TOLERANCE:
                 yield finding(

@@ -94,19 +94,36 @@ def _budgets(ctx: Context) -> Iterator[tuple[Form, Decimal, Decimal]]:
 
 def check_execution_above_budget(ctx: Context) -> Iterator[Finding]:
     """全年执行数 above 全年预算数: possible (a mid-year top-up spent early) but it needs a word, and the
-    执行率得分 stays at most its 分值."""
+    执行率得分 stays at most its 分值. Named on the 执行率 cell, the figure a reader sees above 100% (like
+    控制率 on 附件1), with the 全年执行数 as related; on the 全年执行数 when the table has no 执行率 cell."""
     for form, budget, executed in _budgets(ctx):
-        at = form.get(budget_keys(form)[2])
-        if at is None or executed <= budget:
+        spent = form.get(budget_keys(form)[2])
+        table = form.layout.execution_table
+        if spent is None or table is None or executed <= budget:
+            continue
+        rate = form.get(table.field_key("total", "rate"))
+        message = (
+            f"全年执行数{format_amount(executed)}大于全年预算数{format_amount(budget)}"
+            f"（执行率{format_rate(executed / budget)}），请核实并说明原因；执行率得分最高为分值"
+        )
+        if rate is None:
+            yield finding(
+                Code.EXECUTED_ABOVE_BUDGET,
+                form,
+                spent.ref,
+                message,
+                f"≤{format_amount(budget)}",
+                format_amount(executed),
+            )
             continue
         yield finding(
             Code.EXECUTED_ABOVE_BUDGET,
             form,
-            at.ref,
-            f"全年执行数{format_amount(executed)}大于全年预算数{format_amount(budget)}"
-            f"（执行率{format_rate(executed / budget)}），请核实并说明原因；执行率得分最高为分值",
-            f"≤{format_amount(budget)}",
-            format_amount(executed),
+            rate.ref,
+            message,
+            "≤100%",
+            format_rate(executed / budget),
+            related=(spent.ref,),
         )
 
 

@@ -19,7 +19,7 @@ from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
 from xl_selfeval.units import show as show_quantity
-from xl_selfeval.values import Kind, format_amount, format_score, parse_value
+from xl_selfeval.values import Kind, format_amount, format_percent, format_score, parse_value
 
 RowRule = Callable[[IndicatorRow, Context], Iterable[Finding]]
 
@@ -335,7 +335,8 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.OVER_ACHIEVEMENT_UNEXPLAINED,
             r.form,
             deviation.ref,
-            f"指标“{r.title}”实际完成值{actual.text}远超年度指标值{target.text}，建议说明超额原因并考虑调整目标",
+            f"指标“{r.title}”实际完成值{actual.text}远超年度指标值{target.text}"
+            f"（达到{format_percent(ctx.settings.over_achievement)}以上），应在偏差原因中说明超额原因并考虑调整目标",
             "偏差原因",
             "空白",
             related=(actual.ref,),
