@@ -101,9 +101,10 @@ def test_the_sichuan_weights_draw_no_convention_warning_under_the_sichuan_profil
     # 执行 10 + 产出 60 + 效益 30 = 100: 全国 expects 50/30/10, 四川's form sets only 执行10 | 指标90.
     plain = qingshen(initial=251.89)  # no budget adjustment: the weights alone
     assert ("weights_differ_from_convention", "I19") in codes(plain, "全国")
-    # What is left is the unit's: 完成值 and 得分 never typed, the 评价结论 still the template's text. The
-    # printed note in the 原因 beside a 100% 执行率 with no adjustment is not a finding.
+    # What is left is the unit's: 执行 得分, 完成值 and 得分 never typed, the 评价结论 still the template's
+    # text. The printed note in the 原因 beside a 100% 执行率 with no adjustment is not a finding.
     assert codes(plain, "四川") == [
+        ("execution_score_blank", "H11"),
         ("indicator_unfilled", "H17"),
         ("indicator_unfilled", "H18"),
         ("instruction_text_left", "B20"),
@@ -114,6 +115,7 @@ def test_a_mid_year_adjustment_needs_its_reason_under_the_sichuan_profile() -> N
     # 大英 安可替代: 年初预算 0.00 → 调整后 3.36; the 原因 cell holds only the printed note.
     rows = qingshen(initial=0, budget=3.36, executed=3.36)
     rows[-2][1] = "按要求购买安可设备，完成资金支付，自评得分100分。"  # a conclusion of the unit's own
+    rows[10][7] = 10  # the 执行 得分 typed
     for row in rows[16:18]:
         row[7], row[9] = 100, row[8]  # 完成值 and 得分 typed
     assert codes(rows, "四川") == [("execution_reason_missing", "I11")]
