@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 
+from sichuan_rows import MERGES, qingshen
+
 from xl_selfeval.engine import run_engine
 from xl_selfeval.findings import Finding, Outcome, Severity
 from xl_selfeval.grid import CellData, Grid
@@ -75,51 +77,10 @@ def put(rows: Rows, row: int, col: int, value: object) -> Rows:
 
 
 # --- 青神 (四川 2023, 工资性支出): both indicators filed with 完成值 and 得分 blank --------------------------
-# The published 总额 line is typed 年度资金总额 here: reading 四川's 总额 row is the reader's work (corpus gap H11).
+# The published form down to its 合计 row (tests/sichuan_rows.py); 评价结论 and the signatures left off.
 
-QINGSHEN_MERGED = ("A1:K1", "A2:K2", "B3:K3", "B4:K4", "B5:K5", "A6:A9", "A10:A15", "A16:A19", "B19:H19")
-QINGSHEN: Rows = [
-    ["报表编号：510000_0013zp"],
-    ["部门预算项目支出绩效自评表（2023年度）"],
-    ["项目名称", "51000021R000000019951-工资性支出"],
-    ["主管部门", "青神县发展和改革局本级"],
-    ["实施单位（盖章）", "青神县发展和改革局"],
-    ["项目基本情况", "1.项目年度目标完成情况"],
-    ["", "项目年度目标", "", "", "", "", "年度目标完成情况"],
-    ["", "严格执行相关政策，保障工资及时、足额发放或社保及时、足额缴纳。", "", "", "", "", ""],
-    ["", "2.项目实施内容及过程概述"],
-    [
-        "预算执行情况（10分）",
-        "年度预算数（万元）",
-        "年初预算",
-        "调整后预算数",
-        "预算执行数",
-        "预算执行率",
-        "权重",
-        "得分",
-    ],
-    ["", "年度资金总额", 238.93, 251.89, 251.89, pct(1.0), 10, ""],
-    ["", "其中：财政资金", 238.93, 251.89, 251.89, pct(1.0), "/", "/"],
-    ["", "财政专户管理资金", 0, 0, 0, pct(0.0), "/", "/"],
-    ["", "单位资金", 0, 0, 0, pct(0.0), "/", "/"],
-    ["", "其他资金", "", "", "", "", "/", "/"],
-    [
-        "绩效指标（90分）",
-        "一级指标",
-        "二级指标",
-        "三级指标",
-        "指标性质",
-        "指标值",
-        "度量单位",
-        "完成值",
-        "权重",
-        "得分",
-        "未完成原因分析",
-    ],
-    ["", "产出指标", "数量指标", "发放（缴纳）覆盖率", "=", 100, "%", "", 60, "", ""],
-    ["", "效益指标", "社会效益指标", "足额保障率（参保率）", "=", 100, "%", "", 30, "", ""],
-    ["", "合计", "", "", "", "", "", "", 100, "", ""],
-]
+QINGSHEN_MERGED = tuple(m for m in MERGES if m != "B20:K20")
+QINGSHEN: Rows = qingshen()[:19]
 
 
 def test_qingshen_blank_actual_and_score_warn_on_each_indicator() -> None:
