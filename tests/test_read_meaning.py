@@ -303,3 +303,34 @@ def test_a_conclusion_in_the_units_own_words_is_not_flagged() -> None:
     (form,) = read_forms([Grid.from_rows(SHEET, rows)])
     assert form.text("conclusion").startswith("项目按计划完成")
     assert not [f for f in findings(rows) if f.code == "instruction_text_left"]
+
+
+NANYUE = [  # 南岳区民族宗教事务局 2020 (湖南), titled 部门整体 but laid out for one fund
+    ["2020年忠烈祠免费开放经费236.25万元部门整体支出绩效自评表"],
+    ["单位名称", "南岳区民族宗教事务局", "", "单位负责人及电话", "郭刚毅"],
+    ["主管部门", "南岳区民族宗教事务局", "", "实施单位", "南岳区民族宗教事务局"],
+    ["资金情况（万元）", "", "年初预算资金总额：", "实际投入资金额", "产生差异的原因"],
+    ["", "合计", 236, 236, ""],
+    ["", "其中：财政拨款", 236, 236, ""],
+    ["", "其他资金", "", "", ""],
+    ["总体目标", "年度目标", "", "", "年度总体目标完成情况"],
+    ["", "认真完成年度各项工作任务", "", "", "通过文物保护专项经费的支出，促进文化遗产的保护"],
+    ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "全年实际完成值", "产生差异的原因及改进措施"],
+    ["", "产出指标", "数量指标", "管理忠烈祠面积", "=230亩", "=230亩", ""],
+]
+
+
+def test_a_funds_table_captioned_zijin_qingkuang_is_read_by_its_header_words() -> None:
+    # 资金情况（万元）| 年初预算资金总额 | 实际投入资金额: the 合计 line under them holds 236 and 236.
+    (form,) = read_forms([Grid.from_rows("自评表", NANYUE)])
+    assert form.fields["budget.total.initial_budget"].ref.address == "C5"
+    assert form.number("budget.total.initial_budget") == 236
+    assert form.number("budget.total.executed") == 236
+    flagged = [
+        f
+        for f in run_engine([Grid.from_rows("自评表", NANYUE)]).findings
+        if f.code == "title_amount_mismatch"
+    ]
+    assert [(f.cell.address, f.message) for f in flagged] == [
+        ("C5", "自评表!C5 标题写的是236.25万元，表中年度资金总额（年初预算数）为236.00，相差0.25，请核对")
+    ]
