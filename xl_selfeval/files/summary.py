@@ -75,7 +75,7 @@ _SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "xlsb"})
 _RANKED_IN_CHART = 30
 
 
-class _SummarySheet(Worksheet):
+class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no type hints
     """A worksheet that writes our own link formulas as they are: XlsxWriter's formula preparation (some
     thirty regex rewrites of future functions per formula) costs more than the rest of a link, and
     link_formula's text holds no function but HYPERLINK (any other formula goes through as usual)."""
