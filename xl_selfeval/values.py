@@ -12,6 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from xl_selfeval.labels import NOT_APPLICABLE_WORDS
+from xl_selfeval.memo import memo_text
 from xl_selfeval.units import (
     LEADING_UNITS,
     Dimension,
@@ -362,6 +363,7 @@ def _parse_single(figure: str) -> tuple[Quantity, Comparator | None] | None:
     return None if quantity is None else (quantity, Comparator.GE)
 
 
+@memo_text(8192)
 def _parse_text(raw: str) -> Value:
     s = _compact(raw)
     if not s:
@@ -427,7 +429,11 @@ def split_label_amount(text: str) -> tuple[str, Value] | None:
     """
     if not isinstance(text, str):
         return None
-    t = text.strip()
+    return _split_label_amount(text.strip())
+
+
+@memo_text(4096)
+def _split_label_amount(t: str) -> tuple[str, Value] | None:
     if len(t) > 4 * _MAX_FIGURE_LEN or parse_value(t).kind is Kind.NUMBER:
         return None
     folded = t.translate(_WIDTH_TABLE)  # same length: every folded character maps to one character
