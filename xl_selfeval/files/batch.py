@@ -16,7 +16,8 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from xl_selfeval.engine import run_engine
+from xl_selfeval.checks.context import Context
+from xl_selfeval.engine import run_engine_with_context
 from xl_selfeval.errors import UserError
 from xl_selfeval.files.convert import find_soffice
 from xl_selfeval.files.open import read_document
@@ -137,8 +138,9 @@ def review_file(rel: str) -> FileResult:
         return unreadable(rel, str(exc))
     except Exception as exc:
         return unreadable(rel, _crash_reason(exc))
+    ctx: Context | None = None
     try:
-        outcome = run_engine(document.grids, settings)
+        outcome, ctx = run_engine_with_context(document.grids, settings)
     except UserError as exc:
         if document.paragraphs:  # a Word report without the tables: still the unit's report
             outcome = Outcome(profile=settings.profile)
@@ -146,7 +148,7 @@ def review_file(rel: str) -> FileResult:
             return unreadable(rel, f"“{_printable(Path(rel).name)}”：{exc}", document.source_kind)
     except Exception as exc:
         return unreadable(rel, _crash_reason(exc), document.source_kind)
-    return summarize(rel, document.source_kind, outcome, document.paragraphs, document.notes, settings)
+    return summarize(rel, document.source_kind, outcome, document.paragraphs, document.notes, settings, ctx)
 
 
 def check_report_task(task: ReportTask) -> list[FindingRow]:
