@@ -7,11 +7,16 @@ the grids and forms are dropped before the next file, so memory stays flat howev
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TypeVar
@@ -39,6 +44,12 @@ from xl_selfeval.settings import Settings
 READ_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".docx"})
 CONVERTED_SUFFIXES = frozenset({".doc", ".et", ".wps", ".xlsb", ".odt", ".rtf"})  # through LibreOffice
 _LOCK_PREFIXES = ("~$", ".~lock.")
+
+# Seconds one file may take to be read and checked (a form takes milliseconds): a pathological file must
+# not stall the batch. Past it the worker stops the file itself; one that does not answer (stuck inside a
+# C library) is ended from outside after the grace period.
+FILE_TIME_LIMIT = 60.0
+_GRACE = 5.0
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -111,17 +122,57 @@ def _why_left(path: Path, name: str, has_soffice: bool, left_out: set[Path]) -> 
 
 # --- the worker -----------------------------------------------------------------------------------------
 
-_worker: tuple[Path, Settings, Limits] | None = None
+_worker: tuple[Path, Settings, Limits, float] | None = None
 
 
-def _start_worker(root: Path, settings: Settings, limits: Limits) -> None:
+def _start_worker(root: Path, settings: Settings, limits: Limits, seconds: float = FILE_TIME_LIMIT) -> None:
     global _worker
-    _worker = (root, settings, limits)
+    _worker = (root, settings, limits, seconds)
 
 
 def _state() -> tuple[Path, Settings, Limits]:
     assert _worker is not None, "worker not started"
-    return _worker
+    return _worker[:3]
+
+
+class _TimeUp(BaseException):
+    """The file's time is up. A BaseException, so that no `except Exception` safety net on the way
+    (one odd cell must not stop a check) swallows it."""
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:g}"
+
+
+def timed_out_reason(seconds: float) -> str:
+    return f"读取超时（超过{_seconds(seconds)}秒），文件可能构造异常；请在 Excel 或 Word 中打开并另存后再试"
+
+
+def _time_up(signum: int, frame: object) -> None:
+    raise _TimeUp
+
+
+def _can_interrupt(seconds: float) -> bool:
+    """Whether this thread can stop its own work after ``seconds`` (not on Windows: no SIGALRM)."""
+    return (
+        seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the work inside after ``seconds`` of wall time (a real-time timer; only in a process's
+    main thread, where Python runs signal handlers: elsewhere the batch's outer deadline still holds)."""
+    if not _can_interrupt(seconds) or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield  # no limit here, or the caller's own timer runs (it is left alone)
+        return
+    previous = signal.signal(signal.SIGALRM, _time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _crash_reason(exc: BaseException) -> str:
@@ -130,7 +181,17 @@ def _crash_reason(exc: BaseException) -> str:
 
 
 def review_file(rel: str) -> FileResult:
-    """Read and check one file in this process; never raises for a bad file."""
+    """Read and check one file in this process, within the batch's time limit; never raises for a bad file."""
+    assert _worker is not None, "worker not started"
+    seconds = _worker[3]
+    try:
+        with _time_limit(seconds):
+            return _review_file(rel)
+    except _TimeUp:
+        return _file_timed_out(rel, seconds)
+
+
+def _review_file(rel: str) -> FileResult:
     root, settings, limits = _state()
     try:
         document = read_document(root / rel, limits)
@@ -156,19 +217,25 @@ def check_report_task(task: ReportTask) -> list[FindingRow]:
     from xl_selfeval.checks.report import check_report
     from xl_selfeval.review import finding_row
 
-    root, settings, limits = _state()
+    assert _worker is not None, "worker not started"
+    root, settings, limits, seconds = _worker
     try:
-        paragraphs = read_document(root / task.report, limits).paragraphs
-        forms = [
-            form for book in task.workbooks for form in read_forms(read_document(root / book, limits).grids)
-        ]
-        return [finding_row(task.report, f) for f in check_report(paragraphs, forms, settings)]
+        with _time_limit(seconds):
+            paragraphs = read_document(root / task.report, limits).paragraphs
+            forms = [
+                form
+                for book in task.workbooks
+                for form in read_forms(read_document(root / book, limits).grids)
+            ]
+            return [finding_row(task.report, f) for f in check_report(paragraphs, forms, settings)]
+    except _TimeUp:
+        return _report_timed_out(task, seconds)
     except Exception as exc:  # the files were read once already; whatever fails now is told, not raised
-        return [
-            FindingRow(
-                task.report, "", "", "警告", 1, Code.REPORT_UNCHECKED.value, _crash_reason(exc), "", ""
-            )
-        ]
+        return _report_unchecked(task, _crash_reason(exc))
+
+
+def _report_unchecked(task: ReportTask, why: str) -> list[FindingRow]:
+    return [FindingRow(task.report, "", "", "警告", 1, Code.REPORT_UNCHECKED.value, why, "", "")]
 
 
 # --- the pool -------------------------------------------------------------------------------------------
@@ -185,39 +252,44 @@ def _file_crashed(rel: str) -> FileResult:
     return unreadable(rel, f"“{_printable(Path(rel).name)}”：{_CRASHED}")
 
 
+def _file_timed_out(rel: str, seconds: float) -> FileResult:
+    return unreadable(rel, f"“{_printable(Path(rel).name)}”：{timed_out_reason(seconds)}")
+
+
 def _report_crashed(task: ReportTask) -> list[FindingRow]:
-    return [
-        FindingRow(
-            task.report,
-            "",
-            "",
-            "警告",
-            1,
-            Code.REPORT_UNCHECKED.value,
-            f"报告未能与表格核对：{_CRASHED}",
-            "",
-            "",
-        )
-    ]
+    return _report_unchecked(task, f"报告未能与表格核对：{_CRASHED}")
+
+
+def _report_timed_out(task: ReportTask, seconds: float) -> list[FindingRow]:
+    return _report_unchecked(task, f"报告未能与表格核对：{timed_out_reason(seconds)}")
 
 
 class _Workers:
     """The worker processes, started once for the batch. A worker that dies (a crash inside a library on a
     hostile file, the out-of-memory killer) costs only the file it was reading: the files then in flight
-    are tried again one at a time, and the pool is started again for the rest."""
+    are tried again one at a time, and the pool is started again for the rest. A file whose worker does
+    not answer within the time limit and its grace is listed as timed out, and its pool is ended."""
 
-    def __init__(self, jobs: int, start: tuple[Path, Settings, Limits]) -> None:
+    def __init__(self, jobs: int, start: tuple[Path, Settings, Limits, float]) -> None:
         self.jobs, self.start = jobs, start
         self.pool: ProcessPoolExecutor | None = None
+        seconds = start[3]
+        # Waiting starts when the file is the oldest in flight, so it has been running at least as long.
+        self.deadline = seconds + _GRACE if seconds > 0 else None
 
     def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=self.start)
 
     def run(
-        self, function: Callable[[_T], _R], items: Sequence[_T], crashed: Callable[[_T], _R]
+        self,
+        function: Callable[[_T], _R],
+        items: Sequence[_T],
+        crashed: Callable[[_T], _R],
+        timed_out: Callable[[_T], _R],
     ) -> Iterator[_R]:
         """``function`` over ``items``, results in the order of ``items``; at most a few per worker in flight."""
-        if self.jobs == 1 or len(items) < 2:
+        # In this process when one worker will do, unless a stuck file could then stall the batch.
+        if (self.jobs == 1 or len(items) < 2) and (_can_interrupt(self.start[3]) or self.deadline is None):
             _start_worker(*self.start)
             yield from map(function, items)
             return
@@ -232,24 +304,49 @@ class _Workers:
                 return
             item, future = flight.popleft()
             try:
-                yield future.result()
+                yield future.result(timeout=self.deadline)
+                continue
             except BrokenProcessPool:
-                self.pool.shutdown(cancel_futures=True)
-                self.pool = None
-                for again in [item, *(i for i, _ in flight)]:
-                    yield self._alone(function, again, crashed)
-                flight.clear()
+                first = self._alone(function, item, crashed, timed_out)
+            except FutureTimeout:
+                first = timed_out(item)
+                _end(self.pool)
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+            yield first
+            for again, _ in flight:
+                yield self._alone(function, again, crashed, timed_out)
+            flight.clear()
 
-    def _alone(self, function: Callable[[_T], _R], item: _T, crashed: Callable[[_T], _R]) -> _R:
-        with self._new_pool(1) as one:
-            try:
-                return one.submit(function, item).result()
-            except BrokenProcessPool:
-                return crashed(item)
+    def _alone(
+        self,
+        function: Callable[[_T], _R],
+        item: _T,
+        crashed: Callable[[_T], _R],
+        timed_out: Callable[[_T], _R],
+    ) -> _R:
+        one = self._new_pool(1)
+        try:
+            return one.submit(function, item).result(timeout=self.deadline)
+        except BrokenProcessPool:
+            return crashed(item)
+        except FutureTimeout:
+            _end(one)
+            return timed_out(item)
+        finally:
+            one.shutdown(cancel_futures=True)
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+
+
+def _end(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's worker processes (one is stuck past every deadline); the pool is then broken."""
+    # ProcessPoolExecutor has no public way to end a running call before Python 3.14's terminate_workers.
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.kill()
 
 
 def review_folder(
@@ -259,24 +356,30 @@ def review_folder(
     jobs: int | None = None,
     leave: Sequence[Path] = (),
     progress: Progress | None = None,
+    time_limit: float = FILE_TIME_LIMIT,
 ) -> Batch:
-    """Every file under ``folder`` read and checked by ``jobs`` worker processes; results in walk order."""
+    """Every file under ``folder`` read and checked by ``jobs`` worker processes; results in walk order.
+
+    A file that takes more than ``time_limit`` seconds (0: no limit) is listed as unreadable, timed out."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"找不到要审核的文件夹“{_printable(str(folder))}”，请检查路径后再试。")
     files, skipped = walk(folder, leave)
     jobs = max(1, min(jobs or default_jobs(), len(files)))
-    workers = _Workers(jobs, (folder, settings, limits))
+    workers = _Workers(jobs, (folder, settings, limits, time_limit))
     try:
         results: list[FileResult] = []
-        for result in workers.run(review_file, files, _file_crashed):
+        timed_out = partial(_file_timed_out, seconds=time_limit)
+        for result in workers.run(review_file, files, _file_crashed, timed_out):
             results.append(result)
             if progress is not None:
                 progress(1)
         assign_units(results)
         tasks = report_tasks(results)
         by_file = {r.file: r for r in results}
-        for task, found in zip(tasks, workers.run(check_report_task, tasks, _report_crashed), strict=True):
+        unchecked = partial(_report_timed_out, seconds=time_limit)
+        checked = workers.run(check_report_task, tasks, _report_crashed, unchecked)
+        for task, found in zip(tasks, checked, strict=True):
             by_file[task.report].findings.extend(found)
     finally:
         workers.close()
