@@ -73,6 +73,8 @@ class Region:
                 self.texts.append((lab.row, lab.col, lab.label))
                 if lab.split is not None:
                     self.index[lab.split[0]].append(Hit(lab.row, lab.col, lab.split[1]))
+        # The texts a label with a bracketed note can be (find_all's fallback scans only these).
+        self._bracketed = [t for t in self.texts if "(" in t[2]]
 
     def find(
         self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
@@ -96,7 +98,8 @@ class Region:
 
         if not within(hits) and "{Y" not in key:
             # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
-            hits = [Hit(r, c) for r, c, text in self.texts if text.startswith(key + "(")]
+            opening = key + "("
+            hits = [Hit(r, c) for r, c, text in self._bracketed if text.startswith(opening)]
         return within(hits)
 
     def span(self, row: int, col: int) -> tuple[int, int]:

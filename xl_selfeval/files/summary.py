@@ -189,7 +189,8 @@ def _rows(
             elif kind in texts:
                 text = "" if value is None else str(value)
                 write_string(n, col, text, texts[kind][_needs_quote(text)])
-                lines = max(lines, _lines(text, width))
+                if 2 * len(text) >= width or "\n" in text:  # else one line (_lines' own shortcut)
+                    lines = max(lines, _lines(text, width))
             else:
                 _number(ws, n, col, value, styles[kind])
         if lines > 1:
@@ -232,9 +233,9 @@ def _link(ws: Worksheet, row: int, col: int, formula: str | None, style: Format)
         ws.write_formula(row, col, formula, style, LINK_TEXT)
 
 
-def _relative(folder: Path, output: Path, rel: str) -> str:
+def _relative(folder: Path, summary_folder: Path, rel: str) -> str:
     """The file's path as the summary's links use it: relative to the summary's folder, '/'-separated."""
-    target = os.path.relpath(folder / rel, output.resolve().parent)
+    target = os.path.relpath(folder / rel, summary_folder)
     return Path(target).as_posix()
 
 
@@ -297,10 +298,11 @@ def _details_sheet(
     book: xlsxwriter.Workbook, f: _Formats, results: list[FileResult], folder: Path, output: Path
 ) -> None:
     ws = book.add_worksheet(DETAILS, _SummarySheet)
+    summary_folder = output.resolve().parent
 
     def lines() -> Iterator[tuple[Any, ...]]:
         for r in results:
-            target = _relative(folder, output, r.file)
+            target = _relative(folder, summary_folder, r.file)
             at_cell = r.kind in _SPREADSHEET_KINDS
             for x in r.findings:
                 link = link_formula(target, x.sheet, x.cell) if at_cell and x.cell else link_formula(target)
