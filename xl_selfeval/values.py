@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, getcontext, localcontext
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -55,10 +55,17 @@ def round_half_up(x: Decimal, places: int = 2) -> Decimal:
     """
     if not x.is_finite():
         raise ValueError(f"cannot round a non-finite number: {x!r}")
+    quantum = _QUANTA.get(places) or Decimal((0, (1,), -places))
+    if x.adjusted() + places + 3 <= min(getcontext().prec, 28):
+        # The usual amount: the current precision already holds the result (quantize is exact).
+        return x.quantize(quantum, rounding=ROUND_HALF_UP)
     with localcontext() as ctx:
         # Enough digits that quantize never fails on large amounts (the default precision is 28).
         ctx.prec = max(28, x.adjusted() + places + 3)
-        return x.quantize(Decimal((0, (1,), -places)), rounding=ROUND_HALF_UP)
+        return x.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+_QUANTA = {places: Decimal((0, (1,), -places)) for places in range(7)}
 
 
 def _fixed(x: Decimal, places: int) -> str:

@@ -507,8 +507,16 @@ def _read_strings(book: _Book, info: zipfile.ZipInfo) -> None:
     book.parse(info, _StringsTarget(book), "共享字符串表")
 
 
+# Cell references already read ('B3' -> (3, 2)): every file of a batch repeats the template's cells.
+_REFS: dict[str, tuple[int, int]] = {}
+_MAX_REFS = 50_000  # bounded whatever a file holds
+
+
 def _ref(text: str) -> tuple[int, int]:
     """'B3' -> (3, 2); anything else is a malformed file."""
+    found = _REFS.get(text)
+    if found is not None:
+        return found
     letters = text.rstrip("0123456789")
     digits = text[len(letters) :]
     col = _COLUMNS.get(letters) or _column(letters)
@@ -517,6 +525,8 @@ def _ref(text: str) -> tuple[int, int]:
     row = int(digits)
     if not 1 <= row <= _MAX_ROW:
         raise ValueError(f"row out of range in {text!r}")
+    if len(_REFS) < _MAX_REFS:
+        _REFS[text] = (row, col)
     return row, col
 
 
@@ -557,7 +567,7 @@ class _SheetTarget:
                 raise _Refused(_TOO_BIG, what=f"超过 {self.max_cells} 个单元格")
             ref = attrib.get("r")
             if ref:
-                row, col = _ref(ref)
+                row, col = _REFS.get(ref) or _ref(ref)
             else:
                 # Cells may omit r (the spec allows it): they follow the previous one in the row.
                 row, col = self.row, self.col + 1
@@ -613,6 +623,8 @@ class _SheetTarget:
         parts, inline, written = self.value, self.inline, self.formula
         self.value = self.inline = self.formula = self.buf = None
         self.in_cell = False
+        if parts is None and inline is None and written is None:
+            return  # <c r="B3" s="5"/>: a cell only styled, not kept (the most common kind)
         formula = None if written is None else "".join(written)
         ctype = self.ctype
         # s absent or not an index of cellXfs: Excel falls back to the first cell format.
