@@ -372,8 +372,13 @@ def test_libreoffice_prints_every_sheet_a4_landscape(reviewed: tuple[int, Path, 
 @pytest.mark.skipif(
     __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers by fork"
 )
-def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_a_worker_that_dies_costs_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
     from xl_selfeval.files import batch as batch_module
+
+    monkeypatch.setattr(batch_module, "_chunk_size", lambda items, jobs: chunk)
 
     for name in ("a.xlsx", "b.xlsx", "崩溃.xlsx", "c.xlsx", "d.xlsx"):
         shutil.copy(EXAMPLE, tmp_path / name)
@@ -452,14 +457,16 @@ def test_a_file_over_the_time_limit_is_unreadable_and_the_batch_goes_on(
 @pytest.mark.skipif(
     __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers by fork"
 )
+@pytest.mark.parametrize("chunk", [1, 3])
 def test_a_worker_stuck_past_the_limit_is_ended_from_outside(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     import time
 
     from xl_selfeval.files import batch as batch_module
 
     monkeypatch.setattr(batch_module, "_GRACE", 1.0)
+    monkeypatch.setattr(batch_module, "_chunk_size", lambda items, jobs: chunk)
     _slow_reader(monkeypatch, ignore_alarm=True)
     started = time.monotonic()
     batch = review_folder(_slow_folder(tmp_path), load_settings(None, None), jobs=2, time_limit=0.5)

@@ -50,6 +50,7 @@ _LOCK_PREFIXES = ("~$", ".~lock.")
 # C library) is ended from outside after the grace period.
 FILE_TIME_LIMIT = 60.0
 _GRACE = 5.0
+_MAX_CHUNK = 8  # files sent to a worker at once
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -293,29 +294,37 @@ class _Workers:
             _start_worker(*self.start)
             yield from map(function, items)
             return
-        waiting = iter(items)
-        flight: deque[tuple[_T, Future[_R]]] = deque()
+        size = _chunk_size(len(items), self.jobs)
+        waiting = (list(items[i : i + size]) for i in range(0, len(items), size))
+        flight: deque[tuple[list[_T], Future[list[_R]]]] = deque()
         while True:
             if self.pool is None:
                 self.pool = self._new_pool(self.jobs)
-            for item in islice(waiting, self.jobs * 4 - len(flight)):
-                flight.append((item, self.pool.submit(function, item)))
+            for chunk in islice(waiting, self.jobs * 3 - len(flight)):
+                flight.append((chunk, self.pool.submit(_each, function, chunk)))
             if not flight:
                 return
-            item, future = flight.popleft()
+            chunk, future = flight.popleft()
+            deadline = None if self.deadline is None else self.deadline * len(chunk)
             try:
-                yield future.result(timeout=self.deadline)
+                yield from future.result(timeout=deadline)
                 continue
             except BrokenProcessPool:
-                first = self._alone(function, item, crashed, timed_out)
+                first = [self._alone(function, item, crashed, timed_out) for item in chunk]
             except FutureTimeout:
-                first = timed_out(item)
                 _end(self.pool)
+                # Which file of the chunk hung is not known: each is tried alone, the hung one again times out.
+                first = (
+                    [timed_out(chunk[0])]
+                    if len(chunk) == 1
+                    else [self._alone(function, item, crashed, timed_out) for item in chunk]
+                )
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
-            yield first
+            yield from first
             for again, _ in flight:
-                yield self._alone(function, again, crashed, timed_out)
+                for item in again:
+                    yield self._alone(function, item, crashed, timed_out)
             flight.clear()
 
     def _alone(
@@ -339,6 +348,17 @@ class _Workers:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+
+
+def _chunk_size(items: int, jobs: int) -> int:
+    """Files go to the workers a few at a time: one message per file cost the parent about as much as a
+    tenth of the checking. Several chunks per worker still keep the workers evenly busy."""
+    return max(1, min(_MAX_CHUNK, items // (jobs * 8)))
+
+
+def _each(function: Callable[[_T], _R], chunk: list[_T]) -> list[_R]:
+    """``function`` over a chunk of items, in a worker."""
+    return [function(item) for item in chunk]
 
 
 def _end(pool: ProcessPoolExecutor) -> None:
