@@ -141,12 +141,8 @@ class _TimeUp(BaseException):
     (one odd cell must not stop a check) swallows it."""
 
 
-def _seconds(seconds: float) -> str:
-    return f"{seconds:g}"
-
-
 def timed_out_reason(seconds: float) -> str:
-    return f"读取超时（超过{_seconds(seconds)}秒），文件可能构造异常；请在 Excel 或 Word 中打开并另存后再试"
+    return f"读取超时（超过{seconds:g}秒），文件可能构造异常；请在 Excel 或 Word 中打开并另存后再试"
 
 
 def _time_up(signum: int, frame: object) -> None:
