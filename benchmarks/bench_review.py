@@ -10,9 +10,9 @@ workbooks/s on 2 cores, and ≤ 10× the floor. Peak memory (resident) of this p
 worker is printed too.
 
 Measured on the shared 2-core machine (300 files, --jobs 2, load average 2.7-2.9, before/after runs
-alternating): 16.6-17.4 ms CPU per workbook (28.6-27.2 ms before the speed work), 48-63 workbooks/s
+alternating): 16.6-17.4 ms CPU per workbook (27.2-28.6 ms before the speed work), 48-63 workbooks/s
 (33-34), 16-17× the floor's wall and 17-18× its CPU (40-42×, 38-42×), summary statistics and writing
-1.3-1.9 s (2.4-3.4 s), peak memory 65 MB here and 55 MB per worker (unchanged). Both targets are not met:
+1.3-1.9 s (2.4-3.4 s), peak memory 65 MB here and 55 MB per worker (unchanged). Neither target is met yet:
 of the 17 ms about 4 go to XlsxWriter writing 56 000 cells of the summary in this process, and about 3.5
 each to reading the .xlsx, to reading the forms and to the checks in the workers.
 """
