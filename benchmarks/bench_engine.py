@@ -111,22 +111,26 @@ def excel_round_trips(source: Path) -> None:
     from xl_selfeval.engine import run_engine
     from xl_selfeval.files.xlsx import read_workbook
 
-    door.on_windows = lambda: True  # type: ignore[assignment]  # the add-in's platform: COM on Windows
-    excel = FakeExcel()
-    book = excel.open_file(source)
-    sheets = len(book.sheets)
     outcome = run_engine(read_workbook(source))
-    ribbon.recalc_caller(book.mock)
     marked = len({f.cell for f in outcome.findings} | {e.cell for e in outcome.edits})
-    first = excel.log.excel_calls
-    excel.log.clear()
-    ribbon.recalc_caller(book.mock)  # the second run reads our notes and fills back
-    second = excel.log.excel_calls
-    print(
-        f"Excel round trips per 重新计算: {first} ({excel.log.data_reads} data reads for {sheets} sheets; "
-        f"{len(outcome.findings)} findings, {marked} marked cells, {len(outcome.edits)} values written); "
-        f"{first / marked:.1f} per marked cell all told; second run {second}"
-    )
+    for platform, label in (("win32", "Windows (COM)"), ("darwin", "Mac (AppleScript)")):
+        door.on_windows = lambda platform=platform: platform == "win32"  # type: ignore[misc]
+        excel = FakeExcel(platform)
+        book = excel.open_file(source)
+        sheets = len(book.sheets)
+        ribbon.recalc_caller(book.mock)
+        first, com = excel.log.excel_calls, len(excel.com_calls)
+        reads = excel.log.data_reads
+        excel.log.clear()
+        excel.com_calls.clear()
+        ribbon.recalc_caller(book.mock)  # the second run reads our notes and fills back
+        second = excel.log.excel_calls
+        print(
+            f"Excel round trips per 重新计算, {label}: {first} xlwings calls ({reads} data reads for {sheets} "
+            f"sheets; {len(outcome.findings)} findings, {marked} marked cells, {len(outcome.edits)} values "
+            f"written; {first / marked:.1f} per marked cell all told) + {com} COM calls through .api "
+            f"(notes added and sized); second run {second}"
+        )
 
 
 if __name__ == "__main__":

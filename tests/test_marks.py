@@ -136,7 +136,12 @@ def test_edits_become_numbers_and_text_and_keep_the_old_value_in_the_note() -> N
     assert notes[ref("D3")] == f"{NOTE_MARKER}错误：D3 应为60.00%\n已更正为正确值（原值61.65%）"
     assert notes[ref("D4")] == f"{NOTE_MARKER}原为空，已填入数值（按公式计算）"
     assert {m.cell: m.fill for m in plan.marks}[ref("D4")] == ""  # filled, not a problem: note only
-    assert "已更正 1 个单元格，填写 2 个空白单元格" in plan.summary[1].cells[0]
+    assert [row.cells[0] for row in plan.summary[:3]] == [
+        "未发现问题。",  # the one error is corrected: the workbook as written has none
+        "另有 1 项已由重算更正，列在表末（严重程度为“已更正”），不计入以上问题数。",
+        "已更正 1 个单元格，填写 2 个空白单元格（详见单元格批注）。",
+    ]
+    assert [(row.cells[1], row.corrected) for row in plan.issues] == [("已更正（原错误）", True)]
 
 
 def test_old_value_from_the_edit_when_no_reason_is_given() -> None:
@@ -370,32 +375,34 @@ def test_issue_list_sheet(tmp_path: Path) -> None:
     assert wb.active.title == SHEET  # the sheet the user had open stays open
     ws = wb[marks.LIST_SHEET]
     assert ws["A1"].value == marks.LIST_TITLE
-    assert ws["A2"].value == "共发现 5 项问题：错误 2 项，警告 1 项，提示 2 项。"
-    assert ws["A4"].value == f"{FORM}：表中总分 90.00，重算总分 88.50，等级 良（表中总分与重算不一致）"
-    header = 6
+    # D3's error is corrected: counted apart and listed last, as 已更正.
+    assert ws["A2"].value == "共发现 4 项问题：错误 1 项，警告 1 项，提示 2 项。"
+    assert ws["A3"].value == "另有 1 项已由重算更正，列在表末（严重程度为“已更正”），不计入以上问题数。"
+    assert ws["A5"].value == f"{FORM}：表中总分 90.00，重算总分 88.50，等级 良（表中总分与重算不一致）"
+    header = 7
     assert [c.value for c in ws[header]] == list(marks.ISSUE_HEADERS)
     assert all(c.font.b for c in ws[header])
     assert ws.freeze_panes == f"A{header + 1}"
     assert ws.auto_filter.ref == f"A{header}:G{header + 5}"
     rows = issue_table(path)
-    assert rows[2] == (3, "错误", FORM, f"{SHEET}!G12", "G12 应为88，表中为90", "88", "90")
-    assert [r[1] for r in rows] == ["错误", "警告", "错误", "提示", "提示"]
+    assert rows[1] == (2, "错误", FORM, f"{SHEET}!G12", "G12 应为88，表中为90", "88", "90")
+    assert [r[1] for r in rows] == ["警告", "错误", "提示", "提示", "已更正（原错误）"]
     links = [link_target(ws.cell(row=header + n, column=4).value) for n in range(1, 6)]
     assert links == [
-        "'附件3 运转经费'!D3",
         "'附件3 运转经费'!E6",
         "'附件3 运转经费'!G12",
         "'附件3 运转经费'!G12",
         "'附件1'!B3",
+        "'附件3 运转经费'!D3",
     ]
     assert ws.print_title_rows == f"${header}:${header}" and ws.page_setup.paperSize == 9  # A4
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert all(c.font.name == "宋体" for row in ws.iter_rows() for c in row if c.value is not None)
     assert all(c.border.left.style == "thin" for c in ws[header + 3])
     # user text beginning with = or @ stays text
-    e6 = ws.cell(row=header + 2, column=6)
+    e6 = ws.cell(row=header + 1, column=6)
     assert (e6.value, e6.data_type) == ("=SUM(A1)", "s")
-    assert ws.cell(row=header + 2, column=7).value == "@5"
+    assert ws.cell(row=header + 1, column=7).value == "@5"
     assert ws.column_dimensions["E"].width >= len("G12 应为88，表中为90")
 
 

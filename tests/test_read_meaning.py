@@ -177,3 +177,129 @@ def test_a_score_typed_in_the_header_is_checked_against_the_table() -> None:
     findings = run_engine([Grid.from_rows(SHEET, rows)]).findings
     (f,) = [f for f in findings if f.code == "total_score_wrong"]
     assert (f.cell.address, f.expected, f.actual) == ("D3", "18.00", "98")
+
+
+GOAL_HEADERS = ("一级指标", "二级指标", "三级指标", "年初目标值（A）", "实际完成值（B）", "得分")
+HUANGGANG = [  # 黄冈市水土保持与农田水利科研所 2020 水土保持监测 (tests/real/forms/hubei-2020-project-huanggang-stbc.toml)
+    ["2020年度水土保持监测项目绩效自评表"],
+    ["单位名称：黄冈市水土保持与农田水利科研所", "", "", "填报日期：2021年3月10日"],
+    ["项目名称", "水土保持监测", "主管部门", "黄冈市水利和湖泊局"],
+    ["项目实施单位", "本单位", "项目类别", "1、上级专项 2、本级专项"],
+    ["项目属性", "1、持续性项目 2、新增性项目", "项目类型", "1、常年性项目 2、延续性项目 3、一次性项目"],
+    ["预算执行情况（万元）（20分）", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）"],
+    ["年度财政资金总额", 10, 10, CellData(1.0, number_format="0%"), 20],
+    ["年度绩效目标1（40分）", *GOAL_HEADERS],
+    ["", "产出指标", "质量指标", "监测数据必须合格", "100%", "100%", 10],
+    ["", "", "进度指标", "取得2018-2022监测资料", "100%", "100%", 10],
+    ["", "效益指标 满意度指标", "服务对象满意度指标", "整编资料审核", "98%", "98%", 19.6],
+    ["年度绩效目标2（40分）", *GOAL_HEADERS],
+    ["", "产出指标", "质量指标", "监测数据资料整编", "100%", "100%", 20],
+    ["", "", "进度指标", "完成年度资料上报", "100%", "100%", 20],
+    ["总分", "", "", "", "", "", 99.6],
+]
+
+
+def test_row_weights_implied_by_their_goal_blocks_points() -> None:
+    grid = Grid.from_rows("自评表", HUANGGANG, ("A8:A11", "A12:A14"))
+    (form,) = read_forms([grid])
+    weights = {r.row: str(r.cells["weight"].number) for r in form.blocks["indicators"]}
+    # 目标1 (40分): 10 and 10 are full marks, 整编资料审核 takes what is left, 40 − 10 − 10 = 20 (its 19.6
+    # leaves 10.4 for the others, not a whole point); 目标2 (40分): 20 + 20 = 40, every row at full marks.
+    assert weights == {9: "10", 10: "10", 11: "20", 13: "20", 14: "20"}
+    found = [(str(f.code), f.cell.address) for f in run_engine([grid]).findings if f.severity.value != "info"]
+    assert ("score_differs_from_rule", "G11") in found  # 98% met 98%: 20, not 19.6 (= 20 × 98%)
+    assert not [c for c in found if c[1] in ("G13", "G14", "G17", "D7", "E7")]
+    assert not [c for c in found if c[0] == "level_mismatch"]  # 进度指标 is the older name of 时效指标
+
+
+CHONGQING = [  # 西部（重庆）科学城融媒体中心 2021 (tests/real/forms/chongqing-2021-department-kxc-rongmeiti.toml)
+    ["部门整体绩效自评表"],
+    ["主管部门", "", "财政处室", "", "自评总分（分）", 97.6],
+    ["部门联系人", "曾雪莲", "联系电话", ""],
+    [
+        "部门预算执行情况（万元）",
+        "年初预算数",
+        "全年（调整）预算数",
+        "全年执行数",
+        "执行率（%）",
+        "执行率权重",
+        "执行率得分（分）",
+    ],
+    ["", "", "", "", CellData(0.76, number_format="0%"), 10, 7.6],
+    [
+        "绩效指标",
+        "指标名称",
+        "计量单位",
+        "指标性质",
+        "年初指标值",
+        "调整指标值",
+        "全年完成值",
+        "得分系数（%）",
+        "指标权重（分）",
+        "指标得分（分）",
+        "是否核心指标",
+    ],
+    ["", "基础信息完善", "%", "", "100%", "", "100%", "100%", 1, 1, "否"],
+    ["", "预算完成率", "%", "", "70%", "", "76%", "100%", 2, 2, "是"],
+    ["", "预算调整率", "%", "", "3%", "", 0, "100%", 2, 2, "否"],
+    ["", "结转结余率", "%", "", "2%", "", 0, "100%", 2, 2, "是"],
+    ["", "政府采购执行率", "%", "", "100%", "", "72.74%", "100%", 2, 2, "是"],
+    ["", "固定资产利用率", "%", "定量指标", "90%", "", "100%", "100%", 2, 2, "否"],
+]
+
+
+def test_the_chongqing_department_form_is_found_and_read_by_its_words() -> None:
+    grid = Grid.from_rows("部门整体", CHONGQING, ("A1:K1", "A4:A5", "A6:A12"))
+    (form,) = read_forms([grid])
+    assert form.layout.name == "附件2"  # 部门整体绩效自评表 is the 部门整体支出绩效自评表
+    # 执行率权重 | 执行率得分（分） under the headers, the row with no label of its own
+    got = {k: (f.ref.address, f.text) for k, f in form.fields.items() if k.startswith("budget.total.")}
+    assert got["budget.total.weight"] == ("F5", "10") and got["budget.total.score"] == ("G5", "7.6")
+    names = [r.cells["name"].text for r in form.blocks["indicators"]]
+    assert names[0] == "基础信息完善" and len(names) == 6  # 指标名称 is the 三级指标
+    found = [(str(f.code), f.cell.address) for f in run_engine([grid]).findings if f.severity.value != "info"]
+    # 政府采购执行率 72.74% of 100%: 2 × 72.74% = 1.45, typed 2. 预算调整率 3% → 0 and 结转结余率 2% → 0 are
+    # met (the less the better); 76% ≥ 70% and 100% ≥ 90% are met; 7.6 = 10 × 76%.
+    scored = [c for c in found if c[1][0] in "GHJ"]
+    # 得分系数 100% × 权重 2 = 2, where the rule gives 1.45: the coefficient is flagged as well.
+    assert scored == [("score_coefficient_wrong", "H11"), ("score_differs_from_rule", "J11")]
+
+
+def test_a_title_with_evaluation_in_it_is_the_department_form() -> None:
+    rows = [
+        ["2023年度部门整体支出绩效评价自评表"],
+        ["单位", ""],
+        [
+            "序号",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标分值",
+            "指标解释",
+            "指标说明及评分标准",
+            "自评得分",
+        ],
+        ["1", "规划（15分）", "基础信息（3分）", "基础信息完整性", 3, "…", "…（1分）", 3],
+    ]
+    (form,) = read_forms([Grid.from_rows("部门整体自评", rows)])
+    assert (form.layout.name, form.year) == ("附件2", 2023)
+    (row,) = form.blocks["indicators"]
+    assert (row.cells["weight"].text, row.cells["score"].text) == ("3", "3")
+
+
+def test_a_conclusion_under_the_total_is_read_and_template_text_left_there_is_flagged() -> None:
+    # 青神 2023 (四川): the 评价结论 row under 合计 still holds the template's instruction.
+    instruction = "结合自评情况，说明项目自评总分，说明项目实施取得的成效或成果。（200字以内）"
+    rows = [*seed({}), ["评价结论", instruction]]
+    (form,) = read_forms([Grid.from_rows(SHEET, rows)])
+    conclusion = form.get("conclusion")
+    assert conclusion is not None and conclusion.ref.address == "B37" and conclusion.text == instruction
+    flagged = [f for f in findings(rows) if f.code == "instruction_text_left"]
+    assert [f.cell.address for f in flagged] == ["B37"]
+
+
+def test_a_conclusion_in_the_units_own_words_is_not_flagged() -> None:
+    rows = [*seed({}), ["自评结论", "项目按计划完成，自评得分94.15分，等级为优。"]]
+    (form,) = read_forms([Grid.from_rows(SHEET, rows)])
+    assert form.text("conclusion").startswith("项目按计划完成")
+    assert not [f for f in findings(rows) if f.code == "instruction_text_left"]

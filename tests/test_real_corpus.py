@@ -59,11 +59,11 @@ class Result:
         return missed | {(c, "clean") for c in self.false_flags}
 
 
-def run_check(path: Path) -> tuple[int, dict[str, Any]]:
-    """`xl-selfeval check FILE --format json`, in-process; exit 2 gives no JSON."""
+def run_check(path: Path, options: list[str]) -> tuple[int, dict[str, Any]]:
+    """`xl-selfeval check FILE --format json [--profile …]`, in-process; exit 2 gives no JSON."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["check", str(path), "--format", "json"])
+        code = main(["check", str(path), "--format", "json", *options])
     text = out.getvalue()
     return code, (json.loads(text) if code != 2 and text.strip() else {"forms": [], "findings": []})
 
@@ -71,7 +71,7 @@ def run_check(path: Path) -> tuple[int, dict[str, Any]]:
 def evaluate(spec_path: Path, folder: Path) -> Result:
     spec = build.load(spec_path.name)
     workbook = build.build(spec, folder / (spec_path.stem + ".xlsx"))
-    code, data = run_check(workbook)
+    code, data = run_check(workbook, build.check_args(spec))
     flagged = {
         f"{f['sheet']}!{f['cell']}" for f in data["findings"] if f["severity"] in FLAGGING and f.get("cell")
     }
@@ -150,3 +150,14 @@ def test_form_misses_are_the_listed_gaps(name: str, results: dict[str, Result]) 
     fixed = sorted(r.gaps - r.misses)
     assert not unlisted, f"{name}: misses not listed as [[expect.gap]]: {unlisted}"
     assert not fixed, f"{name}: listed gaps that no longer happen (remove them): {fixed}"
+
+
+def test_a_named_profile_is_one_we_ship_and_is_passed_to_check() -> None:
+    from xl_selfeval.profiles import profile_names
+
+    for path in SPECS:
+        spec = build.load(path.name)
+        if "profile" in spec["source"]:
+            assert spec["source"]["profile"] in profile_names(), path.name
+    assert build.check_args(build.load("sichuan-2023-project-qingshen-fgj")) == ["--profile", "四川"]
+    assert build.check_args(build.load("hubei-2020-project-huanggang-stbc")) == []

@@ -227,6 +227,7 @@ def assert_invariants(path: Path) -> None:
         return
     first = cli("recalc", str(path))
     assert first.code == (1 if error_keys(found_before) else 0), first.out
+    assert list_open_errors(path) == console_open_errors(first), first.out
     assert_recalc_kept_what_was_typed(before, path)
     once = path.with_name("once-" + path.name)
     shutil.copy(path, once)
@@ -251,6 +252,30 @@ def assert_invariants(path: Path) -> None:
     assert second.out.startswith(outcome_text(path, found_after) + "\n"), second.out
     assert "（已改正 0 处，已补填 0 处，" in second.out, second.out
     assert second.code == (1 if errors_after else 0)
+    assert list_open_errors(path) == console_open_errors(second), second.out
+
+
+_STILL_OPEN = re.compile(r"共 \d+ 个错误：已更正 \d+ 个，仍有 (\d+) 个需要核对")
+_LISTED = re.compile(r"共发现 \d+ 项问题：错误 (\d+) 项")
+
+
+def console_open_errors(run: Run) -> int:
+    """The errors recalc's console says still need checking (0 when it names none)."""
+    found = _STILL_OPEN.search(run.out)
+    return int(found[1]) if found else 0
+
+
+def list_open_errors(path: Path) -> int:
+    """The open errors 问题清单 counts in its summary, checked against its rows: those of severity 错误
+    (a corrected problem's row says 已更正 there and is not counted)."""
+    wb = openpyxl.load_workbook(path)
+    (ws,) = [ws for ws in wb.worksheets if ws["A1"].value == LIST_TITLE]
+    rows = list(ws.iter_rows(values_only=True))
+    summary = next((str(row[0]) for row in rows if row[0] and _LISTED.search(str(row[0]))), "")
+    counted = int(_LISTED.search(summary)[1]) if summary else 0  # type: ignore[index]
+    header = next(i for i, row in enumerate(rows) if row[0] == "序号")
+    assert counted == sum(1 for row in rows[header + 1 :] if row[1] == Severity.ERROR.label), rows
+    return counted
 
 
 # --- mutations, as people make them -------------------------------------------------------------------------

@@ -74,7 +74,8 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 
 
 def _score_summary(ctx: Context, form: Form) -> ScoreSummary:
-    total = ctx.calculator(form).figure("total.score")
+    # a form's tail has no 总分: the 执行率 it counts is in the head, not on the sheet
+    total = None if form.head_missing else ctx.calculator(form).figure("total.score")
     typed = form.get("total.score")
     typed_total = typed.number if typed is not None else None
     if typed is not None and typed.is_formula and typed_total is None:

@@ -81,6 +81,7 @@ class Code(StrEnum):
         Severity.INFO,
         "实际完成值远超年度指标值，没有说明原因",
     )
+    INDICATOR_UNFILLED = "indicator_unfilled", Severity.WARNING, "指标的实际完成值和得分都未填"
     # Arithmetic within a form
     FORMULA_REPLACED_BY_CONSTANT = (
         "formula_replaced_by_constant",
@@ -101,6 +102,7 @@ class Code(StrEnum):
         Severity.WARNING,
         "实际在职人数超过编制数（控制率超过100%）",
     )
+    RATE_BLANK_BUT_SCORED = "rate_blank_but_scored", Severity.WARNING, "执行率未填，执行率得分却已填"
     # Weights and blank rows
     WEIGHTS_NOT_FILLED = "weights_not_filled", Severity.INFO, "绩效指标的分值尚未填写"
     WEIGHTS_NOT_100 = "weights_not_100", Severity.ERROR, "分值合计（含预算执行率）不是100"
@@ -115,6 +117,11 @@ class Code(StrEnum):
         "一级指标标明的分值与其下各三级指标分值合计不符",
     )
     BLANK_TEMPLATE_ROWS = "blank_template_rows", Severity.INFO, "绩效指标中留有空白模板行"
+    LEVEL1_WITHOUT_INDICATORS = (
+        "level1_without_indicators",
+        Severity.WARNING,
+        "表中列出的一级指标下没有任何三级指标",
+    )
     # What reviewers catch at a glance (checks/review.py)
     EXECUTED_ABOVE_BUDGET = (
         "executed_above_budget",
@@ -166,6 +173,26 @@ class Code(StrEnum):
         "amount_unit_suspect",
         Severity.WARNING,
         "实际完成金额与年度指标值相差约一万倍，万元与元可能写混",
+    )
+    INSTRUCTION_TEXT_LEFT = (
+        "instruction_text_left",
+        Severity.WARNING,
+        "应填写内容的单元格里留着模板的填写说明",
+    )
+    TITLE_AMOUNT_MISMATCH = (
+        "title_amount_mismatch",
+        Severity.WARNING,
+        "标题或表头文字中写的金额与表中资金总额不一致",
+    )
+    EXECUTION_REASON_MISSING = (
+        "execution_reason_missing",
+        Severity.WARNING,
+        "执行率低于方案规定的界限或年中调整了预算，却没有说明原因（如四川）",
+    )
+    SCORE_COEFFICIENT_WRONG = (
+        "score_coefficient_wrong",
+        Severity.WARNING,
+        "得分系数乘以分值（指标权重）与按评分规则应得的分不符",
     )
     # The written report against its tables (checks/report.py)
     REPORT_FIGURE_MISMATCH = (

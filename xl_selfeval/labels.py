@@ -10,7 +10,7 @@ from xl_selfeval.memo import memo_text
 
 _SPACE = re.compile(r"\s+")
 _NUMBERING = re.compile(r"^(?:[0-9]+[、.．]|[一二三四五六七八九十]+[、.．]|\([0-9一二三四五六七八九十]+\))")
-_UNIT_SUFFIX = re.compile(r"\((?:万元|元|㎡|m2|平方米)\)$")
+_UNIT_SUFFIX = re.compile(r"\((?:万元|元|㎡|m2|平方米|分|%)\)$")  # 指标得分（分）, 执行率（%）
 _OF_WHICH = re.compile(r"^其中[:：]?")
 _MARKER = re.compile(r"\([A-Z](?:/[A-Z])?\)$")  # 全年预算数(A), 执行率(B/A)
 
@@ -38,20 +38,26 @@ SYNONYMS = {
     "当年财政拨款资金": "当年财政拨款",
     "服务对象满意度指标等": "服务对象满意度指标",  # the template's own wording, kept by some units
     "年度财政资金总额": "年度资金总额",
+    "进度指标": "时效指标",  # the older name (湖北 2020)
+    "总额": "年度资金总额",
+    "自评结论": "评价结论",
+    "绩效自评结论": "评价结论",
+    "总体评价结论": "评价结论",  # 四川's 预算执行情况 block: 总额 | 其中：财政资金 | …
 }
 
 # Column headers by meaning: other provinces' and years' words for the seed's column roles. A trailing
 # marker such as (A), (B) or (B/A) is dropped before these are looked up.
 HEADER_SYNONYMS = {
     "年初预算数": ("年初预算",),
-    "全年预算数": ("预算数", "调整后预算数", "调整预算数", "全年预算"),
+    "全年预算数": ("预算数", "调整后预算数", "调整预算数", "全年预算", "全年(调整)预算数"),
     "全年执行数": ("执行数", "实际支出", "预算执行数", "实际执行数"),
     "执行率": ("预算执行率",),
-    "分值": ("权重", "参考分值", "指标分值"),
-    "得分": ("自评得分",),
-    "年度指标值": ("指标值", "年初目标值", "年度目标值"),
+    "分值": ("权重", "参考分值", "指标分值", "指标权重", "执行率权重"),
+    "得分": ("自评得分", "指标得分", "执行率得分"),
+    "三级指标": ("指标名称",),  # 重庆's 部门整体 form lists its indicators without 一级/二级
+    "年度指标值": ("指标值", "年初目标值", "年度目标值", "年初指标值"),
     # 全年实际值(B) heads the indicators' actuals in 宁夏's 10号 layout, not the funds table's 执行数.
-    "实际完成值": ("完成值", "全年实际完成值", "全年实际值"),
+    "实际完成值": ("完成值", "全年实际完成值", "全年实际值", "全年完成值"),
 }
 SYNONYMS.update({word: header for header, words in HEADER_SYNONYMS.items() for word in words})
 

@@ -110,6 +110,9 @@ class ListRow:
 
     cells: tuple[str, ...]
     link: str = ""
+    # A problem recalc corrected (this run or an earlier one): listed in 问题清单's 已更正 part, after the
+    # open problems, and not counted among them (the workbook as written no longer has it).
+    corrected: bool = False
 
 
 @dataclass
@@ -122,7 +125,13 @@ class Plan:
     marks: list[Look] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     summary: list[ListRow] = field(default_factory=list)  # lines above the table; link on the first cell
-    issues: list[ListRow] = field(default_factory=list)  # under ISSUE_HEADERS; link on ISSUE_LINK_COLUMN
+    # Under ISSUE_HEADERS, link on ISSUE_LINK_COLUMN: the open problems, then those recalc corrected
+    # (ListRow.corrected; their 严重程度 reads 已更正（原…）).
+    issues: list[ListRow] = field(default_factory=list)
+
+    @property
+    def open_issues(self) -> list[ListRow]:
+        return [row for row in self.issues if not row.corrected]
 
 
 # --- the plan -------------------------------------------------------------------------------------------
@@ -173,6 +182,14 @@ def plan_marks(
         formula = formulas.get(cell) if restored is not None and not state.is_formula else None
         if formula is not None:
             edit = None  # our own layout: its formula goes back, not the figure it would show
+        written = edit is not None or formula is not None  # a figure, or our layout's formula
+        fixed = {
+            id(f) for f in _corrected_here(findings, cell, written, edits, restored if formula else None)
+        }
+        cell_rows = [
+            replace(row, corrected=True) if id(f) in fixed else row
+            for row, f in zip(cell_rows, findings, strict=True)
+        ]
         original = _original(state, record, cell)
         worst = min((f.severity for f in findings), key=lambda s: s.rank, default=None)
         fill = _FILLS.get(worst, original.fill) if worst is not None else original.fill
@@ -237,9 +254,39 @@ def plan_marks(
         # Rows kept from an earlier run go where that run listed them: the engine's order, which is
         # sheet order, then row and column, then severity (a stable sort leaves the engine's ties alone).
         rows.sort(key=lambda r: _row_key(r, sheet_order))
+    # The open problems first, then the 已更正 part: the list describes the workbook as written.
+    rows = [r for r in rows if not r.corrected] + [_as_corrected(r) for r in rows if r.corrected]
     plan.issues = _numbered(rows)
     plan.summary = summary_rows(outcome, plan.issues, plan.records)
     return plan
+
+
+def _corrected_here(
+    findings: Sequence[Finding],
+    cell: CellRef,
+    written: bool,
+    edits: dict[CellRef, CellEdit],
+    restored: Finding | None,
+) -> list[Finding]:
+    """The findings at ``cell`` this run corrects: something is ``written`` there (its fix, or our layout's
+    formula, which computes the right figure) or at the cell its fix names; or it is the number typed
+    over our layout's formula that is put back."""
+    return [
+        f
+        for f in findings
+        if f is restored or (f.fix is not None and (written if f.fix.cell == cell else f.fix.cell in edits))
+    ]
+
+
+CORRECTED_LABEL = "已更正（原{}）"  # 严重程度 of a row in the 已更正 part
+
+
+def _as_corrected(row: ListRow) -> ListRow:
+    """A corrected problem's row with 严重程度 saying so (once: a kept row already does)."""
+    severity = row.cells[1]
+    if severity.startswith(CORRECTED_LABEL[:3]):
+        return row
+    return replace(row, cells=(row.cells[0], CORRECTED_LABEL.format(severity), *row.cells[2:]))
 
 
 def _layout_formulas(outcome: Outcome) -> dict[CellRef, str]:
@@ -327,18 +374,20 @@ def _unique_rows(rows: Iterable[ListRow]) -> list[ListRow]:
 
 
 def _numbered(rows: Sequence[ListRow]) -> list[ListRow]:
-    return [ListRow((str(n), *row.cells[1:]), row.link) for n, row in enumerate(rows, start=1)]
+    return [replace(row, cells=(str(n), *row.cells[1:])) for n, row in enumerate(rows, start=1)]
 
 
 def _rows_to_json(rows: Sequence[ListRow]) -> str:
-    return json.dumps([[list(r.cells), r.link] for r in rows], ensure_ascii=False) if rows else ""
+    items = [[list(r.cells), r.link, *([1] if r.corrected else [])] for r in rows]
+    return json.dumps(items, ensure_ascii=False) if rows else ""
 
 
 def _rows_from_json(text: str) -> list[ListRow]:
     try:
         data = json.loads(text) if text else []
-        return [ListRow(tuple(str(c) for c in cells), str(link)) for cells, link in data]
-    except (ValueError, TypeError):
+        # [cells, link] or [cells, link, 1] for a corrected problem (a record of an older run has no flag).
+        return [ListRow(tuple(str(c) for c in item[0]), str(item[1]), bool(item[2:])) for item in data]
+    except (ValueError, TypeError, IndexError, KeyError):
         return []  # a tampered record: the mark stays, its list row is lost
 
 
@@ -429,6 +478,15 @@ def is_our_note(note: str) -> bool:
     return note.startswith(NOTE_MARKER)
 
 
+# The note text an Excel shows for a threaded comment (批注串) it cannot show as a thread; the note's
+# author is then "tc={the thread's id}". Such a note is the thread's twin: writing ours there replaces it.
+THREADED_PLACEHOLDERS = ("[Threaded comment]", "[线程批注]", "[批注串]")
+
+
+def is_threaded_note(note: str, author: str = "") -> bool:
+    return note.startswith(THREADED_PLACEHOLDERS) or author.startswith("tc={")
+
+
 def note_text(findings: Sequence[Finding], edit: CellEdit | None, original_note: str = "") -> str:
     """Our note: every finding on the cell (worst first), what we wrote, then the user's own note (if given)."""
     lines = [f"{f.severity.label}：{f.message}" for f in sorted(findings, key=lambda f: f.severity.rank)]
@@ -501,14 +559,20 @@ def issue_rows(findings: Sequence[Finding]) -> list[ListRow]:
 
 
 def summary_rows(outcome: Outcome, issues: Sequence[ListRow], records: Sequence[Record]) -> list[ListRow]:
-    """Lines above the list: counts (of every listed problem, those still marked from an earlier run
-    included), what recalc wrote, and each form's totals."""
-    counts = {s: sum(row.cells[1] == s.label for row in issues) for s in Severity}
-    if issues:
+    """Lines above the list: counts of the open problems (those the workbook as written still has), of
+    the corrected ones listed after them, what recalc wrote, and each form's totals."""
+    open_rows = [row for row in issues if not row.corrected]
+    counts = {s: sum(row.cells[1] == s.label for row in open_rows) for s in Severity}
+    if open_rows:
         parts = "，".join(f"{s.label} {counts[s]} 项" for s in Severity)
-        rows = [ListRow((f"共发现 {len(issues)} 项问题：{parts}。",))]
+        rows = [ListRow((f"共发现 {len(open_rows)} 项问题：{parts}。",))]
     else:
         rows = [ListRow(("未发现问题。",))]
+    fixed = len(issues) - len(open_rows)
+    if fixed:
+        rows.append(
+            ListRow((f"另有 {fixed} 项已由重算更正，列在表末（严重程度为“已更正”），不计入以上问题数。",))
+        )
     kinds = [r.written_kind for r in records if r.written]
     corrected = kinds.count("correct") + kinds.count("formula")
     filled = len(kinds) - corrected

@@ -67,8 +67,11 @@ class Form:
     blocks: dict[str, list[BlockRow]] = field(default_factory=dict)
     blank_rows: list[int] = field(default_factory=list)  # indicator rows nobody filled
     cut_short: bool = False  # no indicator block found
+    head_missing: bool = False  # the tail of a form whose head (title, 执行率) is not on the sheet
     # 一级 labels that state their weight ('产出指标(50分)'): (cell, 一级, points), for Σ三级分值 to meet.
     stated_weights: list[tuple[CellRef, str, Decimal]] = field(default_factory=list)
+    # Every 一级 label of the indicator block as read, rows under it or not: (cell, 一级).
+    level1_labels: list[tuple[CellRef, str]] = field(default_factory=list)
     score_decimals: int = 2  # the precision the form types its indicator scores to (1.4 → 1, 10 → 0)
     # Column headers whose year disagrees with the title's: (cell, the header as typed, as it should read).
     year_mismatches: list[tuple[CellRef, str, str]] = field(default_factory=list)

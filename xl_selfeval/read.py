@@ -13,6 +13,7 @@ from xl_selfeval.model import Form
 from xl_selfeval.read_anchors import find_anchors, form_bounds
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_fields import (
+    read_closing,
     read_entry_row,
     read_header_total,
     read_paired_list,
@@ -34,12 +35,16 @@ _SECTION_READERS: dict[type, Callable[[FormReading, Any], None]] = {
 }
 
 
-def _read_form(reading: FormReading) -> Form:
+def _read_form(reading: FormReading, tail: bool) -> Form:
+    """Every section of the form; a form's tail (its head not on the sheet) has no 总分 we can check."""
+    reading.form.head_missing = tail
     for section in reading.layout.sections:
         reader = _SECTION_READERS.get(type(section))
-        if reader is not None:
+        if reader is not None and not (tail and isinstance(section, TotalRow)):
             reader(reading, section)
-    read_header_total(reading, reading.layout.total_row)
+    read_closing(reading, reading.layout.closing)
+    if not tail:
+        read_header_total(reading, reading.layout.total_row)
     return reading.form
 
 
@@ -55,7 +60,7 @@ def read_forms(grids: list[Grid]) -> list[Form]:
             reading = FormReading(sheet, anchor.layout, form_bounds(anchor, anchors, sheet), anchor)
             if anchor.title:
                 reading.form.title_ref = CellRef(grid.name, anchor.row, anchor.col)
-            forms.append(_read_form(reading))
+            forms.append(_read_form(reading, anchor.tail))
     return forms
 
 

@@ -7,7 +7,8 @@ from bisect import bisect_right, insort
 from dataclasses import dataclass
 
 from xl_selfeval.forms import ALL_LAYOUTS
-from xl_selfeval.forms.layout import FormLayout
+from xl_selfeval.forms.layout import FormLayout, IndicatorBlock
+from xl_selfeval.forms.project import INDICATORS
 from xl_selfeval.labels import canonical
 from xl_selfeval.read_region import SheetIndex
 
@@ -23,13 +24,20 @@ class Anchor:
     layout: FormLayout
     title: str | None
     year: int | None
+    # The tail of a form whose head is not on the sheet: its indicator rows are read, not its 总分 row,
+    # whose Σ counts the 执行率 of the missing head.
+    tail: bool = False
 
 
 def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
+    """Each layout's title (and other titles of the same form) with the year before the name
+    ('2023年度项目支出绩效自评表') or after it in brackets, as 四川 prints it ('…自评表（2023年度）')."""
     out = []
     for layout in ALL_LAYOUTS:
-        core = canonical(layout.title).replace("{Y}年度", "")
-        out.append((layout, re.compile(r"(?:(?P<year>\d{4})年度?)?" + re.escape(core))))
+        for title in (layout.title, *layout.other_titles):
+            core = re.escape(canonical(title).replace("{Y}年度", ""))
+            pattern = r"(?:(?P<year>\d{4})年度?)?" + core + r"(?:\((?P<after>\d{4})年度?\))?"
+            out.append((layout, re.compile(pattern)))
     return out
 
 
@@ -45,7 +53,8 @@ def find_anchors(sheet: SheetIndex) -> list[Anchor]:
         for layout, pattern in _TITLES:
             m = pattern.search(lab.label)
             if m and not lab.label.startswith(("备注", "说明")):
-                year = int(m.group("year")) if m.group("year") else None
+                typed = m.group("year") or m.group("after")
+                year = int(typed) if typed else None
                 anchors.append(Anchor(lab.row, lab.col, layout, lab.raw.strip(), year))
                 break
     titled: dict[int, list[int]] = {}  # rows of the titles found, by layout
@@ -61,11 +70,45 @@ def find_anchors(sheet: SheetIndex) -> list[Anchor]:
                     anchors.append(Anchor(lab.row, lab.col, layout, None, None))
                     insort(rows, lab.row)
     anchors.sort(key=lambda a: (a.row, a.col))
-    return anchors
+    tail = _tail_anchor(sheet, anchors)
+    return ([tail] if tail else []) + anchors
+
+
+def _tail_anchor(sheet: SheetIndex, anchors: list[Anchor]) -> Anchor | None:
+    """The tail of a form whose start is not on the sheet (大英: a page of forms cut at a sheet's top):
+    an indicator header above every form start, read as a form of the layout whose headers it has."""
+    first = anchors[0].row if anchors else sheet.max_row + 1
+    for lab in sheet.rows(1, first - 1):
+        if lab.label != _LEVEL1_HEADER:
+            continue
+        row = {x.label for x in sheet.rows(lab.row, lab.row)}
+        best = max(_INDICATOR_HEADERS, key=lambda item: len(item[1] & row) - len(item[1] - row))
+        # most of the block's headers on that row: a header row, not a stray word
+        if len(best[1] & row) * 2 > len(best[1]):
+            return Anchor(lab.row, lab.col, best[0], None, None, tail=True)
+    return None
+
+
+def _indicator_headers() -> list[tuple[FormLayout, frozenset[str]]]:
+    """Each layout with an indicator block, and the canonical headers of that block."""
+    out = []
+    for layout in ALL_LAYOUTS:
+        for section in layout.sections:
+            if isinstance(section, IndicatorBlock):
+                out.append((layout, frozenset(canonical(c.header) for c in section.columns)))
+    return out
+
+
+_INDICATOR_HEADERS = _indicator_headers()
+_LEVEL1_HEADER = canonical(INDICATORS.header_of("level1"))
 
 
 def form_bounds(anchor: Anchor, anchors: list[Anchor], sheet: SheetIndex) -> tuple[int, int, int, int]:
     """Rows and columns of one form: down to the next form below it, across to the next one beside it."""
+    if anchor.tail:  # a tail ends where the first form whose head is on the sheet starts, however close
+        later = [a.row for a in anchors if a.row > anchor.row]
+        return anchor.row, (min(later) - 1 if later else sheet.max_row), 1, max(sheet.max_col, 1)
+    anchors = [a for a in anchors if not a.tail]  # a tail sits above every form, never beside one
     band = sorted((a for a in anchors if abs(a.row - anchor.row) <= SAME_BAND_ROWS), key=lambda a: a.col)
     beside = [a for a in band if a.col > anchor.col]
     left = 1 if band[0] is anchor else anchor.col

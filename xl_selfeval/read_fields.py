@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xl_selfeval.forms.indicators import HEADER_TOTAL_WORDS
-from xl_selfeval.forms.layout import EntryRow, IndicatorBlock, PairedList, TextBlock, TotalRow
+from xl_selfeval.forms.layout import Entry, EntryRow, IndicatorBlock, PairedList, TextBlock, TotalRow
 from xl_selfeval.labels import canonical_raw
 from xl_selfeval.read_cells import FormReading
 from xl_selfeval.read_region import Hit
@@ -23,6 +23,18 @@ def read_entry_row(reading: FormReading, section: EntryRow) -> None:
         reading.field_at(entry.key, hit.row, reading.value_right_of(hit, stop))
 
 
+def read_closing(reading: FormReading, entries: tuple[Entry, ...]) -> None:
+    """Texts under the 总分 (评价结论 | …): each right of its label, below where the sections ended."""
+    for entry in entries:
+        hit = reading.region.find(entry.label, after=reading.cursor - 1)
+        if hit is None:
+            continue
+        if hit.inline is not None:
+            reading.field_at(entry.key, hit.row, hit.col, hit.inline)
+        else:
+            reading.field_at(entry.key, hit.row, reading.value_right_of(hit))
+
+
 def read_paired_list(reading: FormReading, plist: PairedList) -> None:
     """Each listed label's amount, right of the label and before the next label on its row."""
     region = reading.region
@@ -30,6 +42,10 @@ def read_paired_list(reading: FormReading, plist: PairedList) -> None:
         plist.right_header, after=reading.cursor - 1
     )
     after = (header.row - 1) if header else reading.cursor - 1
+    for side, label in (("left_total", plist.left_header), ("right_total", plist.right_header)):
+        stated = region.find(label, after=after)  # "按支出性质分:1925.67": a total typed in the header
+        if stated is not None and stated.inline is not None:
+            reading.field_at(f"{plist.key}.{side}", stated.row, stated.col, stated.inline)
     labels = [item for item in plist.left] + [item for item in plist.right if item]
     hits = {key: region.find(label, after=after) for label, key in labels}
     found_rows = [h.row for h in hits.values() if h]
@@ -60,10 +76,16 @@ def read_text_block(reading: FormReading, block: TextBlock) -> None:
         reading.cursor = max(reading.cursor, row + 1)
 
 
+def find_total_row(reading: FormReading, total: TotalRow, after: int) -> Hit | None:
+    """The 总分 row below ``after``, by its label or another word for it (四川's 合计), the first found."""
+    hits = [h for label in total.labels if (h := reading.region.find(label, after=after)) is not None]
+    return min(hits, key=lambda h: (h.row, h.col)) if hits else None
+
+
 def read_total_row(reading: FormReading, total: TotalRow) -> None:
     """总分 row: Σ分值 under 分值 and 总分 under 得分; a form that shows only the total may put it
     elsewhere on the row, or in the label's own cell ("总分：94.15")."""
-    hit = reading.region.find(total.label, after=reading.cursor - 1)
+    hit = find_total_row(reading, total, reading.cursor - 1)
     if hit is None:
         return
     spans = _total_spans(reading, total)

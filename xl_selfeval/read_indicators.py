@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 from xl_selfeval.cells import CellRef
-from xl_selfeval.forms.indicators import level1_of, next_level1, split_stated_weight
+from xl_selfeval.forms.indicators import (
+    TARGET_OPERATOR_HEADERS,
+    TARGET_UNIT_HEADERS,
+    level1_of,
+    next_level1,
+    split_stated_weight,
+    stated_points,
+)
 from xl_selfeval.forms.layout import IndicatorBlock
-from xl_selfeval.labels import canonical
+from xl_selfeval.labels import canonical, canonical_raw
 from xl_selfeval.model import BlockRow, Field
 from xl_selfeval.read_cells import FormReading
+from xl_selfeval.read_fields import find_total_row
 from xl_selfeval.read_headers import column_spans, header_row
-from xl_selfeval.values import parse_value
+from xl_selfeval.values import Kind, parse_value
 
 _FORMAT_DECIMALS = re.compile(r"0(?:\.(0+))?")
 
@@ -24,9 +33,11 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     if top is None:
         form.cut_short = True
         return
-    spans = column_spans(reading, top, block.columns)
+    columns = block.columns + block.read_only
+    spans = column_spans(reading, top, columns)
+    parts = _target_parts(reading, top, spans)
     total_row = reading.layout.total_row
-    total = region.find(total_row.label, after=top) if total_row else None
+    total = find_total_row(reading, total_row, top) if total_row else None
     end = total.row if total else region.bottom + 1
     first_data = top + max(region.height(top, c1) for c1, _ in spans.values())
     level1_header, name_header = canonical(block.header_of("level1")), canonical(block.header_of("name"))
@@ -36,9 +47,11 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     for row in range(first_data, end):
         cells = {
             c.key: _span_field(reading, f"{block.key}.{row}.{c.key}", row, *spans[c.key])
-            for c in block.columns
+            for c in columns
             if c.key in spans
         }
+        if parts:
+            _join_target_parts(reading, row, cells, parts)
         texts = {k: canonical(f.text) for k, f in cells.items()}
         if texts.get("level1") == level1_header or texts.get("name") == name_header:
             continue  # a repeated header row
@@ -46,17 +59,120 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
         if texts.get("level1") and cells["level1"].ref != level1_ref:  # a merged 一级 is read once
             level1_ref = cells["level1"].ref
             level1 = _level1(reading, cells["level1"], texts["level1"], level1, level2)
+            form.level1_labels.append((level1_ref, level1))
         content = [k for k, f in cells.items() if k not in ("level1", "level2") and not f.is_blank]
         if not content:
             if texts.get("level1") or texts.get("level2") or _inside_block(reading, row, spans):
                 form.blank_rows.append(row)
             continue
         rows.append(BlockRow(row, cells, level1, level2))
+    if "weight" not in spans and "level1" in spans:
+        _implied_weights(reading, block.key, rows, spans["level1"][0])
     form.blocks[block.key] = rows
     shown = [_decimals(f) for r in rows if (f := r.get("score")) is not None and f.number is not None]
     known = [d for d in shown if d is not None]
     form.score_decimals = min(2, max(known)) if known else 2
     reading.cursor = end
+
+
+def _target_parts(reading: FormReading, top: int, spans: dict[str, tuple[int, int]]) -> dict[str, int]:
+    """Columns of a target's comparison and unit typed beside it, outside its own header's span."""
+    target = spans.get("target")
+    if target is None:
+        return {}
+    found: dict[str, int] = {}
+    for key, headers in (("operator", TARGET_OPERATOR_HEADERS), ("unit", TARGET_UNIT_HEADERS)):
+        for header in headers:
+            for row in (top, top + 1):
+                hit = reading.region.find(header, row=row)
+                if hit is not None and not target[0] <= hit.col <= target[1]:
+                    found.setdefault(key, hit.col)
+    return found
+
+
+_OPERATOR = re.compile(r"[≥≤=<>﹦＝]{1,2}")
+
+
+def _join_target_parts(
+    reading: FormReading, row: int, cells: dict[str, Field], parts: dict[str, int]
+) -> None:
+    """'≤' | '30' | '万元' → target '≤30万元'; the unit also goes with a bare actual ('100' | '%' → 100%)."""
+    target = cells.get("target")
+    if target is None or target.is_blank:
+        return
+    grid = reading.grid
+    op = canonical_raw(grid.text(row, parts["operator"])) if "operator" in parts else ""
+    unit = canonical_raw(grid.text(row, parts["unit"])) if "unit" in parts else ""
+    if not _OPERATOR.fullmatch(op):
+        op = ""  # 指标性质 may name the kind instead (定量指标, 正向): not part of the figure
+    if any(ch.isdigit() for ch in unit):
+        unit = ""
+    cells["target"] = _with_parts(target, op, unit)
+    actual = cells.get("actual")
+    if unit and actual is not None:
+        cells["actual"] = _with_parts(actual, "", unit)
+
+
+def _with_parts(f: Field, op: str, unit: str) -> Field:
+    """A bare figure with the comparison and unit typed beside it; a figure that has its own is kept."""
+    value = f.value
+    if value.kind is not Kind.NUMBER or value.quantity is None:
+        return f
+    op = "" if value.comparator is not None else op
+    unit = "" if value.quantity.unit else unit
+    return replace(f, value=parse_value(op + f.text + unit)) if op or unit else f
+
+
+def _implied_weights(reading: FormReading, block: str, rows: list[BlockRow], level1_col: int) -> None:
+    """湖北 2020: no 分值 column; each 年度绩效目标N（40分） caption states the points of the rows beside it.
+    Read as full marks for every row but at most one, whose 分值 is what the caption leaves (40 − 10 − 10 =
+    20); that one is the only row where the remainder is as whole as the caption's points. Otherwise
+    (no such row, or several) the rows' 分值 stay unknown."""
+    groups: dict[tuple[int, int], list[BlockRow]] = {}
+    points: dict[tuple[int, int], Decimal] = {}
+    for row in rows:
+        for col in range(reading.region.left, level1_col):
+            top_left = reading.grid.top_left(row.row, col)
+            stated = stated_points(canonical(reading.grid.text(*top_left)))
+            if stated is not None:
+                groups.setdefault(top_left, []).append(row)
+                points[top_left] = stated
+                break
+    for caption, members in groups.items():
+        scores = [f.number if (f := r.get("score")) is not None else None for r in members]
+        known = [s for s in scores if s is not None]
+        if len(known) != len(members):
+            continue
+        weights = _full_marks_but_one(points[caption], known)
+        if weights is None:
+            continue
+        for row, weight in zip(members, weights, strict=True):
+            key = f"{block}.{row.row}.weight"
+            row.cells["weight"] = reading.field_at(key, *caption, parse_value(format(weight, "f")))
+            del reading.form.fields[key]
+
+
+def _full_marks_but_one(total: Decimal, scores: list[Decimal]) -> list[Decimal] | None:
+    if sum(scores) == total:
+        return scores
+    places = _places(total)
+    fits = [
+        i
+        for i in range(len(scores))
+        if _places(rest := total - sum(scores) + scores[i]) <= places
+        and rest > 0
+        and all(_places(s) <= places for j, s in enumerate(scores) if j != i)
+    ]
+    if len(fits) != 1:
+        return None
+    i = fits[0]
+    rest = (total - sum(scores) + scores[i]).quantize(Decimal(1).scaleb(-places))  # 20.0 → 20
+    return [*scores[:i], rest, *scores[i + 1 :]]
+
+
+def _places(x: Decimal) -> int:
+    exponent = x.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> Field:

@@ -21,7 +21,7 @@ def read_table(reading: FormReading, table: Table) -> None:
     )
     if top is None:
         return
-    spans = column_spans(reading, top, table.columns)
+    spans = column_spans(reading, top, table.columns + table.read_only)
     stated = _stated_weight(reading, table, top, spans)
     caption_hit = region.find(table.caption, row=top)
     header_height = max([region.height(top, c1) for c1, _ in spans.values()] or [1])
@@ -29,17 +29,20 @@ def read_table(reading: FormReading, table: Table) -> None:
     line_rows: dict[str, int] = {}
     label_cols: dict[str, int] = {}
     for line in table.lines:
-        if line.label:
-            hit = region.find(line.label, after=top)
-            if hit is None:
-                continue
+        hit = region.find(line.label, after=top) if line.label else None
+        if hit is not None:
             row, inline = hit.row, hit.inline
             label_cols[line.key] = hit.col
+        elif line.label and len(table.lines) > 1:
+            continue
         else:
+            # unlabelled, or a one-line table whose line has no label of its own (重庆: the figures sit
+            # right under 年初预算数 | 全年（调整）预算数 | …)
             row, inline = _row_below(reading, top + header_height - 1, spans, caption_hit), None
         line_rows[line.key] = row
         last_row = max(last_row, row)
-        for column in table.columns:
+        # read-only columns (四川's 原因) belong to the line the 执行率 is worked out on
+        for column in table.columns + (table.read_only if "rate" in line.derived else ()):
             if column.key in line.unused or column.key not in spans:
                 continue
             key = table.field_key(line.key, column.key)

@@ -69,6 +69,10 @@ class Settings:
     deviation_penalty: Decimal = Decimal(0)
     # The total capped by the execution rate: (rate below which the cap applies, highest total allowed).
     execution_caps: tuple[tuple[Decimal, Decimal], ...] = ()
+    # 执行率 below this needs its reason stated beside it (四川: 90%); None: no such rule.
+    execution_reason_below: Decimal | None = None
+    # A mid-year budget adjustment (年初预算 ≠ 调整后预算) needs its reason stated (四川).
+    adjustment_needs_reason: bool = False
     # The named rule profile these settings start from (profiles/<name>.toml) and where its rules come from.
     profile: str = "全国"
     profile_sources: tuple[str, ...] = ()
@@ -148,6 +152,19 @@ def _negative_formula(value: object) -> NegativeFormula:
     return value  # type: ignore[return-value]  # checked against the Literal's values just above
 
 
+def _rate(value: object) -> Decimal:
+    number = _number(value)
+    if not 0 < number <= 1:
+        raise _Invalid("0 到 1 之间的比率（如 0.9 表示 90%）")
+    return number
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("true 或 false")
+    return value
+
+
 def _band(value: object) -> Band:
     if not isinstance(value, list) or len(value) != 2:
         raise _Invalid("两个数字组成的列表，如 [0.8, 1.0]")
@@ -177,6 +194,8 @@ _SCORING_KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
     "over_achievement": ("over_achievement", _over_achievement),
     "deviation_penalty": ("deviation_penalty", _non_negative),
     "execution_caps": ("execution_caps", _caps),
+    "execution_reason_below": ("execution_reason_below", _rate),
+    "adjustment_needs_reason": ("adjustment_needs_reason", _flag),
 }
 _BAND_KEYS = {"achieved": "achieved_band", "partial": "partial_band", "failed": "failed_band"}
 _LIMIT_KEYS = {"max_file_mb": "max_file_mb", "max_zip_ratio": "max_zip_ratio"}

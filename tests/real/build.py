@@ -84,6 +84,12 @@ def build(spec: dict[str, Any], out: Path) -> Path:
     return out
 
 
+def check_args(spec: dict[str, Any]) -> list[str]:
+    """The options of `check` a reviewer of the form's province would use: the profile its [source] names."""
+    profile = spec["source"].get("profile")
+    return ["--profile", profile] if profile else []
+
+
 def all_specs() -> list[Path]:
     return sorted(FORMS.glob("*.toml"))
 
@@ -91,4 +97,9 @@ def all_specs() -> list[Path]:
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "built"
     for path in all_specs():
-        print(build(load(path.name), target / (path.stem + ".xlsx")))
+        spec = load(path.name)
+        print(
+            " ".join(
+                ["xl-selfeval", "check", str(build(spec, target / (path.stem + ".xlsx"))), *check_args(spec)]
+            )
+        )

@@ -121,6 +121,8 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     "公式",
                     _shown(f, fmt),
                 )
+            if not calc.from_parts(key):
+                yield from _total_over_blank_parts(form, key, expr, f)
             if expected is None:
                 continue
             if f.is_blank and key == "total.weight" and not formula_based:
@@ -134,6 +136,20 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     f"已按本表数据填入{label}（{explain(form, expr, ctx)}）",
                     "fill",
                 )
+                score = _score_of_rate(form, key)
+                if score is not None:  # a score worked out from a rate nobody typed: which figure is it from?
+                    yield finding(
+                        Code.RATE_BLANK_BUT_SCORED,
+                        form,
+                        f.ref,
+                        f"{label}未填，执行率得分却填了{score.text}；按本表数据执行率应为{show(expected, fmt)}"
+                        f"（{explain(form, expr, ctx)}），请填写执行率并核对得分",
+                        show(expected, fmt),
+                        "空白",
+                        related=(score.ref,),
+                        fix=fix,
+                    )
+                    continue
                 yield finding(
                     Code.DERIVED_BLANK,
                     form,
@@ -165,6 +181,46 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 message += _total_hint(form, ctx, actual)
             fix = edit(f, stored(expected, fmt), fmt.number_format, shown, f"原值{shown}", "correct")
             yield finding(_code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix)
+
+
+def _total_over_blank_parts(form: Form, key: str, expr: Expr, f: Field) -> Iterator[Finding]:
+    """A total typed over parts all left blank in its column while their lines are filled in other columns
+    (援滇: 年初/全年预算数 0 on each source line, 全年执行数 blank on each, yet 9034 in the total): the lines
+    are in use, so their column adds up to 0 like Excel's SUM. Recalc writes nothing: which side is
+    missing is for the unit to say."""
+    if not isinstance(expr, Sum) or not all(isinstance(t, Ref) for t in expr.terms) or f.number is None:
+        return
+    parts = [form.get(t.key) for t in expr.terms if isinstance(t, Ref)]
+    if f.number == 0 or any(p is None or not p.is_blank for p in parts):
+        return
+    lines = {p.key.rsplit(".", 1)[0] for p in parts if p is not None}
+    in_use = [
+        k for k, other in form.fields.items() if k.rsplit(".", 1)[0] in lines and other.number is not None
+    ]
+    if not in_use:
+        return  # only the total line is filled, as many forms do: nothing to add up
+    fmt = fmt_of(form, key)
+    label = field_label(form, key)
+    yield finding(
+        Code.SUM_WRONG,
+        form,
+        f.ref,
+        f"{label}为{show(f.number, fmt)}，但各资金来源行的这一列都未填（其他列已填），"
+        f"按各行之和应为{show(Decimal(0), fmt)}，请补填各来源的数或核对合计",
+        show(Decimal(0), fmt),
+        show(f.number, fmt),
+        related=tuple(p.ref for p in parts if p is not None),
+    )
+
+
+def _score_of_rate(form: Form, rate_key: str) -> Field | None:
+    """The 执行率得分 typed beside a rate: the filled score field worked out from ``rate_key``, if any."""
+    for key, expr in derived_cells(form.layout).items():
+        if isinstance(expr, ExecutionScore) and isinstance(expr.rate, Ref) and expr.rate.key == rate_key:
+            score = form.get(key)
+            if score is not None and score.number is not None:
+                return score
+    return None
 
 
 def _shown(f: Field, fmt: Fmt) -> str:
@@ -225,8 +281,13 @@ def _total_hint(form: Form, ctx: Context, actual: Decimal) -> str:
     return ""
 
 
+# The total a form may type in a list's own header ("按支出性质分:1925.67"), read beside the list's parts.
+_STATED_TOTALS = {INCOME_KEYS: "sources.left_total", SPENDING_KEYS: "sources.right_total"}
+
+
 def check_splits(ctx: Context) -> Iterator[Finding]:
-    """附件2: 按收入性质分 adds up to 全年预算数, 按支出性质分 to 全年执行数."""
+    """附件2: 按收入性质分 adds up to 全年预算数, 按支出性质分 to 全年执行数; a total typed in the list's header
+    is where the finding goes, as that is the figure the unit wrote for the split."""
     for form in ctx.of_kind(FormKind.DEPARTMENT):
         for keys, total_key, what in (
             (INCOME_KEYS, "budget.total.budget", "按收入性质分各项之和应等于全年预算数"),
@@ -241,17 +302,28 @@ def check_splits(ctx: Context) -> Iterator[Finding]:
             if any(p is not None and p.is_blank for p in parts) and keys is SPENDING_KEYS:
                 continue  # a blank part is filled from the other forms (see cross.py)
             added = sum((p.number or Decimal(0) for p in present), Decimal(0))
-            if abs(added - whole) > AMOUNT_TOLERANCE:
-                figures = "+".join(show(p.number, Fmt.AMOUNT) for p in present)
-                yield finding(
-                    Code.SPLIT_MISMATCH,
-                    form,
-                    present[0].ref,
-                    f"{what}：{figures}={show(added, Fmt.AMOUNT)}，而全年{'预算' if keys is INCOME_KEYS else '执行'}数为{show(whole, Fmt.AMOUNT)}",
-                    show(whole, Fmt.AMOUNT),
-                    show(added, Fmt.AMOUNT),
-                    related=(total.ref,),
-                )
+            stated = form.get(_STATED_TOTALS[keys])
+            typed = stated.number if stated is not None else None
+            if abs(added - whole) <= AMOUNT_TOLERANCE and (
+                typed is None or abs(typed - whole) <= AMOUNT_TOLERANCE
+            ):
+                continue
+            figures = "+".join(show(p.number, Fmt.AMOUNT) for p in present)
+            said = (
+                f"，表中合计写的是{show(typed, Fmt.AMOUNT)}"
+                if typed is not None and abs(typed - added) > AMOUNT_TOLERANCE
+                else ""
+            )
+            yield finding(
+                Code.SPLIT_MISMATCH,
+                form,
+                stated.ref if stated is not None and typed is not None else present[0].ref,
+                f"{what}：{figures}={show(added, Fmt.AMOUNT)}{said}，"
+                f"而全年{'预算' if keys is INCOME_KEYS else '执行'}数为{show(whole, Fmt.AMOUNT)}",
+                show(whole, Fmt.AMOUNT),
+                show(typed if typed is not None else added, Fmt.AMOUNT),
+                related=(total.ref, *(p.ref for p in present)),
+            )
 
 
 def check_public_funds(ctx: Context) -> Iterator[Finding]:

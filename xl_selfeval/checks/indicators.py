@@ -11,6 +11,7 @@ from xl_selfeval.checks.context import INDICATOR_FORMS, Context, finding
 from xl_selfeval.checks.rows import ROW_RULES
 from xl_selfeval.checks.rules import SCORE_TOLERANCE, plain_points
 from xl_selfeval.findings import Code, Finding
+from xl_selfeval.forms.indicators import LEVEL1
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
 from xl_selfeval.settings import EXECUTION
@@ -107,6 +108,31 @@ def check_stated_level1_weights(ctx: Context) -> Iterator[Finding]:
                     format_score(stated),
                     format_score(sums[level1]),
                 )
+
+
+def check_level1_has_indicators(ctx: Context) -> Iterator[Finding]:
+    """A 一级 the form lists with no 三级 row under it (长江禁捕: 效益指标 left empty): a whole dimension of the
+    performance not evaluated. A form with no indicator at all is a blank template, not this."""
+    for form in ctx.forms:
+        # A label may name two 一级 at once ('效益指标 满意度指标' over one row): each counts as present.
+        labels = {canonical(r.level1) for r in form.blocks.get("indicators", [])}
+        scored = {name for name in LEVEL1 if any(name in label for label in labels)}
+        if not scored:
+            continue
+        seen: set[str] = set()
+        for ref, level1 in form.level1_labels:
+            name = canonical(level1)
+            if name not in LEVEL1 or name in scored or name in seen:
+                continue
+            seen.add(name)
+            yield finding(
+                Code.LEVEL1_WITHOUT_INDICATORS,
+                form,
+                ref,
+                f"一级指标“{name}”下没有任何三级指标，这一类的绩效没有评价（其分值也无处可记），请补上指标或说明原因",
+                "至少一个三级指标",
+                "没有",
+            )
 
 
 def check_blank_rows(ctx: Context) -> Iterator[Finding]:

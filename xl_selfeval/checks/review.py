@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
 from xl_selfeval.checks.context import INDICATOR_FORMS, Context, field_label, finding
 from xl_selfeval.checks.rows import budget_keys
-from xl_selfeval.checks.rules import short_name
+from xl_selfeval.checks.rules import short_name, short_text
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import COST
 from xl_selfeval.forms.layout import FormKind
@@ -52,9 +53,22 @@ EMPTY_EXPLANATIONS = frozenset(
 _RESIDUE = re.compile(
     r"^(?:指标\d+[:：]?|[xX×＊*]{2,}.*|.*[xX]{3}.*|[≥≤><=]?\s*[*＊]+|…+|\.{3,}|示例.*|例[:：].*)$"
 )
+# The template's own instructions to the person filling it in, left where content belongs: a length limit
+# ("（200字以内）", "（不超过100字）"), or words addressed to the filler (请填写…, 填写说明, 此处填写).
+_INSTRUCTION = re.compile(
+    r"\((?:限|不超过|不多于|不少于)?\d+字(?:以内|以下|以上|左右)?\)"
+    r"|^请(?:填写|填报|简要|简述|说明|根据|结合|对照|针对|列明|写明)"
+    r"|填写说明|填报说明|^(?:此处|本栏|此栏)(?:填写|填报)"
+)
+_NOTE = re.compile(r"^(?:注|备注|说明)\s*[:：]")  # a footnote of the form is the form's own, not a left-over
 _WORDING_ONLY = re.compile(r"^(?:已?完成|达成|实现|是|已实现|已达成|达到|满足|全部完成|按时完成|有效)$")
 _DATE = re.compile(r"(20\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
 HUNDRED_PERCENT = Decimal(1)
+
+
+def is_placeholder(text: str) -> bool:
+    """Template text left in place of content: 指标1, XXX, *, ≥*, ……, 示例."""
+    return bool(_RESIDUE.match(canonical(text)))
 
 
 def _title(row: BlockRow) -> str:
@@ -161,7 +175,7 @@ def check_template_residue(ctx: Context) -> Iterator[Finding]:
     for form, row in _rows(ctx):
         for key in ("name", "target", "actual"):
             f = row.get(key)
-            if f is None or f.is_blank or not _RESIDUE.match(canonical(f.text)):
+            if f is None or f.is_blank or not is_placeholder(f.text):
                 continue
             scored = any((_number(row.get(k)) or 0) > 0 for k in ("weight", "score"))
             yield finding(
@@ -172,6 +186,49 @@ def check_template_residue(ctx: Context) -> Iterator[Finding]:
                 "实际内容",
                 f.text,
             )
+
+
+def is_instruction(text: str) -> bool:
+    """Template text telling the filler what to write (结合自评情况，说明…（200字以内）), not content."""
+    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    return not _NOTE.match(folded) and bool(_INSTRUCTION.search(folded))
+
+
+def _text_cells(form: Form) -> Iterator[Field]:
+    """Every cell of a form the reader took, once each (a line merged across the block is one cell)."""
+    seen: set[tuple[int, int]] = set()
+    cells = [
+        *form.fields.values(),
+        *(f for rows in form.blocks.values() for r in rows for f in r.cells.values()),
+    ]
+    for f in cells:
+        where = (f.ref.row, f.ref.col)
+        if where not in seen:
+            seen.add(where)
+            yield f
+
+
+def check_instruction_text(ctx: Context) -> Iterator[Finding]:
+    """The template's instructions left in a cell meant for the unit's own words (青神: 评价结论 still reads
+    结合自评情况，说明项目自评总分…（200字以内）)."""
+    for form in ctx.forms:
+        if form.kind not in INDICATOR_FORMS:
+            continue
+        # 四川 prints its instruction in the 原因 beside the 执行率: execution_reason_missing judges that cell.
+        table = form.layout.execution_table
+        reason = form.get(f"{table.key}.total.reason") if table is not None else None
+        for f in _text_cells(form):
+            if f is reason:
+                continue
+            if f.value.kind is Kind.TEXT and is_instruction(f.text):
+                yield finding(
+                    Code.INSTRUCTION_TEXT_LEFT,
+                    form,
+                    f.ref,
+                    f"“{short_text(f.text)}”是模板的填写说明，请换成本单位的内容",
+                    "本单位的内容",
+                    f.text,
+                )
 
 
 def check_actual_is_a_measurement(ctx: Context) -> Iterator[Finding]:

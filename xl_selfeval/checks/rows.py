@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
-from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, same_score, scored_below
+from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, restates_target, same_score, scored_below
 from xl_selfeval.checks.rules import plain_points as _plain
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import Form
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
+from xl_selfeval.units import show as show_quantity
 from xl_selfeval.values import Kind, format_amount, format_score, parse_value
 
 RowRule = Callable[[IndicatorRow, Context], Iterable[Finding]]
@@ -189,18 +190,35 @@ def actual_blank_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 
 
 def actual_copies_target(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
-    sug = _assessed(r)
-    if sug is None or not sug.actual_repeats_target or sug.kind not in QUANTITATIVE or r.score is None:
+    """An actual that only repeats its target: copied as typed ('≥95%' for '≥95%'), whatever the stage, or
+    the target's figure with a bound put before it ('≥90%' for 90%), which states a target, not a measure."""
+    target, actual = r.row.get("target"), r.row.get("actual")
+    if r.stage == Stage.NOT_APPLICABLE or target is None or actual is None or actual.is_blank:
         return
-    actual = r.cell("actual")
+    sug = _assessed(r)
+    copied = (
+        sug is not None and sug.actual_repeats_target and sug.kind in QUANTITATIVE and r.score is not None
+    )
+    bound = restates_target(target.value, actual.value)
+    if not copied and not bound:
+        return
+    if copied:
+        message = f"指标“{r.title}”实际完成值“{actual.text}”只是照抄了年度指标值，请填写实际完成的数值"
+    else:
+        q = target.value.quantity
+        figure = show_quantity(q) if q is not None else target.text
+        message = (
+            f"指标“{r.title}”实际完成值“{actual.text}”带着比较符，只是重复了年度指标值{figure}，"
+            "不是实际测得的数，请填写实际完成的数值"
+        )
     yield finding(
         Code.ACTUAL_COPIES_TARGET,
         r.form,
         actual.ref,
-        f"指标“{r.title}”实际完成值“{actual.text}”只是照抄了年度指标值，请填写实际完成的数值",
+        message,
         "实际数值",
         actual.text,
-        related=(r.cell("target").ref,),
+        related=(target.ref,),
     )
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from xl_selfeval.forms.indicators import COST, HIERARCHY
 from xl_selfeval.labels import canonical, is_not_applicable
 from xl_selfeval.model import BlockRow, Field
-from xl_selfeval.values import format_plain, format_score
+from xl_selfeval.values import Comparator, Value, format_plain, format_score
 
 AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen (万元 with 2 decimals)
 RATE_TOLERANCE = Decimal("0.00005")  # a rate shown to 2 decimals of a percent
@@ -28,6 +28,21 @@ def is_cost_within_budget(row: BlockRow) -> bool:
     name = row.get("name")
     under_cost = canonical(row.level1) in _COST_LEVELS or canonical(row.level2) in _COST_LEVELS
     return name is not None and canonical(name.text) == COST_WITHIN_BUDGET and under_cost
+
+
+_BOUNDS = (Comparator.GE, Comparator.GT, Comparator.LE, Comparator.LT)
+
+
+def restates_target(target: Value, actual: Value) -> bool:
+    """An actual written as a bound on the target's own figure ('≥90%' against 90% or ≥90%): it states a
+    target again, not what was measured. '=100%' reads as 100% and is not one."""
+    a, b = target.quantity, actual.quantity
+    return (
+        actual.comparator in _BOUNDS
+        and a is not None
+        and b is not None
+        and (a.number, a.dimension) == (b.number, b.dimension)
+    )
 
 
 def same_score(typed: Decimal, rule: Decimal, decimals: int) -> bool:
@@ -57,6 +72,12 @@ def short_name(name: str) -> str:
     """An indicator's name as a message quotes it: spaces collapsed, cut to NAME_SHOWN characters."""
     name = " ".join(name.split())
     return name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…"
+
+
+def short_text(text: str, shown: int = 3 * NAME_SHOWN) -> str:
+    """A cell's text as a message quotes it: spaces collapsed, cut to ``shown`` characters with "…"."""
+    text = " ".join(text.split())
+    return text if len(text) <= shown else text[: shown - 1] + "…"
 
 
 def may_overwrite(is_formula: bool) -> bool:

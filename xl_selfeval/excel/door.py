@@ -32,8 +32,6 @@ MAX_CELLS = DEFAULT_LIMITS.max_cells  # per workbook, as the file reader allows
 XL_SHEET_VISIBLE = -1  # Excel's XlSheetVisibility, as Sheet.visible returns it on Windows
 XL_SHEET_VERY_HIDDEN = 2  # not even listed under 取消隐藏 (and truthy, like XL_SHEET_VISIBLE)
 NOTE_WIDTH = marks.NOTE_WIDTH
-# The note text an Excel shows for a threaded comment it cannot show as a thread.
-THREADED_PLACEHOLDERS = ("[Threaded comment]", "[线程批注]", "[批注串]")
 _ARGB = re.compile(r"[0-9A-Fa-f]{8}")
 _XML_RGB = re.compile(r'<(?:\w+:)?fgColor[^>]*\brgb="([0-9A-Fa-f]{8})"')
 
@@ -117,7 +115,7 @@ def grid_from(name: str, top: int, left: int, values: Sequence[Sequence[object]]
 
 @dataclass
 class _Note:
-    note: Note
+    note: Note | None  # None for a note this run added through COM (it is not touched again in the run)
     text: str
     author: str | None = None  # read only when needed: it costs a call
 
@@ -195,12 +193,15 @@ class LiveBook:
         author = ""
         if note is not None and not marks.is_our_note(note.text):
             author = _author(note)
+        data = live.grid.cell(*cell)
         return marks.CellState(
             fill=fill,
             note=note.text if note is not None else "",
             author=author,
-            is_formula=live.grid.cell(*cell).is_formula,
-            value=live.grid.cell(*cell).value,
+            is_formula=data.is_formula,
+            # A formula cell as the file door reads it: its formula text, so that our layout's formula put
+            # back by an earlier run is recognised as the value that run wrote (and its mark kept).
+            value="=" + data.formula if data.formula is not None else data.value,
         )
 
 
@@ -217,21 +218,40 @@ def read_fills(live: LiveBook, cells: Iterable[CellRef], expected: dict[CellRef,
         for cell, expected_fill in group.items():
             by_token.setdefault(expected_fill, []).append(cell)
         for where in by_token.values():
-            for part in range_addresses(boxes(where), grouped=live.windows):
+            found_boxes = boxes(where)
+            if not live.windows and len(found_boxes) > 1:
+                # Off Windows each box is a range of its own (no unions): the one box around them all is
+                # read first, and when it has one fill, so has every cell of the group.
+                token = _one_fill(live_sheet, box_address(_around(found_boxes)))
+                if token is not None:
+                    live.fills.update({CellRef(name, row, col): token for row, col in where})
+                    continue
+            for part in range_addresses(found_boxes, grouped=live.windows):
                 found = _cells_of(part)
-                token: str | None = None
-                if len(found) > 1:
-                    try:
-                        # One colour for the whole range, None for no fill; mixed fills make xlwings fail.
-                        token = fill_token(live_sheet.sheet.range(part).color)
-                    except Exception:
-                        token = None
+                token = _one_fill(live_sheet, part) if len(found) > 1 else None
                 for row, col in found:
                     ref = CellRef(name, row, col)
                     if token is None:
                         live.fills[ref] = fill_token(live_sheet.range(ref.address).color)
                     else:
                         live.fills[ref] = token
+
+
+def _one_fill(live_sheet: LiveSheet, where: str) -> str | None:
+    """The fill every cell at ``where`` has, or None when they differ (xlwings fails on mixed fills)."""
+    try:
+        return fill_token(live_sheet.range(where).color)
+    except Exception:
+        return None
+
+
+def _around(found: Sequence[Box]) -> Box:
+    return (
+        min(b[0] for b in found),
+        min(b[1] for b in found),
+        max(b[2] for b in found),
+        max(b[3] for b in found),
+    )
 
 
 def _cells_of(address_text: str) -> list[Cell]:
@@ -265,7 +285,7 @@ def read_book(book: Book, *, windows: bool | None = None, max_cells: int = MAX_C
         values = used.options(ndim=2, err_to_str=True).value
         grid = grid_from(name, top, left, values, used.formula)
         notes = _read_notes(sheet)
-        threaded = {cell for cell, note in notes.items() if note.text.startswith(THREADED_PLACEHOLDERS)}
+        threaded = {cell for cell, note in notes.items() if marks.is_threaded_note(note.text)}
         sheets.append(LiveSheet(sheet, name, grid, notes, threaded | _threaded_cells(sheet)))
     active = book.sheets.active.name if sheets else None
     return LiveBook(book, sheets, active, windows=on_windows() if windows is None else windows)
@@ -328,7 +348,7 @@ def write_values(live: LiveBook, writes: Sequence[marks.ValueWrite]) -> None:
                 formats.setdefault(write.number_format, []).append(cell)
         for number_format, where in formats.items():
             for part in range_addresses(boxes(where), grouped=live.windows):
-                live_sheet.sheet.range(part).number_format = number_format
+                live_sheet.range(part).number_format = number_format
 
 
 def range_addresses(found: Sequence[Box], *, grouped: bool) -> list[str]:
@@ -365,52 +385,68 @@ def apply_looks(live: LiveBook, looks: Sequence[marks.Look], *, size_notes: bool
         for token, where in colours.items():
             rgb = fill_rgb(token)
             for part in range_addresses(boxes(where), grouped=live.windows):
-                live_sheet.sheet.range(part).color = rgb
+                live_sheet.range(part).color = rgb
             for row, col in where:
                 live.fills[CellRef(name, row, col)] = fill_token(rgb)
         for cell, look in cells.items():
             if cell in live_sheet.threaded:
                 continue  # a note would replace the thread (or fail): the finding is in 问题清单 only
-            _set_note(live_sheet, cell, look.note, size=size_notes and look.author == marks.AUTHOR)
+            _set_note(
+                live_sheet,
+                cell,
+                look.note,
+                size=size_notes and look.author == marks.AUTHOR,
+                windows=live.windows,
+            )
 
 
-def _set_note(live_sheet: LiveSheet, cell: Cell, text: str, *, size: bool) -> None:
+def _set_note(live_sheet: LiveSheet, cell: Cell, text: str, *, size: bool, windows: bool) -> None:
     current = live_sheet.notes.get(cell)
-    if current is not None and current.text == text:
-        return
+    if current is not None and (current.text == text or current.note is None):
+        return  # already so, or added earlier in this run (a cell is noted once per run)
     if not text:
-        if current is not None:
+        if current is not None and current.note is not None:
             current.note.delete()
             del live_sheet.notes[cell]
         return
-    if current is not None and not marks.is_our_note(text) and _author(current) == marks.AUTHOR:
+    given_back = current is not None and not marks.is_our_note(text) and _author(current) == marks.AUTHOR
+    if current is not None and current.note is not None and given_back:
         # The user's note given back from a note the command line wrote (author xl-selfeval): xlwings
-        # cannot set an author, and a new note at least names the person at this Excel, not this program.
+        # cannot set an author; a new note at least names the person at this Excel, not this program.
         current.note.delete()
         del live_sheet.notes[cell]
         current = None
-    if current is not None:
+    if current is not None and current.note is not None:
         # Changing the text keeps the note itself, and so its author when it is the user's note we give back.
         current.note.text = text
         current.text = text
-        note = current.note
-    else:
-        note = live_sheet.range(address(*cell)).add_note(text)
-        live_sheet.notes[cell] = _Note(note, text)
-    if size:
-        _size_note(note, text)
+        if size:
+            _size_shape(current.note.api, text)
+        return
+    where = live_sheet.range(address(*cell))
+    if windows:
+        # COM's Range.AddComment: one round trip, and it hands back the Comment to size. xlwings'
+        # Range.add_note would first ask the range's shape and its note again (about five more round
+        # trips per cell), which read_book already knows: no note (notes are read) and no thread.
+        comment = where.api.AddComment(text)
+        live_sheet.notes[cell] = _Note(None, text)
+        if size:
+            _size_shape(comment, text)
+        return
+    note = where.add_note(text)
+    live_sheet.notes[cell] = _Note(note, text)
 
 
 def _author(note: _Note) -> str:
     if note.author is None:
-        note.author = note.note.author or ""
+        note.author = (note.note.author if note.note is not None else "") or ""
     return note.author
 
 
-def _size_note(note: Note, text: str) -> None:
+def _size_shape(comment: Any, text: str) -> None:
     """A note box wide enough for our lines (Windows COM: Comment.Shape); cosmetic, so failures are let go."""
     try:
-        shape = note.api.Shape
+        shape = comment.Shape
         shape.Width = NOTE_WIDTH
         shape.Height = marks.note_height(text)
     except Exception:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable
 from copy import copy
 from typing import Any
 
@@ -115,12 +116,14 @@ def _set_text(cell: Any, text: str) -> None:
     cell.data_type = "s"
 
 
-def _set_look(wb: Workbook, look: marks.Look) -> None:
+def _set_look(wb: Workbook, look: marks.Look, threaded: Collection[CellRef] = ()) -> None:
     ws = _worksheet(wb, look.cell.sheet)
     if ws is None:
         return
     cell = _anchor(ws, look.cell.row, look.cell.col)
     cell.fill = fill_from_token(look.fill)
+    if look.cell in threaded:
+        return  # its note is a threaded comment's twin: ours would replace the thread (问题清单 says so)
     if not look.note:
         cell.comment = None
         return
@@ -170,22 +173,40 @@ def _fit_row(ws: Worksheet, row: int, col: int, text: str) -> None:
 # --- applying a plan ----------------------------------------------------------------------------------------
 
 
-def apply_outcome(wb: Workbook, outcome: Outcome, *, backup: str = "") -> str:
+def threaded_cells(wb: Workbook, threads: Iterable[CellRef] = ()) -> set[CellRef]:
+    """Cells with a threaded comment: those its parts name (``threads``) and those whose note is the
+    legacy twin Excel writes beside one."""
+    found = set(threads)
+    for ws in wb.worksheets:
+        for (row, col), cell in ws._cells.items():
+            note = cell.comment
+            if note is not None and marks.is_threaded_note(note.text or "", note.author or ""):
+                found.add(CellRef(ws.title, row, col))
+    return found
+
+
+def apply_outcome(
+    wb: Workbook, outcome: Outcome, *, backup: str = "", threads: Iterable[CellRef] = ()
+) -> str:
     """Write the edits, mark every finding in place, give back what is fixed, rebuild 问题清单 and records;
-    returns the name 问题清单 got. ``backup`` (where the backup is) goes into 问题清单."""
+    returns the name 问题清单 got. ``backup`` (where the backup is) goes into 问题清单. Cells with a
+    threaded comment (``threads``, and notes that are a thread's twin) get their fill but no note."""
     read = _reader(wb)
     plan = marks.plan_marks(outcome, _records(wb), read, noted=_our_notes(wb))
+    threaded = threaded_cells(wb, threads)
     for write in plan.writes:
         _write(wb, write)
     for look in [*plan.restores, *plan.marks]:
-        _set_look(wb, look)
-    return _rebuild(wb, plan, backup)
+        _set_look(wb, look, threaded)
+    unnoted = [marks.link_location(look.cell) for look in plan.marks if look.cell in threaded]
+    return _rebuild(wb, plan, backup, unnoted)
 
 
 def clear_marks(wb: Workbook) -> None:
     """Remove every mark of ours: user fills and notes given back, 问题清单 and the record sheet deleted."""
+    threaded = threaded_cells(wb)
     for look in marks.plan_clear(_records(wb), _reader(wb), noted=_our_notes(wb)):
-        _set_look(wb, look)
+        _set_look(wb, look, threaded)
     _rebuild(wb, None)
 
 
@@ -193,7 +214,7 @@ def _is_our_list(ws: Any) -> bool:
     return isinstance(ws, Worksheet) and ws["A1"].value == marks.LIST_TITLE
 
 
-def _rebuild(wb: Workbook, plan: marks.Plan | None, backup: str = "") -> str:
+def _rebuild(wb: Workbook, plan: marks.Plan | None, backup: str = "", unnoted: Iterable[str] = ()) -> str:
     """Drop our sheets and write them again (never appended to), keeping the sheet the user had open."""
     active = wb.active.title if wb.active is not None else None
     for ws in list(wb):
@@ -201,7 +222,7 @@ def _rebuild(wb: Workbook, plan: marks.Plan | None, backup: str = "") -> str:
             wb.remove(ws)
     name = ""
     if plan is not None:
-        spec = issue_list.list_sheet(plan, wb.sheetnames, backup=backup)
+        spec = issue_list.list_sheet(plan, wb.sheetnames, backup=backup, unnoted=unnoted)
         name = spec.name
         write_list(wb.create_sheet(name), spec)
         if plan.records:

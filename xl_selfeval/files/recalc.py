@@ -22,6 +22,8 @@ from xl_selfeval.files.save import (
     shown_name,
     write_error,
 )
+from xl_selfeval.files.threaded import LOST_KIND as THREADS_LOST
+from xl_selfeval.files.threaded import Threads, Unreadable, put_back, read_threads
 from xl_selfeval.findings import Outcome
 from xl_selfeval.limits import DEFAULT_LIMITS, Limits
 
@@ -100,7 +102,12 @@ def write_recalc(
     check_not_locked(target)
     wb = load_for_update(source, check_lock=in_place)
     # After loading: a file openpyxl cannot open gets its own message, not one about shapes.
-    lost = "、".join(objects_openpyxl_drops(source, limits))
+    try:
+        threads = read_threads(source, limits)
+        unreadable = []
+    except Unreadable:  # there, but not safely readable: named with what a save loses
+        threads, unreadable = Threads(), [THREADS_LOST]
+    lost = "、".join([*objects_openpyxl_drops(source, limits), *unreadable])
     if lost and in_place and not backup:
         # Nothing else would hold these objects afterwards: refuse rather than destroy them.
         raise UserError(
@@ -109,12 +116,13 @@ def write_recalc(
     backups = Backups.beside(source)
     backup_to = backups.next_target() if in_place and backup else None
     told = backups.describe(backup_to) if backup_to is not None else ""
-    list_sheet = apply_outcome(wb, outcome, backup=told)
+    list_sheet = apply_outcome(wb, outcome, backup=told, threads=threads.cells)
     check_not_locked(target)  # the user may have opened it while we worked
     if backup_to is not None:
         make_backup(source, backup_to)
     try:
-        save_workbook(wb, target, untouched=UNTOUCHED)
+        # openpyxl drops threaded comments: their parts are put back into the saved package.
+        save_workbook(wb, target, untouched=UNTOUCHED, then=lambda saved: put_back(saved, threads, limits))
     except OSError as exc:  # pragma: no cover - save_workbook turns these into UserError already
         raise write_error(target, exc, untouched=UNTOUCHED) from None
     warnings: tuple[str, ...] = ()

@@ -140,9 +140,18 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, untouched: 
         raise
 
 
-def save_workbook(wb: Any, path: Path, *, untouched: str = "") -> None:
-    """An openpyxl Workbook saved atomically to ``path``."""
-    write_atomically(Path(path), lambda tmp: wb.save(tmp), untouched=untouched)
+def save_workbook(
+    wb: Any, path: Path, *, untouched: str = "", then: Callable[[Path], object] | None = None
+) -> None:
+    """An openpyxl Workbook saved atomically to ``path``; ``then`` finishes the saved package before it
+    replaces ``path`` (threaded comments put back)."""
+
+    def write(tmp: Path) -> None:
+        wb.save(tmp)
+        if then is not None:
+            then(tmp)
+
+    write_atomically(Path(path), write, untouched=untouched)
 
 
 def _mode_for(path: Path) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xl_selfeval.forms.indicators import (
+    CLOSING,
     DEFAULT_EXECUTION_WEIGHT,
     execution_figures,
     goals_block,
@@ -69,11 +70,13 @@ INDICATORS = indicator_block(with_criteria=True)
 TOTAL = total_row("budget", label_span=8, shown=("score",))
 
 LAYOUT = FormLayout(
+    closing=CLOSING,
     kind=FormKind.DEPARTMENT,
     distinctive_label="预算部门名称",
     sheet_name="附件2 部门整体支出绩效自评表",
     name="附件2",
     title="{Y}年度部门整体支出绩效自评表",
+    other_titles=("部门整体绩效自评表", "部门整体支出绩效评价自评表"),  # 重庆 2021, 安徽 2023
     width=10,
     column_widths=(12, 12, 20, 22, 14, 14, 14, 8, 8, 23),
     sections=(

@@ -9,6 +9,7 @@ from xl_selfeval.forms.layout import (
     SCORE_WITHIN_WEIGHT,
     BlockSum,
     Column,
+    Entry,
     ExecutionScore,
     Expr,
     Fmt,
@@ -35,8 +36,9 @@ HIERARCHY: dict[str, tuple[str, ...]] = {
 }
 
 # 二级 the 财预〔2020〕10号 templates (and provinces following them) place under another 一级: 成本指标
-# sits under 产出指标 there. Accepted when read, never generated.
-ALSO_UNDER: dict[str, tuple[str, ...]] = {OUTPUT: (COST,)}
+# sits under 产出指标 there, and 四川's form puts its parts (经济成本指标 …) there too. Accepted when
+# read, never generated.
+ALSO_UNDER: dict[str, tuple[str, ...]] = {OUTPUT: (COST, *HIERARCHY[COST])}
 
 LEVEL1 = tuple(HIERARCHY)
 LEVEL2 = tuple(name for names in HIERARCHY.values() for name in names)
@@ -57,6 +59,23 @@ SKELETON_ROWS: dict[str, int] = {
 }
 
 EXECUTION_INDICATOR = "预算执行率"  # a row of that name in the indicator table is scored as the execution
+# 四川 closes the indicator table with a 合计 row (Σ权重 with the 执行率's, and the total score): a 总分 row.
+TOTAL_ROW_WORDS = ("合计",)
+# 四川 prints a 原因 column beside the 执行率 (read, never laid out in a new form) and fills it with the
+# rule it asks for; that printed rule, left in place, is no reason.
+EXECUTION_REASON = Column("原因", "reason", fmt=Fmt.TEXT)
+REASON_INSTRUCTION_MARKS = ("需说明原因", "应单独说明理由")
+# A target typed over its own columns beside 指标值 (四川: 指标性质 "≤" | 指标值 "30" | 度量单位 "万元"):
+# the comparison before the figure and the unit after it, read as one target "≤30万元".
+TARGET_OPERATOR_HEADERS = ("指标性质",)
+TARGET_UNIT_HEADERS = ("度量单位", "计量单位")
+# 评价结论 | 存在问题 | 改进措施 under the indicator table (四川): the unit's own words, where template
+# instructions can be left.
+CLOSING = (
+    Entry("评价结论", "conclusion", label_span=1, value_span=1),
+    Entry("存在问题", "problems", label_span=1, value_span=1),
+    Entry("改进措施", "improvements", label_span=1, value_span=1),
+)
 HEADER_TOTAL_WORDS = frozenset({"自评得分", "自评总分", "总分"})  # a 总分 typed above the tables
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
 
@@ -141,9 +160,16 @@ def goals_block(expected_span: int, actual_span: int) -> TextBlock:
     )
 
 
+# 重庆's 得分系数 (%) beside 指标权重: 指标得分 = 得分系数 × 指标权重. Read, never laid out.
+SCORE_COEFFICIENT = Column("得分系数", "coefficient", fmt=Fmt.RATE)
+
+
 def indicator_block(*, with_criteria: bool) -> IndicatorBlock:
     return IndicatorBlock(
-        key="indicators", caption="绩效指标", columns=indicator_columns(with_criteria=with_criteria)
+        key="indicators",
+        caption="绩效指标",
+        columns=indicator_columns(with_criteria=with_criteria),
+        read_only=(SCORE_COEFFICIENT,),
     )
 
 
@@ -157,6 +183,7 @@ def total_row(
         label_span=label_span,
         block="indicators",
         shown=shown,
+        also=TOTAL_ROW_WORDS,
         cells=(
             ("weight", Sum((Ref(f"{execution_table}.total.weight"), BlockSum("indicators", "weight")))),
             ("score", Sum((Ref(f"{execution_table}.total.score"), BlockSum("indicators", "score")))),

@@ -220,6 +220,8 @@ class Table:
     label_span: int = 0  # columns taken by the line labels, after the caption
     caption_down: bool = False  # caption merged down over the whole table
     items: ItemBlock | None = None
+    # Columns read when a form has them, never laid out in a new form (四川's 原因 beside 执行率).
+    read_only: tuple[Column, ...] = ()
 
     def field_key(self, line: str, column: str) -> str:
         return f"{self.key}.{line}.{column}"
@@ -255,6 +257,8 @@ class IndicatorBlock:
     key: str
     caption: str
     columns: tuple[Column, ...]  # first two are the 一级 and 二级 columns
+    # Columns read when a form has them, never laid out in a new form (重庆's 得分系数).
+    read_only: tuple[Column, ...] = ()
 
     def header_of(self, key: str) -> str:
         """The header of a column: header_of("name") is 三级指标."""
@@ -272,6 +276,12 @@ class TotalRow:
     block: str
     # Columns of ``cells`` the form shows (附件2 shows only 总分); the others are computed, not printed.
     shown: tuple[str, ...] = ("weight", "score")
+    # Other words for ``label`` in other provinces' forms, found only under the indicators (四川: 合计).
+    also: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.label, *self.also)
 
 
 Section = Note | EntryRow | Table | PairedList | TextBlock | IndicatorBlock | TotalRow
@@ -299,6 +309,9 @@ class FormLayout:
     one_page: bool = False  # printed on a single page (附件1 is short enough)
     distinctive_label: str = ""  # a label only this form has: finds it when its title is missing
     sheet_name: str = ""  # the sheet a generated workbook puts it on
+    other_titles: tuple[str, ...] = ()  # the same form titled otherwise elsewhere (read, never written)
+    # Text rows some provinces' forms add under the 总分 (评价结论): read when present, never laid out.
+    closing: tuple[Entry, ...] = ()
 
     @property
     def execution_table(self) -> Table | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from xl_selfeval.forms.indicators import (
+    CLOSING,
     DEFAULT_EXECUTION_WEIGHT,
+    EXECUTION_REASON,
     execution_figures,
     goals_block,
     indicator_block,
@@ -56,6 +58,7 @@ FUNDS = Table(
             default={"weight": DEFAULT_EXECUTION_WEIGHT},
         ),
     ),
+    read_only=(EXECUTION_REASON,),
 )
 
 GOALS = goals_block(expected_span=4, actual_span=4)
@@ -63,6 +66,7 @@ INDICATORS = indicator_block(with_criteria=False)
 TOTAL = total_row("funds", label_span=6)
 
 LAYOUT = FormLayout(
+    closing=CLOSING,
     kind=FormKind.PROJECT,
     distinctive_label="项目支出名称",
     sheet_name="附件3 项目支出绩效自评表",

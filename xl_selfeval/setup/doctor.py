@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 
 from xl_selfeval.addin.install import ADDIN_FILE_NAME, INTERPRETER_KEY, windows_paths
 from xl_selfeval.addin.names import ADDIN_TITLE
+from xl_selfeval.excel.config import value_in_file
 from xl_selfeval.setup import SUPPORTED_PYTHONS
 
 Status = Literal["ok", "fail", "unknown"]
@@ -184,14 +185,9 @@ def _check_addin_version(label: str, data: bytes, system: System) -> Check:
     return ok(label, f"与 xl-selfeval {system.distribution_version('xl-selfeval')}、xlwings {installed} 一致")
 
 
-_CONF_LINE = re.compile(rb'^\s*"([^"]*)"\s*,\s*"([^"]*)"', re.MULTILINE)
-
-
 def configured_interpreter(content: bytes, encoding: str) -> str | None:
-    for key, value in _CONF_LINE.findall(content):
-        if key.decode("ascii", errors="replace").upper() == INTERPRETER_KEY:
-            return str(value.decode(encoding, errors="replace"))
-    return None
+    """The interpreter the add-in's config file names; the file is read as VBA reads it, in the code page."""
+    return value_in_file(content.decode(encoding, errors="replace"), INTERPRETER_KEY)
 
 
 def check_config(system: System) -> list[Check]:

@@ -1,0 +1,36 @@
+"""重庆's 得分系数 beside 指标权重: the coefficient times the weight is the score the rule gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from xl_selfeval.checks.context import Context, Stage, finding
+from xl_selfeval.checks.rules import SCORE_TOLERANCE
+from xl_selfeval.findings import Code, Finding
+from xl_selfeval.model import rate_of
+from xl_selfeval.values import format_percent, format_rate, format_score, round_half_up
+
+
+def check_score_coefficients(ctx: Context) -> Iterator[Finding]:
+    """得分系数 × 分值 = the rule's score, for every quantitative row the rules score."""
+    for r in ctx.indicator_rows:
+        f = r.row.get("coefficient")
+        sug = r.suggestion
+        if f is None or r.stage < Stage.ASSESSED or sug is None or sug.score is None or not r.weight:
+            continue
+        typed = rate_of(f)
+        if typed is None:
+            continue
+        implied = round_half_up(typed * r.weight)
+        if abs(implied - sug.score) <= SCORE_TOLERANCE:
+            continue
+        weight = format_score(r.weight).removesuffix(".00")
+        yield finding(
+            Code.SCORE_COEFFICIENT_WRONG,
+            r.form,
+            f.ref,
+            f"指标“{r.title}”得分系数{format_percent(typed)}×指标权重{weight}={format_score(implied)}，"
+            f"按评分规则应得{format_score(sug.score)}（得分系数约{format_rate(sug.score / r.weight)}）",
+            format_rate(sug.score / r.weight),
+            format_percent(typed),
+        )
