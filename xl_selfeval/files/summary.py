@@ -180,17 +180,30 @@ def _rows(
         "short": (f.get(quote_prefix=False, align="center"), f.get(quote_prefix=True, align="center")),
     }
     write_string = ws.write_string
+    # Per column: its text styles (None for others), and each text already seen with its style and lines
+    # (a file's name comes back on every one of its findings, many messages and codes recur).
+    plan: list[tuple[int, int, str, tuple[Format, Format] | None, dict[str, tuple[Format, int]]]] = [
+        (col, width, kind, texts.get(kind), {}) for col, (_, width, kind) in enumerate(columns)
+    ]
     n = 0
     for n, values in enumerate(rows, 1):
         lines = 1
-        for col, ((_, width, kind), value) in enumerate(zip(columns, values, strict=True)):
-            if kind == "link":
-                _link(ws, n, col, value, styles[kind])
-            elif kind in texts:
+        for (col, width, kind, text_styles, seen), value in zip(plan, values, strict=True):
+            if text_styles is not None:
                 text = "" if value is None else str(value)
-                write_string(n, col, text, texts[kind][_needs_quote(text)])
-                if 2 * len(text) >= width or "\n" in text:  # else one line (_lines' own shortcut)
-                    lines = max(lines, _lines(text, width))
+                known = seen.get(text)
+                if known is None:
+                    # else one line (_lines' own shortcut)
+                    wraps = 2 * len(text) >= width or "\n" in text
+                    known = seen[text] = (
+                        text_styles[_needs_quote(text)],
+                        _lines(text, width) if wraps else 1,
+                    )
+                write_string(n, col, text, known[0])
+                if known[1] > lines:
+                    lines = known[1]
+            elif kind == "link":
+                _link(ws, n, col, value, styles[kind])
             else:
                 _number(ws, n, col, value, styles[kind])
         if lines > 1:
