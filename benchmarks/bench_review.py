@@ -8,6 +8,22 @@ files them. The review is timed from the folder walk to the summary workbook wri
 python-calamine reading every cell of the same files in the same number of processes. Targets: ≥ 250
 workbooks/s on 2 cores, and ≤ 10× the floor. Peak memory (resident) of this process and of the largest
 worker is printed too.
+
+Measured on the shared 2-core machine (300 files, --jobs 2, load average 2.7-2.9, before/after runs
+alternating): 16.6-17.4 ms CPU per workbook (27.2-28.6 ms before the speed work), 48-63 workbooks/s
+(33-34), 16-17× the floor's wall and 17-18× its CPU (40-42×, 38-42×), summary statistics and writing
+1.3-1.9 s (2.4-3.4 s), peak memory 65 MB here and 55 MB per worker (unchanged). Neither target is met yet:
+of the 17 ms about 4 go to XlsxWriter writing 56 000 cells of the summary in this process, and about 3.5
+each to reading the .xlsx, to reading the forms and to the checks in the workers.
+
+Second round (300 files, --jobs 2, load average 0.7-1.0, this round's code and its start alternating, three
+runs each): 15.4-17.0 ms CPU per workbook (16.2-17.6), 92-97 workbooks/s (83-98), 21-23× the floor's wall
+and 18-21× its CPU (22-25×, 18-21×), summary 1.3-1.5 s (1.2-1.8). In one process, best of seven: reading
+1.7-1.8 ms per workbook (2.0-2.2: a template's styles part parsed once per batch, the package opened
+once); the review without its summary 11.0-11.9 ms (11.8-12.4). Still short of both targets: the
+summary's 1.3-1.5 s run after the workers, in one process, almost all of it XlsxWriter storing and then
+writing each of the 56 000 cells; the workers' time is spread over per-cell Python work, no part above a
+tenth of it.
 """
 
 from __future__ import annotations

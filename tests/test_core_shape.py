@@ -39,6 +39,7 @@ CORE_MODULES = (
     "issue_list",
     "naming",
     "limits",
+    "memo",
     "review",
     "layout_formulas",
 )

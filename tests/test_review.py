@@ -372,8 +372,13 @@ def test_libreoffice_prints_every_sheet_a4_landscape(reviewed: tuple[int, Path, 
 @pytest.mark.skipif(
     __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers by fork"
 )
-def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_a_worker_that_dies_costs_only_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
     from xl_selfeval.files import batch as batch_module
+
+    monkeypatch.setattr(batch_module, "_chunk_size", lambda items, jobs: chunk)
 
     for name in ("a.xlsx", "b.xlsx", "崩溃.xlsx", "c.xlsx", "d.xlsx"):
         shutil.copy(EXAMPLE, tmp_path / name)
@@ -399,3 +404,73 @@ def test_a_cell_that_is_not_an_a1_address_gives_no_link() -> None:
 def test_a_name_xlsxwriter_would_rewrite_gives_no_link() -> None:
     assert link_formula("MAP(2).xlsx", "S", "A1") is None
     assert link_formula("map(2).xlsx", "S", "A1") == '=HYPERLINK("[map(2).xlsx]\'S\'!A1","打开")'
+
+
+def _slow_folder(tmp_path: Path) -> Path:
+    for name in ("a.xlsx", "慢.xlsx", "b.xlsx"):
+        shutil.copy(EXAMPLE, tmp_path / name)
+    return tmp_path
+
+
+def _slow_reader(monkeypatch: pytest.MonkeyPatch, ignore_alarm: bool) -> None:
+    """The reader taking a minute on 慢.xlsx; with ``ignore_alarm`` as a C library that never returns
+    to Python (the worker cannot stop itself)."""
+    import signal
+    import time
+
+    from xl_selfeval.files import batch as batch_module
+
+    real_read = batch_module.read_document
+
+    def read_slowly(path: Path, limits: Limits) -> object:
+        if path.name == "慢.xlsx":
+            if ignore_alarm:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(60)
+        return real_read(path, limits)
+
+    monkeypatch.setattr(batch_module, "read_document", read_slowly)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork" or not hasattr(os, "fork"),
+    reason="the patch reaches workers by fork",
+)
+def test_a_file_over_the_time_limit_is_unreadable_and_the_batch_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    import time
+
+    _slow_reader(monkeypatch, ignore_alarm=False)
+    started = time.monotonic()
+    batch = review_folder(_slow_folder(tmp_path), load_settings(None, None), jobs=jobs, time_limit=0.5)
+    assert time.monotonic() - started < 20
+    by_file = {r.file: r for r in batch.results}
+    assert by_file["a.xlsx"].readable and by_file["b.xlsx"].readable and by_file["a.xlsx"].forms
+    assert (
+        by_file["慢.xlsx"].reason
+        == "“慢.xlsx”：读取超时（超过0.5秒），文件可能构造异常；请在 Excel 或 Word 中打开并另存后再试"
+    )
+
+
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers by fork"
+)
+@pytest.mark.parametrize("chunk", [1, 3])
+def test_a_worker_stuck_past_the_limit_is_ended_from_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    import time
+
+    from xl_selfeval.files import batch as batch_module
+
+    monkeypatch.setattr(batch_module, "_GRACE", 1.0)
+    monkeypatch.setattr(batch_module, "_chunk_size", lambda items, jobs: chunk)
+    _slow_reader(monkeypatch, ignore_alarm=True)
+    started = time.monotonic()
+    batch = review_folder(_slow_folder(tmp_path), load_settings(None, None), jobs=2, time_limit=0.5)
+    assert time.monotonic() - started < 30
+    assert [r.file for r in batch.results] == ["a.xlsx", "b.xlsx", "慢.xlsx"]
+    assert [r.readable for r in batch.results] == [True, True, False]
+    assert "读取超时（超过0.5秒）" in batch.results[-1].reason

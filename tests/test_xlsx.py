@@ -466,6 +466,26 @@ def test_unusable_paths(tmp_path: Path) -> None:
     assert "文件已损坏或不完整" in refused(tmp_path / "半.xlsx")
 
 
+def test_a_styles_part_seen_before_still_gives_each_file_its_own_formats(tmp_path: Path) -> None:
+    """A batch repeats its template's styles part byte for byte and the reader parses it once: a file with
+    other styles in between must still be read with its own (a date stays a date, a rate a rate)."""
+
+    def book(path: Path, fmt: str) -> Path:
+        wb = openpyxl.Workbook()
+        wb.active["A1"] = 45000.5
+        wb.active["A1"].number_format = fmt
+        wb.active["B2"] = "单位"
+        wb.save(path)
+        return path
+
+    rate, date = book(tmp_path / "率.xlsx", "0.00%"), book(tmp_path / "日期.xlsx", "yyyy-mm-dd")
+    again = book(tmp_path / "率2.xlsx", "0.00%")
+    for path in (rate, date, again, date, rate):
+        assert_matches_openpyxl(path)
+    assert read_workbook(date)[0].cells[(1, 1)].value == dt.datetime(2023, 3, 15, 12)
+    assert read_workbook(again)[0].cells[(1, 1)].number_format == "0.00%"
+
+
 def test_file_over_the_size_limit(tmp_path: Path) -> None:
     path = rich_workbook(tmp_path / "大.xlsx")
     assert "文件过大" in refused(path, Limits(max_file_bytes=1000))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from xl_selfeval.forms.layout import (
@@ -22,8 +22,24 @@ Lookup = Callable[[str], Decimal | None]
 ColumnLookup = Callable[[str, str], list[Decimal | None]]
 
 
-def derived_cells(layout: FormLayout) -> dict[str, Expr]:
-    """Every derived field of the form, by field key, in layout order."""
+# Layouts are few and frozen; every form of a batch asks for its layout's derived cells several times.
+_DERIVED: dict[int, tuple[FormLayout, Mapping[str, Expr]]] = {}
+_MAX_LAYOUTS = 64
+
+
+def derived_cells(layout: FormLayout) -> Mapping[str, Expr]:
+    """Every derived field of the form, by field key, in layout order (shared: read, never change)."""
+    known = _DERIVED.get(id(layout))
+    if known is not None and known[0] is layout:
+        return known[1]
+    out = _derived_cells(layout)
+    if len(_DERIVED) >= _MAX_LAYOUTS:
+        _DERIVED.clear()
+    _DERIVED[id(layout)] = (layout, out)
+    return out
+
+
+def _derived_cells(layout: FormLayout) -> dict[str, Expr]:
     out: dict[str, Expr] = {}
     for section in layout.sections:
         if isinstance(section, Table):

@@ -25,6 +25,13 @@ def run_engine(
 
     ``checks`` run in any order with the same outcome: the context they read is frozen, built before them.
     """
+    return run_engine_with_context(grids, settings, checks)[0]
+
+
+def run_engine_with_context(
+    grids: list[Grid], settings: Settings | None = None, checks: Sequence[Check] = CHECKS
+) -> tuple[Outcome, Context]:
+    """run_engine's outcome and the frozen context its checks read (the batch review sums figures from it)."""
     settings = settings or Settings()
     forms = read_forms(grids)
     if not forms:
@@ -45,13 +52,14 @@ def run_engine(
         )
     )
     unique = _unique([f for _, f in found])
-    return Outcome(
+    outcome = Outcome(
         forms=forms,
         findings=unique,
         edits=[f.fix for f in unique if f.fix is not None],
         scores=[_score_summary(ctx, form) for form in forms if form.kind in INDICATOR_FORMS],
         profile=settings.profile,
     )
+    return outcome, ctx
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -74,7 +74,8 @@ class Grid:
 
     def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The merged range covering (row, col), if any."""
-        index = self._merge_index()
+        cached = self.__dict__.get("_index")  # the readers ask for every cell they take: kept short
+        index = cached[1] if cached is not None and cached[0] == len(self.merged) else self._merge_index()
         return index.get((row, col))
 
     def top_left(self, row: int, col: int) -> tuple[int, int]:
@@ -82,7 +83,7 @@ class Grid:
         return (merge[0], merge[1]) if merge else (row, col)
 
     def _merge_index(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
-        cached = getattr(self, "_index", None)
+        cached = self.__dict__.get("_index")
         if cached is None or cached[0] != len(self.merged):
             index = {}
             for m in self.merged:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from xl_selfeval.memo import memo_text
+
 _SPACE = re.compile(r"\s+")
 _NUMBERING = re.compile(r"^(?:[0-9]+[、.．]|[一二三四五六七八九十]+[、.．]|\([0-9一二三四五六七八九十]+\))")
 _UNIT_SUFFIX = re.compile(r"\((?:万元|元|㎡|m2|平方米|分|%)\)$")  # 指标得分（分）, 执行率（%）
@@ -70,7 +72,12 @@ def canonical(text: object) -> str:
     """'其中：公车购置' → '公车购置'; '1、公务用车购置和维护经费' → '公务用车购置和维护经费'; '年初预算数\\n(万元)' → '年初预算数'."""
     if text is None:
         return ""
-    out = unicodedata.normalize("NFKC", str(text))
+    return _canonical_text(text) if type(text) is str else _canonical_text(str(text))
+
+
+@memo_text(8192)
+def _canonical_text(text: str) -> str:
+    out = unicodedata.normalize("NFKC", text)
     out = _SPACE.sub("", out).replace("\u3000", "")
     out = out.rstrip(":")
     out = _UNIT_SUFFIX.sub("", out)

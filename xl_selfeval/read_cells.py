@@ -34,20 +34,23 @@ class FormReading:
 
     def field_at(self, key: str, row: int, col: int, inline: Value | None = None) -> Field:
         """The Field of the cell at (row, col), or of the amount typed in its label, recorded under `key`."""
-        r, c = self.grid.top_left(row, col)
-        cell = self.grid.cell(r, c)
-        value = inline if inline is not None else parse_value(cell.value, cell.number_format)
-        f = Field(
-            key, CellRef(self.grid.name, r, c), cell if inline is None else EMPTY, value, inline is not None
-        )
+        f = self._field(key, row, col, inline)
         self.form.fields[key] = f
         return f
 
     def block_field(self, key: str, row: int, col: int) -> Field:
         """A cell of a block row: it lives in its block, not among the form's fields."""
-        f = self.field_at(key, row, col)
-        del self.form.fields[key]
-        return f
+        self.form.fields.pop(key, None)  # as if recorded and taken back, should a field share its key
+        return self._field(key, row, col, None)
+
+    def _field(self, key: str, row: int, col: int, inline: Value | None) -> Field:
+        grid = self.grid
+        r, c = grid.top_left(row, col)
+        cell = grid.cells.get((r, c), EMPTY)
+        value = inline if inline is not None else parse_value(cell.value, cell.number_format)
+        return Field(
+            key, CellRef(grid.name, r, c), cell if inline is None else EMPTY, value, inline is not None
+        )
 
     def value_in_span(self, row: int, c1: int, c2: int) -> int:
         """Column of the first non-empty cell of the row within [c1, c2]; c1 when all are empty."""

@@ -24,6 +24,7 @@ from xl_selfeval.read_headers import column_spans, header_row
 from xl_selfeval.values import Kind, parse_value
 
 _FORMAT_DECIMALS = re.compile(r"0(?:\.(0+))?")
+_NAMED_BY = ("level1", "level2", "name")  # the cells whose canonical text places a row
 
 
 def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
@@ -52,7 +53,7 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
         }
         if parts:
             _join_target_parts(reading, row, cells, parts)
-        texts = {k: canonical(f.text) for k, f in cells.items()}
+        texts = {k: canonical(cells[k].text) for k in _NAMED_BY if k in cells}  # the only ones asked
         if texts.get("level1") == level1_header or texts.get("name") == name_header:
             continue  # a repeated header row
         level2 = texts.get("level2") or level2
@@ -178,9 +179,9 @@ def _places(x: Decimal) -> int:
 def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> Field:
     """The cell under a header; a header over several cells (云南's 指标性质 | 指标值 | 度量单位 under
     年度指标值) holds one figure typed in parts, read as their joined text ('≥' '95' '%' → '≥95%')."""
+    if c1 == c2:  # one column: the cell there (or its merge's top left) whether filled or not
+        return reading.block_field(key, row, c1)
     first = reading.block_field(key, row, reading.value_in_span(row, c1, c2))
-    if c1 == c2:
-        return first
     tops = dict.fromkeys(reading.grid.top_left(row, c) for c in range(c1, c2 + 1))
     parts = [reading.grid.text(r, c).strip() for r, c in tops if r == row and reading.filled(r, c)]
     if len(parts) < 2:

@@ -40,15 +40,19 @@ class SheetIndex:
     def __init__(self, grid: Grid) -> None:
         self.grid = grid
         self.labels: list[Label] = []
-        self.max_row = self.max_col = 0
+        cells = sorted(grid.cells.items())
+        self.max_row = cells[-1][0][0] if cells else 0
+        self.max_col = max((c for (_, c), _ in cells), default=0)
         self.first_col: dict[int, int] = {}
-        for (r, c), cell in sorted(grid.cells.items()):
-            self.max_row, self.max_col = max(self.max_row, r), max(self.max_col, c)
-            self.first_col.setdefault(r, c)
-            if isinstance(cell.value, str) and cell.value.strip():
-                split = split_label_amount(cell.value)
+        first_col = self.first_col
+        for (r, c), cell in cells:
+            if r not in first_col:
+                first_col[r] = c
+            value = cell.value
+            if isinstance(value, str) and value.strip():
+                split = split_label_amount(value)
                 pair = (canonical(split[0]), split[1]) if split is not None else None
-                self.labels.append(Label(r, c, cell.value, canonical(cell.value), pair))
+                self.labels.append(Label(r, c, value, canonical(value), pair))
         self._rows = [lab.row for lab in self.labels]
 
     def rows(self, top: int, bottom: int) -> list[Label]:
@@ -73,6 +77,8 @@ class Region:
                 self.texts.append((lab.row, lab.col, lab.label))
                 if lab.split is not None:
                     self.index[lab.split[0]].append(Hit(lab.row, lab.col, lab.split[1]))
+        # The texts a label with a bracketed note can be (find_all's fallback scans only these).
+        self._bracketed = [t for t in self.texts if "(" in t[2]]
 
     def find(
         self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
@@ -96,7 +102,8 @@ class Region:
 
         if not within(hits) and "{Y" not in key:
             # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
-            hits = [Hit(r, c) for r, c, text in self.texts if text.startswith(key + "(")]
+            opening = key + "("
+            hits = [Hit(r, c) for r, c, text in self._bracketed if text.startswith(opening)]
         return within(hits)
 
     def span(self, row: int, col: int) -> tuple[int, int]:

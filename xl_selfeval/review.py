@@ -176,10 +176,17 @@ def _reasons(form: Form) -> list[Text]:
 
 
 def summarize(
-    file: str, kind: str, outcome: Outcome, paragraphs: list[str], notes: list[str], settings: Settings
+    file: str,
+    kind: str,
+    outcome: Outcome,
+    paragraphs: list[str],
+    notes: list[str],
+    settings: Settings,
+    ctx: Context | None = None,
 ) -> FileResult:
-    """One file's outcome as the summary's records (the forms themselves are not kept)."""
-    ctx = Context.build(outcome.forms, settings)
+    """One file's outcome as the summary's records (the forms themselves are not kept); ``ctx`` is the
+    engine's own context for these forms, built again when not given."""
+    ctx = ctx if ctx is not None else Context.build(outcome.forms, settings)
     unit = unit_of_forms(outcome.forms)
     findings = [finding_row(file, f) for f in outcome.findings]
     texts = [t for form in outcome.forms for t in _reasons(form)]

@@ -263,7 +263,7 @@ _LITERALS_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|[_*].')
 def percent_shown(shown: str) -> bool:
     """A number format ('0.00%') or the text Excel shows for a number ('96.06%') that shows a percentage,
     so the stored number is the fraction. A quoted or escaped % ('0"%"', '0\\%') does not scale the value."""
-    return "%" in _LITERALS_RE.sub("", shown)
+    return "%" in shown and "%" in _LITERALS_RE.sub("", shown)
 
 
 def _log_distance(x: Decimal, target: tuple[Decimal, ...]) -> Decimal | None:

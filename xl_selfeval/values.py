@@ -7,11 +7,12 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, getcontext, localcontext
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from xl_selfeval.labels import NOT_APPLICABLE_WORDS
+from xl_selfeval.memo import memo_text
 from xl_selfeval.units import (
     LEADING_UNITS,
     Dimension,
@@ -54,10 +55,17 @@ def round_half_up(x: Decimal, places: int = 2) -> Decimal:
     """
     if not x.is_finite():
         raise ValueError(f"cannot round a non-finite number: {x!r}")
+    quantum = _QUANTA.get(places) or Decimal((0, (1,), -places))
+    if x.adjusted() + places + 3 <= min(getcontext().prec, 28):
+        # The usual amount: the current precision already holds the result (quantize is exact).
+        return x.quantize(quantum, rounding=ROUND_HALF_UP)
     with localcontext() as ctx:
         # Enough digits that quantize never fails on large amounts (the default precision is 28).
         ctx.prec = max(28, x.adjusted() + places + 3)
-        return x.quantize(Decimal((0, (1,), -places)), rounding=ROUND_HALF_UP)
+        return x.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+_QUANTA = {places: Decimal((0, (1,), -places)) for places in range(7)}
 
 
 def _fixed(x: Decimal, places: int) -> str:
@@ -362,6 +370,7 @@ def _parse_single(figure: str) -> tuple[Quantity, Comparator | None] | None:
     return None if quantity is None else (quantity, Comparator.GE)
 
 
+@memo_text(8192)
 def _parse_text(raw: str) -> Value:
     s = _compact(raw)
     if not s:
@@ -427,7 +436,11 @@ def split_label_amount(text: str) -> tuple[str, Value] | None:
     """
     if not isinstance(text, str):
         return None
-    t = text.strip()
+    return _split_label_amount(text.strip())
+
+
+@memo_text(4096)
+def _split_label_amount(t: str) -> tuple[str, Value] | None:
     if len(t) > 4 * _MAX_FIGURE_LEN or parse_value(t).kind is Kind.NUMBER:
         return None
     folded = t.translate(_WIDTH_TABLE)  # same length: every folded character maps to one character

@@ -7,7 +7,8 @@ A .xls that is really an .xlsx, a renamed .docx or a .doc saved as RTF is read f
 from __future__ import annotations
 
 import zipfile
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Collection
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from pathlib import Path
 
 import olefile
@@ -24,7 +25,9 @@ from xl_selfeval.files.xlsx import (
     Limits,
     _printable,
     _Refused,
+    open_package,
     read_head,
+    read_opened_workbook,
     read_workbook,
 )
 from xl_selfeval.naming import first_free, numbered
@@ -66,17 +69,40 @@ def _zip_kind(path: Path) -> str | None:
                 mimetype = zf.read(info).strip()
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError):
         return None  # damaged: the reader for its suffix gives the message
+    kind = _parts_kind(names)
+    if kind is not None:
+        return kind
+    if mimetype.startswith(_ODS_MIMETYPES):
+        return ODS
+    if mimetype.startswith(_ODT_MIMETYPES):
+        return "odt"
+    return None
+
+
+def _parts_kind(names: Collection[str]) -> str | None:
+    """xlsb, xlsx or docx by the package's part names (lowercase, '/'-separated)."""
     if "xl/workbook.bin" in names:
         return "xlsb"
     if any(name.startswith("xl/") for name in names):
         return XLSX
     if "word/document.xml" in names:
         return DOCX
-    if mimetype.startswith(_ODS_MIMETYPES):
-        return ODS
-    if mimetype.startswith(_ODT_MIMETYPES):
-        return "odt"
     return None
+
+
+def _read_xlsx_once(path: Path, limits: Limits) -> Document | None:
+    """An .xlsx told by its parts and read from the package opened once; None for anything else, and for
+    a package refused on opening (detect_kind's way then names what is wrong)."""
+    with ExitStack() as stack:
+        try:
+            if not read_head(path, limits)[1].startswith(b"PK"):
+                return None  # as detect_kind: only a file starting as a zip is taken for a package
+            book = stack.enter_context(open_package(path, limits))
+        except _Refused:
+            return None
+        if _parts_kind(book.folded) != XLSX:
+            return None
+        return Document(read_opened_workbook(book, path))
 
 
 def _ole_kind(path: Path) -> str | None:
@@ -156,6 +182,9 @@ def read_document(path: Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     An unusable file raises UserError with one Chinese sentence naming it.
     """
     path = Path(path)
+    once = _read_xlsx_once(path, limits)
+    if once is not None:
+        return once
     kind = detect_kind(path, limits)
     if kind == XLSX:
         return Document(read_workbook(path, limits))

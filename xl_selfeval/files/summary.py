@@ -67,11 +67,24 @@ LINK_TEXT = "打开"
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _MAX_LITERAL = 255  # Excel refuses a longer string constant inside a formula
 _NO_LINK = ("[", "]", "\n", "\r", "\t")
-_REWRITTEN = re.compile(r"[A-Z]\(")  # what XlsxWriter's formula preparation rewrites (XLOOKUP( → _xlfn.…)
+_LINK_START = '=HYPERLINK("'
+_REWRITTEN = re.compile(r"[A-Z]\(")  # what XlsxWriter treats as a future or dynamic function (XLOOKUP( …)
 _A1 = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")
 # Files Excel opens at a cell; Word files (and WPS .et, which Excel cannot open) get a link to the file.
 _SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "xlsb"})
 _RANKED_IN_CHART = 30
+
+
+class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no type hints
+    """A worksheet that writes our own link formulas as they are: XlsxWriter's formula preparation (some
+    thirty regex rewrites of future functions per formula) costs more than the rest of a link, and
+    link_formula's text holds no function but HYPERLINK (any other formula goes through as usual)."""
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        if formula.startswith(_LINK_START):
+            return formula[1:]
+        prepared: str = super()._prepare_formula(formula, expand_future_functions)
+        return prepared
 
 
 class _Formats:
@@ -95,9 +108,14 @@ class _Formats:
         return self._cache[key]
 
 
+def _needs_quote(text: str) -> bool:
+    """Whether Excel would take ``text`` for a formula once the cell is edited."""
+    return text.lstrip().startswith(_FORMULA_STARTS)
+
+
 def safe_text(ws: Worksheet, row: int, col: int, text: str, formats: _Formats, **style: Any) -> None:
     """A user's text as a string cell; one Excel would take for a formula once edited gets quotePrefix."""
-    quote = text.lstrip().startswith(_FORMULA_STARTS)
+    quote = _needs_quote(text)
     ws.write_string(row, col, text, formats.get(quote_prefix=quote, **style) if quote or style else None)
 
 
@@ -117,13 +135,15 @@ def link_formula(target: str, sheet: str = "", cell: str = "") -> str | None:
     if any(ch in target or ch in sheet for ch in _NO_LINK) or (cell and not _A1.fullmatch(cell)):
         return None
     if _REWRITTEN.search(target + sheet):
-        return None  # XlsxWriter would rewrite "SORT(" in the name to "_xlfn._xlws.SORT(" (a broken link)
+        # XlsxWriter takes "SORT(" in a formula for a dynamic array function and writes the cell as an
+        # array formula (_xlfn._xlws.SORT(…) inside): a broken link.
+        return None
     location = target
     if sheet and cell:
         location = "[" + target + "]'" + sheet.replace("'", "''") + "'!" + cell
     if len(location) > _MAX_LITERAL or not location.isprintable():
         return None
-    return '=HYPERLINK("' + location.replace('"', '""') + '","' + LINK_TEXT + '")'
+    return _LINK_START + location.replace('"', '""') + '","' + LINK_TEXT + '")'
 
 
 def _page(ws: Worksheet, title: str, repeat_header: bool = True) -> None:
@@ -154,18 +174,36 @@ def _rows(
         "score": f.get(num_format="0.00"),
         "link": f.get(font_color="#0563C1", underline=1, align="center"),
     }
+    # A text cell's style, without and with quotePrefix: what safe_text would pick, looked up once.
+    texts = {
+        "text": (f.get(quote_prefix=False, text_wrap=True), f.get(quote_prefix=True, text_wrap=True)),
+        "short": (f.get(quote_prefix=False, align="center"), f.get(quote_prefix=True, align="center")),
+    }
+    write_string = ws.write_string
+    # Per column: its text styles (None for others), and each text already seen with its style and lines
+    # (a file's name comes back on every one of its findings, many messages and codes recur).
+    plan: list[tuple[int, int, str, tuple[Format, Format] | None, dict[str, tuple[Format, int]]]] = [
+        (col, width, kind, texts.get(kind), {}) for col, (_, width, kind) in enumerate(columns)
+    ]
     n = 0
     for n, values in enumerate(rows, 1):
         lines = 1
-        for col, ((_, width, kind), value) in enumerate(zip(columns, values, strict=True)):
-            if kind == "link":
-                _link(ws, n, col, value, styles[kind])
-            elif kind in ("text", "short"):
+        for (col, width, kind, text_styles, seen), value in zip(plan, values, strict=True):
+            if text_styles is not None:
                 text = "" if value is None else str(value)
-                safe_text(
-                    ws, n, col, text, f, **({"text_wrap": True} if kind == "text" else {"align": "center"})
-                )
-                lines = max(lines, _lines(text, width))
+                known = seen.get(text)
+                if known is None:
+                    # else one line (_lines' own shortcut)
+                    wraps = 2 * len(text) >= width or "\n" in text
+                    known = seen[text] = (
+                        text_styles[_needs_quote(text)],
+                        _lines(text, width) if wraps else 1,
+                    )
+                write_string(n, col, text, known[0])
+                if known[1] > lines:
+                    lines = known[1]
+            elif kind == "link":
+                _link(ws, n, col, value, styles[kind])
             else:
                 _number(ws, n, col, value, styles[kind])
         if lines > 1:
@@ -208,9 +246,9 @@ def _link(ws: Worksheet, row: int, col: int, formula: str | None, style: Format)
         ws.write_formula(row, col, formula, style, LINK_TEXT)
 
 
-def _relative(folder: Path, output: Path, rel: str) -> str:
+def _relative(folder: Path, summary_folder: Path, rel: str) -> str:
     """The file's path as the summary's links use it: relative to the summary's folder, '/'-separated."""
-    target = os.path.relpath(folder / rel, output.resolve().parent)
+    target = os.path.relpath(folder / rel, summary_folder)
     return Path(target).as_posix()
 
 
@@ -264,7 +302,7 @@ def _summary_lines(r: FileResult) -> list[tuple[Any, ...]]:
 
 
 def _summary_sheet(book: xlsxwriter.Workbook, f: _Formats, results: list[FileResult]) -> None:
-    ws = book.add_worksheet(SUMMARY)
+    ws = book.add_worksheet(SUMMARY, _SummarySheet)
     _rows(ws, f, SUMMARY_COLUMNS, (line for r in results for line in _summary_lines(r)), "Summary")
     _page(ws, "预算绩效自评审核汇总")
 
@@ -272,11 +310,12 @@ def _summary_sheet(book: xlsxwriter.Workbook, f: _Formats, results: list[FileRes
 def _details_sheet(
     book: xlsxwriter.Workbook, f: _Formats, results: list[FileResult], folder: Path, output: Path
 ) -> None:
-    ws = book.add_worksheet(DETAILS)
+    ws = book.add_worksheet(DETAILS, _SummarySheet)
+    summary_folder = output.resolve().parent
 
     def lines() -> Iterator[tuple[Any, ...]]:
         for r in results:
-            target = _relative(folder, output, r.file)
+            target = _relative(folder, summary_folder, r.file)
             at_cell = r.kind in _SPREADSHEET_KINDS
             for x in r.findings:
                 link = link_formula(target, x.sheet, x.cell) if at_cell and x.cell else link_formula(target)
@@ -304,7 +343,7 @@ def _block(
 
 
 def _statistics_sheet(book: xlsxwriter.Workbook, f: _Formats, stats: Statistics) -> None:
-    ws = book.add_worksheet(STATISTICS)
+    ws = book.add_worksheet(STATISTICS, _SummarySheet)
     ws.write_string(0, 0, "本批上报材料概况", f.title)
     money, percent = f.get(num_format="#,##0.00", border=1), f.get(num_format="0.00%", border=1)
     cell = f.get(border=1)
@@ -382,14 +421,14 @@ def _chart(
 
 
 def _across_sheet(book: xlsxwriter.Workbook, f: _Formats, copied: list[Copied]) -> None:
-    ws = book.add_worksheet(ACROSS)
+    ws = book.add_worksheet(ACROSS, _SummarySheet)
     rows = [(c.kind, c.text, len(c.units), "\n".join(c.units), "\n".join(c.places)) for c in copied]
     _rows(ws, f, ACROSS_COLUMNS, rows, "Across")
     _page(ws, "多个单位文件中相同的偏差原因和报告段落")
 
 
 def _left_sheet(book: xlsxwriter.Workbook, f: _Formats, batch: Batch) -> None:
-    ws = book.add_worksheet(LEFT)
+    ws = book.add_worksheet(LEFT, _SummarySheet)
     rows = [(r.file, UNREADABLE, r.reason) for r in batch.results if not r.readable]
     rows += [(s.file, SKIPPED, s.reason) for s in batch.skipped]
     _rows(ws, f, LEFT_COLUMNS, rows, "Left")

@@ -24,6 +24,7 @@ __all__ = [
     "bound_merges",
     "open_package",
     "read_head",
+    "read_opened_workbook",
     "read_workbook",
 ]
 
@@ -299,8 +300,9 @@ class _Book:
                     raise _Refused(_BOMB)
                 sink(chunk)
 
-    def parse(self, info: zipfile.ZipInfo, target: Any, part: str) -> None:
-        """Stream-parse a member into ``target``'s start(tag, attrib) / end(tag) / data(text)."""
+    def parse(self, info: zipfile.ZipInfo, target: Any, part: str, data: bytes | None = None) -> None:
+        """Stream-parse a member into ``target``'s start(tag, attrib) / end(tag) / data(text); ``data`` is
+        the member's bytes when they were read already."""
         parser = defused_parser(_NO_TARGET)
         # Speed: take expat's events directly (tags as 'namespace}local', attributes as a dict built
         # in C) rather than through ElementTree's per-element Python wrapper. defusedxml's refusing
@@ -318,7 +320,10 @@ class _Book:
             except XML_ERRORS as exc:
                 raise _Refused(_MALFORMED, part=part) from exc
 
-        self.stream(info, feed)
+        if data is None:
+            self.stream(info, feed)
+        else:
+            feed(data)
         try:
             parser.close()
         except XML_ERRORS as exc:
@@ -452,9 +457,36 @@ class _StylesTarget:
             self.in_cellxfs = False
 
 
+# Styles parts already read (their bytes -> style table, elements counted): a batch's files repeat the
+# few templates' styles byte for byte. Bounded in entries and in the size of a part kept.
+_STYLES: dict[bytes, tuple[dict[str, tuple[str, int]], int]] = {}
+_MAX_STYLES, _MAX_STYLES_BYTES = 16, 256 * 1024
+
+
 def _read_styles(book: _Book, info: zipfile.ZipInfo) -> None:
+    chunks: list[bytes] = []
+    book.stream(info, chunks.append)
+    data = b"".join(chunks)
+    known = _STYLES.get(data)
+    if known is None:
+        before = book.elements
+        book.styles = _parse_styles(book, info, data)
+        if len(data) <= _MAX_STYLES_BYTES:
+            if len(_STYLES) >= _MAX_STYLES:
+                _STYLES.clear()
+            _STYLES[data] = (book.styles, book.elements - before)
+    else:
+        book.styles = known[0]  # shared: only read
+        book.elements += known[1]
+        if book.elements > book.max_elements:
+            book.count_element()  # refuses, as parsing the part again would have
+    book.default_style = book.styles.get("0", book.default_style)
+
+
+def _parse_styles(book: _Book, info: zipfile.ZipInfo, data: bytes) -> dict[str, tuple[str, int]]:
     target = _StylesTarget(book)
-    book.parse(info, target, "样式表")
+    book.parse(info, target, "样式表", data)
+    styles: dict[str, tuple[str, int]] = {}
     kinds: dict[str, int] = {}
     for index, fmt_id in enumerate(target.xf_formats):
         fmt = target.custom.get(fmt_id)
@@ -463,8 +495,8 @@ def _read_styles(book: _Book, info: zipfile.ZipInfo) -> None:
         kind = kinds.get(fmt)
         if kind is None:
             kind = kinds[fmt] = _date_kind(fmt)
-        book.styles[str(index)] = (fmt, kind)
-    book.default_style = book.styles.get("0", book.default_style)
+        styles[str(index)] = (fmt, kind)
+    return styles
 
 
 _STRING_TAGS = _tags("si", "t", "rPh")
@@ -507,8 +539,16 @@ def _read_strings(book: _Book, info: zipfile.ZipInfo) -> None:
     book.parse(info, _StringsTarget(book), "共享字符串表")
 
 
+# Cell references already read ('B3' -> (3, 2)): every file of a batch repeats the template's cells.
+_REFS: dict[str, tuple[int, int]] = {}
+_MAX_REFS = 50_000  # bounded whatever a file holds
+
+
 def _ref(text: str) -> tuple[int, int]:
     """'B3' -> (3, 2); anything else is a malformed file."""
+    found = _REFS.get(text)
+    if found is not None:
+        return found
     letters = text.rstrip("0123456789")
     digits = text[len(letters) :]
     col = _COLUMNS.get(letters) or _column(letters)
@@ -517,6 +557,8 @@ def _ref(text: str) -> tuple[int, int]:
     row = int(digits)
     if not 1 <= row <= _MAX_ROW:
         raise ValueError(f"row out of range in {text!r}")
+    if len(_REFS) < _MAX_REFS:
+        _REFS[text] = (row, col)
     return row, col
 
 
@@ -557,7 +599,7 @@ class _SheetTarget:
                 raise _Refused(_TOO_BIG, what=f"超过 {self.max_cells} 个单元格")
             ref = attrib.get("r")
             if ref:
-                row, col = _ref(ref)
+                row, col = _REFS.get(ref) or _ref(ref)
             else:
                 # Cells may omit r (the spec allows it): they follow the previous one in the row.
                 row, col = self.row, self.col + 1
@@ -613,6 +655,8 @@ class _SheetTarget:
         parts, inline, written = self.value, self.inline, self.formula
         self.value = self.inline = self.formula = self.buf = None
         self.in_cell = False
+        if parts is None and inline is None and written is None:
+            return  # <c r="B3" s="5"/>: a cell only styled, not kept (the most common kind)
         formula = None if written is None else "".join(written)
         ctype = self.ctype
         # s absent or not an index of cellXfs: Excel falls back to the first cell format.
@@ -756,13 +800,26 @@ def open_package(path: Path, limits: Limits) -> Iterator[_Book]:
 
 def _read(path: Path, limits: Limits) -> list[Grid]:
     with open_package(path, limits) as book:
-        grids = []
-        for name, info in _sheets(book, _workbook_part(book)):
-            grid = Grid(name)
-            book.parse(info, _SheetTarget(book, grid), f"工作表“{_printable(name, 31)}”")
-            book.merged_area = bound_merges([grid], limits, book.merged_area)
-            grids.append(grid)
-        return grids
+        return _grids(book)
+
+
+def _grids(book: _Book) -> list[Grid]:
+    grids = []
+    for name, info in _sheets(book, _workbook_part(book)):
+        grid = Grid(name)
+        book.parse(info, _SheetTarget(book, grid), f"工作表“{_printable(name, 31)}”")
+        book.merged_area = bound_merges([grid], book.limits, book.merged_area)
+        grids.append(grid)
+    return grids
+
+
+def read_opened_workbook(book: _Book, path: Path) -> list[Grid]:
+    """read_workbook for a package ``open_package`` opened already (its format told by its parts)."""
+    try:
+        return _grids(book)
+    except _Refused as exc:
+        name = _printable(path.name or str(path))
+        raise UserError(exc.template.format(name=name, **exc.details)) from exc
 
 
 def read_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Grid]:
