@@ -511,6 +511,9 @@ def test_jishan_control_counts_are_more_is_better() -> None:
     assert set(hits) == {"H15", "H17"}
     assert "3220人未达到年度指标值3807人" in hits["H15"].message
     assert "683人未达到年度指标值863人" in hits["H17"].message
+    # The rule's score is given as the form types its scores (one decimal), the exact figure in the reason.
+    assert [(hits[c].expected, hits[c].actual) for c in ("H15", "H17")] == [("1.7", "1.8"), ("1.6", "1.7")]
+    assert "应得1.7（" in hits["H15"].message and "=1.69计分" in hits["H15"].message
     for cell, typed_right in (("H15", 1.7), ("H17", 1.6)):  # the one-decimal score worked out by hand
         row = int(cell[1:])
         fixed = put(JISHAN, row, 8, typed_right)

@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
-from xl_selfeval.checks.rules import SCORE_TOLERANCE, fell_short, restates_target, same_score, scored_below
+from xl_selfeval.checks.rules import (
+    SCORE_TOLERANCE,
+    fell_short,
+    restates_target,
+    same_score,
+    score_as_typed,
+    scored_below,
+)
 from xl_selfeval.checks.rules import plain_points as _plain
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
@@ -284,12 +291,13 @@ def score_against_rule(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     score_f = r.cell("score")
     if sug.score is not None:
         if not same_score(r.score, sug.score, r.form.score_decimals):
+            rule = score_as_typed(sug.score, r.form.score_decimals)
             yield finding(
                 Code.SCORE_DIFFERS_FROM_RULE,
                 r.form,
                 score_f.ref,
-                f"指标“{r.title}”按评分规则应得{format_score(sug.score)}（{sug.explanation}），表中为{score_f.text}",
-                format_score(sug.score),
+                f"指标“{r.title}”按评分规则应得{rule}（{sug.explanation}），表中为{score_f.text}",
+                rule,
                 score_f.text,
             )
     elif sug.low is not None and sug.high is not None and not _within(r.score, sug.low, sug.high):

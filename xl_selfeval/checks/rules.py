@@ -7,7 +7,7 @@ from decimal import Decimal
 from xl_selfeval.forms.indicators import COST, HIERARCHY
 from xl_selfeval.labels import canonical, is_not_applicable
 from xl_selfeval.model import BlockRow, Field
-from xl_selfeval.values import Comparator, Value, format_plain, format_score
+from xl_selfeval.values import Comparator, Value, format_plain, format_score, round_half_up
 
 AMOUNT_TOLERANCE = Decimal("0.005")  # to the fen (万元 with 2 decimals)
 RATE_TOLERANCE = Decimal("0.00005")  # a rate shown to 2 decimals of a percent
@@ -51,6 +51,12 @@ def same_score(typed: Decimal, rule: Decimal, decimals: int) -> bool:
     whole numbers 10 for 9.80 (but not 9)."""
     half_place = max(SCORE_TOLERANCE, Decimal(5).scaleb(-min(decimals, 2) - 1))
     return abs(typed - rule) <= half_place
+
+
+def score_as_typed(rule: Decimal, decimals: int) -> str:
+    """The rule's score as the form types its scores: 1.69 on a one-decimal form reads '1.7', 2.92 on a
+    form of whole numbers '3'; two decimals otherwise."""
+    return format_score(rule) if decimals >= 2 else str(round_half_up(rule, decimals))
 
 
 def plain_points(x: Decimal) -> str:
