@@ -8,6 +8,7 @@ variant of the same form, so a rule that fires on everything fails too.
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 
 from sichuan_rows import MERGES, qingshen
 
@@ -520,6 +521,16 @@ def test_jishan_control_counts_are_more_is_better() -> None:
         assert [
             f.cell.address for f in found(check("自评表", fixed, JISHAN_MERGED), "score_differs_from_rule")
         ] == [a for a in ("H15", "H17") if a != cell]
+
+
+def test_a_blank_score_on_a_one_decimal_form_is_filled_as_the_form_types_scores() -> None:
+    # 稷山 types its scores to one decimal; 高血压随访控制数 left blank: 2 × 3220 ÷ 3807 = 1.6916 → 1.7, written
+    # as 1.7 in a 0.0 format (a 1.69 would be the only two-decimal score on the form).
+    outcome = check("自评表", put(JISHAN, 15, 8, ""), JISHAN_MERGED)
+    (blank,) = found(outcome, "score_blank")
+    assert blank.cell.address == "H15" and blank.expected == "1.7"
+    assert "按规则建议1.7（" in blank.message
+    assert blank.fix is not None and blank.fix.value == Decimal("1.7") and blank.fix.number_format == "0.0"
 
 
 def test_a_control_figure_of_money_or_a_control_within_stays_a_ceiling() -> None:

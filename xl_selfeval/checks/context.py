@@ -20,7 +20,7 @@ from xl_selfeval.model import BlockRow, Field, Form
 from xl_selfeval.scoring import IndicatorKind, Suggestion, execution_rate, suggest, suggest_execution
 from xl_selfeval.settings import Settings
 from xl_selfeval.units import Dimension
-from xl_selfeval.values import Kind, format_amount, format_rate, format_score
+from xl_selfeval.values import Kind, format_amount, format_rate, format_score, round_half_up
 
 INDICATOR_FORMS = (FormKind.DEPARTMENT, FormKind.PROJECT)
 ROW_KEYS = ("name", "target", "actual", "weight", "score")
@@ -70,6 +70,8 @@ def indicator_row(form: Form, row: BlockRow, settings: Settings) -> IndicatorRow
         suggestion = _execution_suggestion(form, row, weight) or suggestion
     title = short_name(name.text if name else "")
     fill = _fill(stage, score, suggestion)
+    if fill is not None and form.score_decimals < 2:
+        fill = round_half_up(fill, form.score_decimals)  # written as the form types its scores: 1.7, not 1.69
     return IndicatorRow(form, row, title, weight, score, is_cost, stage, suggestion, fill)
 
 

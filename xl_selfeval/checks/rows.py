@@ -270,17 +270,19 @@ def score_blank_suggested(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     if sug is None or r.fill is None:
         return
     score_f = r.cell("score")
+    decimals = r.form.score_decimals
     if sug.score is not None:
+        suggested = score_as_typed(sug.score, decimals)
         reason = f"按评分规则填入建议得分（{sug.explanation}）"
-        message = f"指标“{r.title}”得分未填，按规则建议{format_score(sug.score)}（{sug.explanation}）"
-        expected = format_score(sug.score)
+        message = f"指标“{r.title}”得分未填，按规则建议{suggested}（{sug.explanation}）"
+        expected = suggested
     else:
         assert sug.low is not None and sug.high is not None
         band = f"{format_score(sug.low)}–{format_score(sug.high)}"
         reason = f"按评分规则填入建议得分，可在{band}之间酌情调整（{sug.explanation}）"
         message = f"指标“{r.title}”得分未填，按完成情况建议在{band}之间（{sug.explanation}）"
         expected = band
-    fix = edit(score_f, r.fill, "0.00", None, reason, "score")
+    fix = edit(score_f, r.fill, "0." + "0" * decimals if decimals else "0", None, reason, "score")
     yield finding(Code.SCORE_BLANK, r.form, score_f.ref, message, expected, "空白", fix=fix)
 
 
