@@ -292,7 +292,7 @@ def test_a_conclusion_under_the_total_is_read_and_template_text_left_there_is_fl
     instruction = "结合自评情况，说明项目自评总分，说明项目实施取得的成效或成果。（200字以内）"
     rows = [*seed({}), ["评价结论", instruction]]
     (form,) = read_forms([Grid.from_rows(SHEET, rows)])
-    conclusion = form.get("conclusion")
+    conclusion = form.get("closing.conclusion")
     assert conclusion is not None and conclusion.ref.address == "B37" and conclusion.text == instruction
     flagged = [f for f in findings(rows) if f.code == "instruction_text_left"]
     assert [f.cell.address for f in flagged] == ["B37"]
@@ -301,8 +301,15 @@ def test_a_conclusion_under_the_total_is_read_and_template_text_left_there_is_fl
 def test_a_conclusion_in_the_units_own_words_is_not_flagged() -> None:
     rows = [*seed({}), ["自评结论", "项目按计划完成，自评得分94.15分，等级为优。"]]
     (form,) = read_forms([Grid.from_rows(SHEET, rows)])
-    assert form.text("conclusion").startswith("项目按计划完成")
+    assert form.text("closing.conclusion").startswith("项目按计划完成")
     assert not [f for f in findings(rows) if f.code == "instruction_text_left"]
+
+
+def test_an_amount_in_the_conclusion_is_not_read_as_the_headers() -> None:
+    # The conclusion speaks of the year in its own words; only the title and the header's entries state the
+    # form's amount (title_amount_mismatch).
+    rows = [*seed({}), ["评价结论", "全年安排资金3000万元，完成各项任务。"]]
+    assert not [f for f in findings(rows) if f.code == "title_amount_mismatch"]
 
 
 NANYUE = [  # 南岳区民族宗教事务局 2020 (湖南), titled 部门整体 but laid out for one fund

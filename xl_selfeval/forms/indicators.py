@@ -70,11 +70,11 @@ REASON_INSTRUCTION_MARKS = ("需说明原因", "应单独说明理由")
 TARGET_OPERATOR_HEADERS = ("指标性质",)
 TARGET_UNIT_HEADERS = ("度量单位", "计量单位")
 # 评价结论 | 存在问题 | 改进措施 under the indicator table (四川): the unit's own words, where template
-# instructions can be left.
+# instructions can be left. Keyed under "closing." so that no check takes them for the header's entries.
 CLOSING = (
-    Entry("评价结论", "conclusion", label_span=1, value_span=1),
-    Entry("存在问题", "problems", label_span=1, value_span=1),
-    Entry("改进措施", "improvements", label_span=1, value_span=1),
+    Entry("评价结论", "closing.conclusion", label_span=1, value_span=1),
+    Entry("存在问题", "closing.problems", label_span=1, value_span=1),
+    Entry("改进措施", "closing.improvements", label_span=1, value_span=1),
 )
 HEADER_TOTAL_WORDS = frozenset({"自评得分", "自评总分", "总分"})  # a 总分 typed above the tables
 DEFAULT_EXECUTION_WEIGHT = 10  # 分值 of 预算执行率 in a new form (settings may weigh it otherwise)
