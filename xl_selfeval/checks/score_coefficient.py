@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xl_selfeval.checks.context import Context, Stage, finding
-from xl_selfeval.checks.rules import SCORE_TOLERANCE
+from xl_selfeval.checks.rules import SCORE_TOLERANCE, plain_points
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.model import rate_of
 from xl_selfeval.values import format_percent, format_rate, format_score, round_half_up
@@ -24,12 +24,11 @@ def check_score_coefficients(ctx: Context) -> Iterator[Finding]:
         implied = round_half_up(typed * r.weight)
         if abs(implied - sug.score) <= SCORE_TOLERANCE:
             continue
-        weight = format_score(r.weight).removesuffix(".00")
         yield finding(
             Code.SCORE_COEFFICIENT_WRONG,
             r.form,
             f.ref,
-            f"指标“{r.title}”得分系数{format_percent(typed)}×指标权重{weight}={format_score(implied)}，"
+            f"指标“{r.title}”得分系数{format_percent(typed)}×指标权重{plain_points(r.weight)}={format_score(implied)}，"
             f"按评分规则应得{format_score(sug.score)}（得分系数约{format_rate(sug.score / r.weight)}）",
             format_rate(sug.score / r.weight),
             format_percent(typed),
