@@ -131,9 +131,10 @@ def _start_worker(root: Path, settings: Settings, limits: Limits, seconds: float
     _worker = (root, settings, limits, seconds)
 
 
-def _state() -> tuple[Path, Settings, Limits]:
+def _state() -> tuple[Path, Settings, Limits, float]:
+    """What this worker was started with: the folder, settings, limits and the time limit per file."""
     assert _worker is not None, "worker not started"
-    return _worker[:3]
+    return _worker
 
 
 class _TimeUp(BaseException):
@@ -179,8 +180,7 @@ def _crash_reason(exc: BaseException) -> str:
 
 def review_file(rel: str) -> FileResult:
     """Read and check one file in this process, within the batch's time limit; never raises for a bad file."""
-    assert _worker is not None, "worker not started"
-    seconds = _worker[3]
+    seconds = _state()[3]
     try:
         with _time_limit(seconds):
             return _review_file(rel)
@@ -189,7 +189,7 @@ def review_file(rel: str) -> FileResult:
 
 
 def _review_file(rel: str) -> FileResult:
-    root, settings, limits = _state()
+    root, settings, limits, _ = _state()
     try:
         document = read_document(root / rel, limits)
     except UserError as exc:
@@ -214,8 +214,7 @@ def check_report_task(task: ReportTask) -> list[FindingRow]:
     from xl_selfeval.checks.report import check_report
     from xl_selfeval.review import finding_row
 
-    assert _worker is not None, "worker not started"
-    root, settings, limits, seconds = _worker
+    root, settings, limits, seconds = _state()
     try:
         with _time_limit(seconds):
             paragraphs = read_document(root / task.report, limits).paragraphs
