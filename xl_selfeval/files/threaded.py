@@ -19,6 +19,7 @@ from pathlib import Path
 from defusedxml.ElementTree import fromstring
 
 from xl_selfeval.cells import CellRef, parse_cell
+from xl_selfeval.files.xlsx import _Book, _Refused, _relationships, _rels_part, _worksheet_parts, open_package
 from xl_selfeval.files.zipguard import XML_ERRORS, ZIP_ERRORS, member_suspicious
 from xl_selfeval.limits import DEFAULT_LIMITS, Limits
 
@@ -30,8 +31,6 @@ THREAD_TYPE = "application/vnd.ms-excel.threadedcomments+xml"
 PERSON_TYPE = "application/vnd.ms-excel.person+xml"
 _THREAD_PART = re.compile(r"xl/threadedComments/[A-Za-z0-9_.-]+\.xml")
 _PERSON_PART = re.compile(r"xl/persons/[A-Za-z0-9_.-]+\.xml")
-_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_OFFICE_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _MAX_PART = 8 << 20  # bytes; a comment part this big is no comment
 
 
@@ -57,17 +56,16 @@ class Threads:
         return bool(self.by_sheet)
 
 
-def _read(zf: zipfile.ZipFile, name: str, limits: Limits) -> bytes:
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        raise Unreadable(name) from None
-    if member_suspicious(info, min(limits.max_uncompressed_bytes, _MAX_PART), limits):
+def _read(book: _Book, name: str) -> bytes:
+    """A part's bytes, under the package's limits and a comment part's own bound."""
+    info = book.member(name)
+    if info is None or member_suspicious(
+        info, min(book.limits.max_uncompressed_bytes, _MAX_PART), book.limits
+    ):
         raise Unreadable(name)
-    data = zf.read(info)
-    if len(data) > info.file_size:
-        raise Unreadable(name)
-    return data
+    chunks: list[bytes] = []
+    book.stream(info, chunks.append)
+    return b"".join(chunks)
 
 
 def _xml(data: bytes) -> object:
@@ -77,59 +75,21 @@ def _xml(data: bytes) -> object:
         raise Unreadable("xml") from None
 
 
-def _rels_path(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _target(part: str, target: str) -> str:
-    """A relationship's target as a package part name (relative to the part's folder, or absolute)."""
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
-
-
-def _relationships(zf: zipfile.ZipFile, part: str, limits: Limits) -> list[tuple[str, str, str]]:
-    """(Id, Type, target part) of ``part``'s relationships; [] when it has none."""
-    name = _rels_path(part)
-    if name not in zf.namelist():
-        return []
-    root = _xml(_read(zf, name, limits))
-    found = []
-    for rel in root.iter(f"{_REL_NS}Relationship"):  # type: ignore[attr-defined]
-        if rel.get("TargetMode") == "External":
-            continue
-        found.append((rel.get("Id", ""), rel.get("Type", ""), _target(part, rel.get("Target", ""))))
-    return found
-
-
-def sheet_parts(zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
-    """Sheet name -> its worksheet part, from xl/workbook.xml and its relationships."""
-    targets = {rid: target for rid, _, target in _relationships(zf, "xl/workbook.xml", limits)}
-    root = _xml(_read(zf, "xl/workbook.xml", limits))
-    found = {}
-    for sheet in root.iter():  # type: ignore[attr-defined]
-        if str(sheet.tag).endswith("}sheet") and sheet.get(_OFFICE_REL) in targets:
-            found[str(sheet.get("name", ""))] = targets[sheet.get(_OFFICE_REL)]
-    return found
-
-
 def read_threads(path: Path, limits: Limits = DEFAULT_LIMITS) -> Threads:
     """The threaded comments of the workbook at ``path`` (empty Threads when it has none). Raises
     Unreadable when they are there but cannot be read safely."""
     threads = Threads()
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            if not any(n.startswith(("xl/threadedComments/", "xl/persons/")) for n in names):
+        with open_package(path, limits) as book:
+            if not any(n.startswith(("xl/threadedComments/", "xl/persons/")) for n in book.members):
                 return threads
-            for sheet, part in sheet_parts(zf, limits).items():
-                for _, kind, target in _relationships(zf, part, limits):
+            for sheet, part in _worksheet_parts(book).items():
+                for kind, target in _relationships(book, part).values():
                     if kind != THREAD_REL:
                         continue
                     if not _THREAD_PART.fullmatch(target):
                         raise Unreadable(target)
-                    data = _read(zf, target, limits)
+                    data = _read(book, target)
                     root = _xml(data)
                     for comment in root.iter():  # type: ignore[attr-defined]
                         ref = comment.get("ref") if str(comment.tag).endswith("}threadedComment") else None
@@ -137,13 +97,15 @@ def read_threads(path: Path, limits: Limits = DEFAULT_LIMITS) -> Threads:
                             row, col = parse_cell(ref)
                             threads.cells.add(CellRef(sheet, row, col))
                     threads.by_sheet.setdefault(sheet, []).append(Part(target, data))
-            for _, kind, target in _relationships(zf, "xl/workbook.xml", limits):
+            for kind, target in _relationships(book, "xl/workbook.xml").values():
                 if kind == PERSON_REL:
                     if not _PERSON_PART.fullmatch(target):
                         raise Unreadable(target)
-                    data = _read(zf, target, limits)
+                    data = _read(book, target)
                     _xml(data)
                     threads.persons.append(Part(target, data))
+    except _Refused:
+        raise Unreadable(str(path)) from None
     except ZIP_ERRORS:
         raise Unreadable(str(path)) from None
     return threads
@@ -195,23 +157,23 @@ def put_back(saved: Path, threads: Threads, limits: Limits = DEFAULT_LIMITS) -> 
     a relationship from each sheet (found by name) and from the workbook, and their content types."""
     if not threads:
         return
-    with zipfile.ZipFile(saved) as zf:
-        members = {info.filename: zf.read(info) for info in zf.infolist()}
-        parts = sheet_parts(zf, limits)
+    with open_package(saved, limits) as book:
+        members = {info.filename: book.zf.read(info) for info in book.zf.infolist()}
+        parts = _worksheet_parts(book)
     changed: dict[str, bytes] = {}
     overrides: list[tuple[str, str]] = []
     for sheet, found in threads.by_sheet.items():
         part = parts.get(sheet)
         if part is None:
             continue  # the sheet is gone: so are its threads
-        rels = _rels_path(part)
+        rels = _rels_part(part)
         added = [(THREAD_REL, _relative(part, p.name)) for p in found]
         changed[rels] = _with_relationships(changed.get(rels, members.get(rels)), added)
         for p in found:
             changed[p.name] = p.data
             overrides.append((p.name, THREAD_TYPE))
     if threads.persons:
-        rels = _rels_path("xl/workbook.xml")
+        rels = _rels_part("xl/workbook.xml")
         added = [(PERSON_REL, _relative("xl/workbook.xml", p.name)) for p in threads.persons]
         changed[rels] = _with_relationships(members.get(rels), added)
         for p in threads.persons:

@@ -363,10 +363,16 @@ _RELS_TAGS = {f"{_PACKAGE_REL_NS}}}Relationship": "Relationship", "Relationship"
 _WORKBOOK_TAGS = _tags("workbookPr", "sheet")
 
 
+def _rels_part(source: str) -> str:
+    """The part holding ``source``'s relationships: xl/workbook.xml -> xl/_rels/workbook.xml.rels."""
+    folder, base = posixpath.split(source)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
 def _relationships(book: _Book, source: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type, member name) for the part ``source`` (external targets skipped)."""
-    folder, base = posixpath.split(source)
-    info = book.member(posixpath.join(folder, "_rels", base + ".rels"))
+    folder = posixpath.dirname(source)
+    info = book.member(_rels_part(source))
     if info is None:
         return {}
     rels: dict[str, tuple[str, str]] = {}
@@ -394,10 +400,11 @@ def _workbook_part(book: _Book) -> zipfile.ZipInfo:
     raise _Refused(_NOT_BOOK)
 
 
-def _sheets(book: _Book, workbook: zipfile.ZipInfo) -> list[tuple[str, zipfile.ZipInfo]]:
-    """(sheet name, worksheet member) in workbook order; chart, dialog and macro sheets left out."""
-    rels = _relationships(book, workbook.filename)
-    sheets: list[tuple[str, zipfile.ZipInfo]] = []
+def _sheet_entries(
+    book: _Book, workbook: zipfile.ZipInfo, rels: dict[str, tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    """(sheet name, relationship type, part name) of every sheet, in workbook order."""
+    entries = []
     for local, attrib in _elements(book, workbook, "工作簿结构", _WORKBOOK_TAGS):
         if local == "workbookPr":
             if attrib.get("date1904", "").lower() in ("1", "true"):
@@ -408,13 +415,28 @@ def _sheets(book: _Book, workbook: zipfile.ZipInfo) -> list[tuple[str, zipfile.Z
         rel = rels.get(rid)
         if rel is None:
             raise _Refused(_CORRUPT)
-        rel_type, name = rel
+        entries.append((attrib.get("name") or "", *rel))
+    return entries
+
+
+def _worksheet_parts(book: _Book) -> dict[str, str]:
+    """Sheet name -> worksheet part name; chart, dialog and macro sheets left out."""
+    workbook = _workbook_part(book)
+    entries = _sheet_entries(book, workbook, _relationships(book, workbook.filename))
+    return {name: part for name, rel_type, part in entries if rel_type.endswith("/worksheet")}
+
+
+def _sheets(book: _Book, workbook: zipfile.ZipInfo) -> list[tuple[str, zipfile.ZipInfo]]:
+    """(sheet name, worksheet member) in workbook order; chart, dialog and macro sheets left out."""
+    rels = _relationships(book, workbook.filename)
+    sheets: list[tuple[str, zipfile.ZipInfo]] = []
+    for name, rel_type, part in _sheet_entries(book, workbook, rels):
         if not rel_type.endswith("/worksheet"):
             continue  # chartsheet, dialogsheet, xlMacrosheet: no cells for us
-        info = book.member(name)
+        info = book.member(part)
         if info is None:
             raise _Refused(_CORRUPT)
-        sheets.append((attrib.get("name") or "", info))
+        sheets.append((name, info))
     # One styles part and one string table; a second one would only be a trick (or double the strings).
     for suffix, read in (("/styles", _read_styles), ("/sharedStrings", _read_strings)):
         info = next((book.member(n) for t, n in rels.values() if t.endswith(suffix) and book.member(n)), None)
