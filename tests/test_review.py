@@ -474,3 +474,37 @@ def test_a_worker_stuck_past_the_limit_is_ended_from_outside(
     assert [r.file for r in batch.results] == ["a.xlsx", "b.xlsx", "慢.xlsx"]
     assert [r.readable for r in batch.results] == [True, True, False]
     assert "读取超时（超过0.5秒）" in batch.results[-1].reason
+
+
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork" or not hasattr(os, "fork"),
+    reason="the patch reaches workers by fork",
+)
+def test_the_reviewer_sets_the_time_limit_per_file_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    _slow_reader(monkeypatch, ignore_alarm=False)
+    (tmp_path / "上报").mkdir()
+    folder, out = _slow_folder(tmp_path / "上报"), tmp_path / "汇总.xlsx"
+    started = time.monotonic()
+    assert main(["review", str(folder), "-o", str(out), "--jobs", "1", "--time-limit", "0.5"]) == 0
+    assert time.monotonic() - started < 20
+    sheet = openpyxl.load_workbook(out)["未检查文件"]
+    rows = {row[0]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert (
+        rows["慢.xlsx"]
+        == "“慢.xlsx”：读取超时（超过0.5秒），文件可能构造异常；请在 Excel 或 Word 中打开并另存后再试"
+    )
+
+
+@pytest.mark.parametrize("given", ["-1", "nan", "inf"])
+def test_a_time_limit_that_is_not_a_number_of_seconds_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str
+) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "a.xlsx")
+    out = tmp_path / "汇总.xlsx"
+    assert main(["review", str(tmp_path), "-o", str(out), f"--time-limit={given}"]) == 2
+    assert "--time-limit 应为不小于0的秒数（0 表示不限时）" in capsys.readouterr().err
+    assert not out.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Sequence
@@ -190,7 +191,7 @@ def cmd_recalc(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     """The finance bureau's batch review: every file under a folder checked, one summary workbook."""
-    from xl_selfeval.files.batch import review_folder, walk
+    from xl_selfeval.files.batch import FILE_TIME_LIMIT, review_folder, walk
     from xl_selfeval.files.summary import write_summary
     from xl_selfeval.review import exit_code, one_line, statistics
     from xl_selfeval.scoring import grade
@@ -201,10 +202,15 @@ def cmd_review(args: argparse.Namespace) -> int:
     _check_output(output, args.force)
     if args.jobs is not None and args.jobs < 1:
         raise UserError(f"--jobs 应为不小于1的整数，收到的是 {args.jobs}")
+    seconds = FILE_TIME_LIMIT if args.time_limit is None else args.time_limit
+    if not (seconds >= 0 and math.isfinite(seconds)):
+        raise UserError(f"--time-limit 应为不小于0的秒数（0 表示不限时），收到的是 {args.time_limit:g}")
     settings = _settings(args)
     total = len(walk(folder, [output])[0]) if folder.is_dir() else 0
     with _progress(total) as bar:
-        batch = review_folder(folder, settings, settings.limits, args.jobs, [output], bar.update)
+        batch = review_folder(
+            folder, settings, settings.limits, args.jobs, [output], bar.update, time_limit=seconds
+        )
     stats = statistics(batch.results, batch.skipped, lambda total: grade(total, settings))
     write_summary(batch, stats, folder, output)
     print(one_line(batch.results, batch.skipped, str(output)))
@@ -329,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", default="绩效自评审核汇总.xlsx", help="汇总工作簿（默认：绩效自评审核汇总.xlsx）"
     )
     review.add_argument("--jobs", type=int, metavar="N", help="同时检查的进程数（默认：本机处理器核数）")
+    review.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="秒",
+        help="单个文件读取和检查的最长时间，超过即记为无法读取（读取超时）；默认60，0 为不限时",
+    )
     review.add_argument("--force", action="store_true", help="覆盖已存在的汇总工作簿")
     review.add_argument("--profile", metavar="名称", help=PROFILE_HELP)
     review.add_argument("--config", help="评分规则设置文件（TOML），见 templates/规则示例.toml")
