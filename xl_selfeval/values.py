@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "BLANK",
     "Comparator",
     "Dimension",
     "Kind",
@@ -407,6 +408,10 @@ def _parse_text(raw: str) -> Value:
     return Value(raw, Kind.NUMBER, quantity, direction or peeled.default, deadline_days=deadline)
 
 
+# An empty cell's value: frozen, so every empty cell shares it.
+BLANK = Value("", Kind.BLANK)
+
+
 def parse_value(raw: object, number_format: str | None = None) -> Value:
     """Read one target / actual cell: a cell value from openpyxl or xlwings, or typed text.
 
@@ -414,7 +419,7 @@ def parse_value(raw: object, number_format: str | None = None) -> Value:
     fraction (0.9606 shown as 96.06%). Never raises: what cannot be read as a figure is TEXT.
     """
     if raw is None:
-        return Value("", Kind.BLANK)
+        return BLANK
     try:
         if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
             text = _safe_str(raw).strip()
