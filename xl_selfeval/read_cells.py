@@ -31,8 +31,8 @@ class FormReading:
         """Whether the cell holds a value or a formula."""
         if col is None:
             return False
-        cell = self.grid.cell(row, col)
-        return cell.value not in (None, "") or cell.is_formula
+        cell = self.cells.get((row, col), EMPTY)
+        return cell.value not in (None, "") or cell.formula is not None
 
     def field_at(self, key: str, row: int, col: int, inline: Value | None = None) -> Field:
         """The Field of the cell at (row, col), or of the amount typed in its label, recorded under `key`."""
@@ -57,8 +57,9 @@ class FormReading:
 
     def value_in_span(self, row: int, c1: int, c2: int) -> int:
         """Column of the first non-empty cell of the row within [c1, c2]; c1 when all are empty."""
+        tops = self.tops
         for c in range(c1, c2 + 1):
-            r, cc = self.grid.top_left(row, c)
+            r, cc = tops.get((row, c), (row, c))
             if self.filled(r, cc):
                 return cc
         return c1

@@ -6,10 +6,12 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from xl_selfeval.forms.layout import year_pattern
 from xl_selfeval.grid import Grid
 from xl_selfeval.labels import canonical
+from xl_selfeval.memo import memo_text
 from xl_selfeval.values import Value, split_label_amount
 
 
@@ -22,8 +24,7 @@ class Hit:
     inline: Value | None = None
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(NamedTuple):
     """A text cell of a sheet, read once: where it is, what it says as typed and as a canonical label."""
 
     row: int
@@ -31,6 +32,13 @@ class Label:
     raw: str
     label: str
     split: tuple[str, Value] | None  # "其中:基本支出:900.47" → (canonical label, amount)
+
+
+@memo_text(8192)
+def _label_of(text: str) -> tuple[str, tuple[str, Value] | None]:
+    """A text cell's canonical label, and its label and amount when typed together."""
+    split = split_label_amount(text)
+    return canonical(text), (canonical(split[0]), split[1]) if split is not None else None
 
 
 class SheetIndex:
@@ -50,9 +58,7 @@ class SheetIndex:
                 first_col[r] = c
             value = cell.value
             if isinstance(value, str) and value.strip():
-                split = split_label_amount(value)
-                pair = (canonical(split[0]), split[1]) if split is not None else None
-                self.labels.append(Label(r, c, value, canonical(value), pair))
+                self.labels.append(Label(r, c, value, *_label_of(value)))
         self._rows = [lab.row for lab in self.labels]
 
     def rows(self, top: int, bottom: int) -> list[Label]:
