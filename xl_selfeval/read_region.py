@@ -96,21 +96,23 @@ class Region:
         self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
     ) -> list[Hit]:
         key = canonical(label)
+        bottom = self.bottom if before is None else before
         if "{Y" in key:
             pattern = re.compile(year_pattern(key) + r"(?:\(.*\))?$")
             hits = [Hit(r, c) for r, c, text in self.texts if pattern.match(text)]
-        else:
-            hits = self.index.get(key, [])
-        bottom = self.bottom if before is None else before
-
-        def within(found: list[Hit]) -> list[Hit]:
-            return [h for h in found if after < h.row <= bottom and (row is None or h.row == row)]
-
-        if not within(hits) and "{Y" not in key:
-            # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
-            opening = key + "("
-            hits = [Hit(r, c) for r, c, text in self._bracketed if text.startswith(opening)]
-        return within(hits)
+            return [h for h in hits if after < h.row <= bottom and (row is None or h.row == row)]
+        found = [
+            h for h in self.index.get(key, ()) if after < h.row <= bottom and (row is None or h.row == row)
+        ]
+        if found:
+            return found
+        # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
+        opening = key + "("
+        return [
+            Hit(r, c)
+            for r, c, text in self._bracketed
+            if text.startswith(opening) and after < r <= bottom and (row is None or r == row)
+        ]
 
     def span(self, row: int, col: int) -> tuple[int, int]:
         merge = self.grid.merge_of(row, col)

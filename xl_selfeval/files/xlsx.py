@@ -803,12 +803,14 @@ def read_head(path: Path, limits: Limits) -> tuple[int, bytes]:
 
 
 @contextmanager
-def open_package(path: Path, limits: Limits) -> Iterator[_Book]:
+def open_package(path: Path, limits: Limits, *, zip_start: bool = False) -> Iterator[_Book]:
     """A zip package (.xlsx, .docx, .ods) opened under the size and ratio limits, before any member is
-    decompressed."""
+    decompressed; with ``zip_start`` only a file whose first bytes are a zip entry's (refused otherwise)."""
     size, magic = read_head(path, limits)
     if magic == _OLE_MAGIC:
         raise _Refused(_OLE)
+    if zip_start and not magic.startswith(b"PK"):
+        raise _Refused(_NOT_ZIP)
     try:
         fh = path.open("rb")
     except OSError as exc:
