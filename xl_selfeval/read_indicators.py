@@ -46,9 +46,15 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     level1 = level2 = ""
     level1_ref: CellRef | None = None
     taken = [(c.key, *spans[c.key]) for c in columns if c.key in spans]  # (key, first col, last col)
+    block_field = reading.block_field  # one column: as _span_field reads it, one call fewer per cell
     for row in range(first_data, end):
         prefix = f"{block.key}.{row}."
-        cells = {key: _span_field(reading, prefix + key, row, c1, c2) for key, c1, c2 in taken}
+        cells = {
+            key: block_field(prefix + key, row, c1)
+            if c1 == c2
+            else _span_field(reading, prefix + key, row, c1, c2)
+            for key, c1, c2 in taken
+        }
         if parts:
             _join_target_parts(reading, row, cells, parts)
         texts = {k: canonical(cells[k].text) for k in _NAMED_BY if k in cells}  # the only ones asked

@@ -421,6 +421,13 @@ def parse_value(raw: object, number_format: str | None = None) -> Value:
     if raw is None:
         return BLANK
     try:
+        # The two kinds a reader meets in nearly every cell, without the general path's conversions (the
+        # same result: str() of a str is itself, and to_decimal reads a float through its repr).
+        if type(raw) is str:
+            return _parse_text(raw.strip())
+        if type(raw) is float and math.isfinite(raw):
+            shown = float.__repr__(raw)
+            return _parse_number_cell(Decimal(shown), shown, number_format)
         if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
             text = _safe_str(raw).strip()
             number = to_decimal(raw)
