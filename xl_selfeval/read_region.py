@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from xl_selfeval.forms.layout import year_pattern
@@ -15,9 +14,9 @@ from xl_selfeval.memo import memo_text
 from xl_selfeval.values import Value, split_label_amount
 
 
-@dataclass(frozen=True)
-class Hit:
-    """Where a label was found; `inline` is the amount typed in the label's own cell ("其中:基本支出:900.47")."""
+class Hit(NamedTuple):
+    """Where a label was found; `inline` is the amount typed in the label's own cell ("其中:基本支出:900.47").
+    A NamedTuple (immutable, hashed as a frozen dataclass would be): every text cell of a form makes one."""
 
     row: int
     col: int
