@@ -76,12 +76,13 @@ class Region:
         self.left, self.right = left, right if right is not None else max(sheet.max_col, 1)
         self.index: dict[str, list[Hit]] = defaultdict(list)
         self.texts: list[tuple[int, int, str]] = []
-        for lab in sheet.rows(top, bottom):
-            if left <= lab.col <= self.right:
-                self.index[lab.label].append(Hit(lab.row, lab.col))
-                self.texts.append((lab.row, lab.col, lab.label))
-                if lab.split is not None:
-                    self.index[lab.split[0]].append(Hit(lab.row, lab.col, lab.split[1]))
+        index, texts, last = self.index, self.texts, self.right
+        for r, c, _, label, split in sheet.rows(top, bottom):
+            if left <= c <= last:
+                index[label].append(Hit(r, c))
+                texts.append((r, c, label))
+                if split is not None:
+                    index[split[0]].append(Hit(r, c, split[1]))
         # The texts a label with a bracketed note can be (find_all's fallback scans only these).
         self._bracketed = [t for t in self.texts if "(" in t[2]]
 

@@ -115,7 +115,7 @@ class Kind(Enum):
     NOT_APPLICABLE = "not_applicable"  # 不适用, 无, —, /
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     raw: str  # the text as read, stripped
     kind: Kind
