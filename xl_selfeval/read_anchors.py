@@ -43,6 +43,7 @@ def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
 
 
 _TITLES = _title_patterns()
+_DISTINCTIVE_LABELS = frozenset(layout.distinctive_label for layout in ALL_LAYOUTS)
 
 
 @memo_text(4096)
@@ -70,9 +71,10 @@ def find_anchors(sheet: SheetIndex) -> list[Anchor]:
     titled: dict[int, list[int]] = {}  # rows of the titles found, by layout
     for a in anchors:
         titled.setdefault(id(a.layout), []).append(a.row)
+    distinctive = [lab for lab in sheet.labels if lab.label in _DISTINCTIVE_LABELS]  # few: one pass
     for layout in ALL_LAYOUTS:
         rows = sorted(titled.get(id(layout), []))
-        for lab in sheet.labels:
+        for lab in distinctive:
             if lab.label == layout.distinctive_label:
                 # covered when a start of this layout sits at most _DISTINCTIVE_ROWS above it
                 i = bisect_right(rows, lab.row)
