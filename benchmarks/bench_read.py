@@ -10,6 +10,7 @@ Two cases:
 For each file: the floor is python-calamine loading every sheet's values; "read" is our file door and the
 reader (files.open.read_document + read.read_forms); "check" adds every check (engine.run_engine). Figures
 are medians of N runs, in-process (start-up is bench_engine.py's business).
+Branch readfast, 500 bench_review workbooks, CPU best of 7 beside 205e6df: read_document 1.78 -> 1.50 ms, read_forms 1.86 -> 1.20 ms.
 """
 
 from __future__ import annotations

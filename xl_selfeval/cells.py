@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_ROW = 1_048_576
 MAX_COL = 16_384  # XFD
@@ -58,9 +58,9 @@ def parse_range(text: str) -> tuple[int, int, int, int]:
     return min(top, bottom), min(left, right), max(top, bottom), max(left, right)
 
 
-@dataclass(frozen=True)
-class CellRef:
-    """A cell of a workbook: the sheet's name and the 1-based row and column."""
+class CellRef(NamedTuple):
+    """A cell of a workbook: the sheet's name and the 1-based row and column (a NamedTuple: immutable,
+    the same repr and hash as a frozen dataclass, and made several times faster, one per field read)."""
 
     sheet: str
     row: int

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xl_selfeval.cells import parse_cell, parse_range
 
 
-@dataclass(frozen=True)
-class CellData:
-    """One cell as stored: its value (a formula's cached result, if any), formula text and number format."""
+class CellData(NamedTuple):
+    """One cell as stored: its value (a formula's cached result, if any), formula text and number format.
+
+    A NamedTuple (immutable, the same repr and hash as a frozen dataclass) because a reader makes one per
+    filled cell and a tuple is made several times faster."""
 
     value: object = None  # str | int | float | bool | datetime | None
     formula: str | None = None  # without the leading "="; None for a constant
@@ -74,23 +77,32 @@ class Grid:
 
     def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
         """The merged range covering (row, col), if any."""
-        cached = self.__dict__.get("_index")  # the readers ask for every cell they take: kept short
-        index = cached[1] if cached is not None and cached[0] == len(self.merged) else self._merge_index()
-        return index.get((row, col))
+        return self._merge_index()[0].get((row, col))
 
     def top_left(self, row: int, col: int) -> tuple[int, int]:
-        merge = self.merge_of(row, col)
-        return (merge[0], merge[1]) if merge else (row, col)
+        pos = (row, col)
+        return self._merge_index()[1].get(pos, pos)
 
-    def _merge_index(self) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+    def top_lefts(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(row, col) of every merged cell -> its merge's top left; a reader taking many cells looks them
+        up here directly (a cell not in it is its own top left)."""
+        return self._merge_index()[1]
+
+    def _merge_index(
+        self,
+    ) -> tuple[dict[tuple[int, int], tuple[int, int, int, int]], dict[tuple[int, int], tuple[int, int]]]:
+        # The readers ask for every cell they take: built once, again only if merges were added since.
         cached = self.__dict__.get("_index")
         if cached is None or cached[0] != len(self.merged):
-            index = {}
+            index: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+            tops: dict[tuple[int, int], tuple[int, int]] = {}
             for m in self.merged:
                 r1, c1, r2, c2 = m
+                top = (r1, c1)
                 for r in range(r1, r2 + 1):
                     for c in range(c1, c2 + 1):
                         index[(r, c)] = m
-            cached = (len(self.merged), index)
+                        tops[(r, c)] = top
+            cached = (len(self.merged), index, tops)
             self._index = cached
-        return cached[1]
+        return cached[1], cached[2]

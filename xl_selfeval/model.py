@@ -12,9 +12,9 @@ from xl_selfeval.units import Dimension, bare_rate
 from xl_selfeval.values import Kind, Value
 
 
-@dataclass
+@dataclass(slots=True)
 class Field:
-    """One figure or text of a form, where it is and what it holds."""
+    """One figure or text of a form, where it is and what it holds (slots: a reader makes one per cell)."""
 
     key: str
     ref: CellRef

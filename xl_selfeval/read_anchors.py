@@ -10,6 +10,7 @@ from xl_selfeval.forms import ALL_LAYOUTS
 from xl_selfeval.forms.layout import FormLayout, IndicatorBlock
 from xl_selfeval.forms.project import INDICATORS
 from xl_selfeval.labels import canonical
+from xl_selfeval.memo import memo_text
 from xl_selfeval.read_region import SheetIndex
 
 MAX_TITLE_LENGTH = 80
@@ -42,6 +43,20 @@ def _title_patterns() -> list[tuple[FormLayout, re.Pattern[str]]]:
 
 
 _TITLES = _title_patterns()
+_DISTINCTIVE_LABELS = frozenset(layout.distinctive_label for layout in ALL_LAYOUTS)
+
+
+@memo_text(4096)
+def _title_of(label: str) -> tuple[FormLayout, int | None] | None:
+    """The layout whose title a canonical label is, and the year it names; None for any other label."""
+    if label.startswith(("备注", "说明")):
+        return None
+    for layout, pattern in _TITLES:
+        m = pattern.search(label)
+        if m:
+            typed = m.group("year") or m.group("after")
+            return layout, int(typed) if typed else None
+    return None
 
 
 def find_anchors(sheet: SheetIndex) -> list[Anchor]:
@@ -50,19 +65,16 @@ def find_anchors(sheet: SheetIndex) -> list[Anchor]:
     for lab in sheet.labels:
         if len(lab.raw) > MAX_TITLE_LENGTH:
             continue
-        for layout, pattern in _TITLES:
-            m = pattern.search(lab.label)
-            if m and not lab.label.startswith(("备注", "说明")):
-                typed = m.group("year") or m.group("after")
-                year = int(typed) if typed else None
-                anchors.append(Anchor(lab.row, lab.col, layout, lab.raw.strip(), year))
-                break
+        title = _title_of(lab.label)
+        if title is not None:
+            anchors.append(Anchor(lab.row, lab.col, title[0], lab.raw.strip(), title[1]))
     titled: dict[int, list[int]] = {}  # rows of the titles found, by layout
     for a in anchors:
         titled.setdefault(id(a.layout), []).append(a.row)
+    distinctive = [lab for lab in sheet.labels if lab.label in _DISTINCTIVE_LABELS]  # few: one pass
     for layout in ALL_LAYOUTS:
         rows = sorted(titled.get(id(layout), []))
-        for lab in sheet.labels:
+        for lab in distinctive:
             if lab.label == layout.distinctive_label:
                 # covered when a start of this layout sits at most _DISTINCTIVE_ROWS above it
                 i = bisect_right(rows, lab.row)

@@ -8,7 +8,7 @@ from xl_selfeval.grid import EMPTY
 from xl_selfeval.model import Field, Form
 from xl_selfeval.read_anchors import Anchor
 from xl_selfeval.read_region import Hit, Region, SheetIndex
-from xl_selfeval.values import Value, parse_value
+from xl_selfeval.values import BLANK, Value, parse_value
 
 
 class FormReading:
@@ -24,13 +24,15 @@ class FormReading:
         title_ref = CellRef(grid.name, top, sheet.first_col.get(top, 1)) if anchor.title else None
         self.form = Form(layout, grid.name, anchor.title, anchor.year, title_ref)
         self.cursor = top
+        self.cells = grid.cells
+        self.tops = grid.top_lefts()  # read once: merges do not change while a form is read
 
     def filled(self, row: int, col: int | None) -> bool:
         """Whether the cell holds a value or a formula."""
         if col is None:
             return False
-        cell = self.grid.cell(row, col)
-        return cell.value not in (None, "") or cell.is_formula
+        cell = self.cells.get((row, col), EMPTY)
+        return cell.value not in (None, "") or cell.formula is not None
 
     def field_at(self, key: str, row: int, col: int, inline: Value | None = None) -> Field:
         """The Field of the cell at (row, col), or of the amount typed in its label, recorded under `key`."""
@@ -44,18 +46,20 @@ class FormReading:
         return self._field(key, row, col, None)
 
     def _field(self, key: str, row: int, col: int, inline: Value | None) -> Field:
-        grid = self.grid
-        r, c = grid.top_left(row, col)
-        cell = grid.cells.get((r, c), EMPTY)
-        value = inline if inline is not None else parse_value(cell.value, cell.number_format)
-        return Field(
-            key, CellRef(grid.name, r, c), cell if inline is None else EMPTY, value, inline is not None
-        )
+        pos = (row, col)
+        pos = self.tops.get(pos, pos)
+        ref = CellRef(self.grid.name, *pos)
+        if inline is not None:
+            return Field(key, ref, EMPTY, inline, True)
+        cell = self.cells.get(pos, EMPTY)
+        value = cell.value
+        return Field(key, ref, cell, BLANK if value is None else parse_value(value, cell.number_format))
 
     def value_in_span(self, row: int, c1: int, c2: int) -> int:
         """Column of the first non-empty cell of the row within [c1, c2]; c1 when all are empty."""
+        tops = self.tops
         for c in range(c1, c2 + 1):
-            r, cc = self.grid.top_left(row, c)
+            r, cc = tops.get((row, c), (row, c))
             if self.filled(r, cc):
                 return cc
         return c1

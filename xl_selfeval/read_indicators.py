@@ -45,11 +45,15 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
     rows: list[BlockRow] = []
     level1 = level2 = ""
     level1_ref: CellRef | None = None
+    taken = [(c.key, *spans[c.key]) for c in columns if c.key in spans]  # (key, first col, last col)
+    block_field = reading.block_field  # one column: as _span_field reads it, one call fewer per cell
     for row in range(first_data, end):
+        prefix = f"{block.key}.{row}."
         cells = {
-            c.key: _span_field(reading, f"{block.key}.{row}.{c.key}", row, *spans[c.key])
-            for c in columns
-            if c.key in spans
+            key: block_field(prefix + key, row, c1)
+            if c1 == c2
+            else _span_field(reading, prefix + key, row, c1, c2)
+            for key, c1, c2 in taken
         }
         if parts:
             _join_target_parts(reading, row, cells, parts)
@@ -61,8 +65,7 @@ def read_indicators(reading: FormReading, block: IndicatorBlock) -> None:
             level1_ref = cells["level1"].ref
             level1 = _level1(reading, cells["level1"], texts["level1"], level1, level2)
             form.level1_labels.append((level1_ref, level1))
-        content = [k for k, f in cells.items() if k not in ("level1", "level2") and not f.is_blank]
-        if not content:
+        if all(f.is_blank or k in ("level1", "level2") for k, f in cells.items()):
             if texts.get("level1") or texts.get("level2") or _inside_block(reading, row, spans):
                 form.blank_rows.append(row)
             continue
@@ -182,7 +185,7 @@ def _span_field(reading: FormReading, key: str, row: int, c1: int, c2: int) -> F
     if c1 == c2:  # one column: the cell there (or its merge's top left) whether filled or not
         return reading.block_field(key, row, c1)
     first = reading.block_field(key, row, reading.value_in_span(row, c1, c2))
-    tops = dict.fromkeys(reading.grid.top_left(row, c) for c in range(c1, c2 + 1))
+    tops = dict.fromkeys(reading.tops.get((row, c), (row, c)) for c in range(c1, c2 + 1))
     parts = [reading.grid.text(r, c).strip() for r, c in tops if r == row and reading.filled(r, c)]
     if len(parts) < 2:
         return first

@@ -5,25 +5,25 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xl_selfeval.forms.layout import year_pattern
 from xl_selfeval.grid import Grid
 from xl_selfeval.labels import canonical
+from xl_selfeval.memo import memo_text
 from xl_selfeval.values import Value, split_label_amount
 
 
-@dataclass(frozen=True)
-class Hit:
-    """Where a label was found; `inline` is the amount typed in the label's own cell ("其中:基本支出:900.47")."""
+class Hit(NamedTuple):
+    """Where a label was found; `inline` is the amount typed in the label's own cell ("其中:基本支出:900.47").
+    A NamedTuple (immutable, hashed as a frozen dataclass would be): every text cell of a form makes one."""
 
     row: int
     col: int
     inline: Value | None = None
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(NamedTuple):
     """A text cell of a sheet, read once: where it is, what it says as typed and as a canonical label."""
 
     row: int
@@ -31,6 +31,13 @@ class Label:
     raw: str
     label: str
     split: tuple[str, Value] | None  # "其中:基本支出:900.47" → (canonical label, amount)
+
+
+@memo_text(8192)
+def _label_of(text: str) -> tuple[str, tuple[str, Value] | None]:
+    """A text cell's canonical label, and its label and amount when typed together."""
+    split = split_label_amount(text)
+    return canonical(text), (canonical(split[0]), split[1]) if split is not None else None
 
 
 class SheetIndex:
@@ -50,9 +57,7 @@ class SheetIndex:
                 first_col[r] = c
             value = cell.value
             if isinstance(value, str) and value.strip():
-                split = split_label_amount(value)
-                pair = (canonical(split[0]), split[1]) if split is not None else None
-                self.labels.append(Label(r, c, value, canonical(value), pair))
+                self.labels.append(Label(r, c, value, *_label_of(value)))
         self._rows = [lab.row for lab in self.labels]
 
     def rows(self, top: int, bottom: int) -> list[Label]:
@@ -71,12 +76,13 @@ class Region:
         self.left, self.right = left, right if right is not None else max(sheet.max_col, 1)
         self.index: dict[str, list[Hit]] = defaultdict(list)
         self.texts: list[tuple[int, int, str]] = []
-        for lab in sheet.rows(top, bottom):
-            if left <= lab.col <= self.right:
-                self.index[lab.label].append(Hit(lab.row, lab.col))
-                self.texts.append((lab.row, lab.col, lab.label))
-                if lab.split is not None:
-                    self.index[lab.split[0]].append(Hit(lab.row, lab.col, lab.split[1]))
+        index, texts, last = self.index, self.texts, self.right
+        for r, c, _, label, split in sheet.rows(top, bottom):
+            if left <= c <= last:
+                index[label].append(Hit(r, c))
+                texts.append((r, c, label))
+                if split is not None:
+                    index[split[0]].append(Hit(r, c, split[1]))
         # The texts a label with a bracketed note can be (find_all's fallback scans only these).
         self._bracketed = [t for t in self.texts if "(" in t[2]]
 
@@ -90,21 +96,23 @@ class Region:
         self, label: str, *, after: int = 0, before: int | None = None, row: int | None = None
     ) -> list[Hit]:
         key = canonical(label)
+        bottom = self.bottom if before is None else before
         if "{Y" in key:
             pattern = re.compile(year_pattern(key) + r"(?:\(.*\))?$")
             hits = [Hit(r, c) for r, c, text in self.texts if pattern.match(text)]
-        else:
-            hits = self.index.get(key, [])
-        bottom = self.bottom if before is None else before
-
-        def within(found: list[Hit]) -> list[Hit]:
-            return [h for h in found if after < h.row <= bottom and (row is None or h.row == row)]
-
-        if not within(hits) and "{Y" not in key:
-            # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
-            opening = key + "("
-            hits = [Hit(r, c) for r, c, text in self._bracketed if text.startswith(opening)]
-        return within(hits)
+            return [h for h in hits if after < h.row <= bottom and (row is None or h.row == row)]
+        found = [
+            h for h in self.index.get(key, ()) if after < h.row <= bottom and (row is None or h.row == row)
+        ]
+        if found:
+            return found
+        # Other provinces' forms add a note in brackets: 年度指标值（A）, 实际完成值（B）, 得分（分）.
+        opening = key + "("
+        return [
+            Hit(r, c)
+            for r, c, text in self._bracketed
+            if text.startswith(opening) and after < r <= bottom and (row is None or r == row)
+        ]
 
     def span(self, row: int, col: int) -> tuple[int, int]:
         merge = self.grid.merge_of(row, col)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "BLANK",
     "Comparator",
     "Dimension",
     "Kind",
@@ -114,7 +115,7 @@ class Kind(Enum):
     NOT_APPLICABLE = "not_applicable"  # 不适用, 无, —, /
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     raw: str  # the text as read, stripped
     kind: Kind
@@ -407,6 +408,10 @@ def _parse_text(raw: str) -> Value:
     return Value(raw, Kind.NUMBER, quantity, direction or peeled.default, deadline_days=deadline)
 
 
+# An empty cell's value: frozen, so every empty cell shares it.
+BLANK = Value("", Kind.BLANK)
+
+
 def parse_value(raw: object, number_format: str | None = None) -> Value:
     """Read one target / actual cell: a cell value from openpyxl or xlwings, or typed text.
 
@@ -414,8 +419,15 @@ def parse_value(raw: object, number_format: str | None = None) -> Value:
     fraction (0.9606 shown as 96.06%). Never raises: what cannot be read as a figure is TEXT.
     """
     if raw is None:
-        return Value("", Kind.BLANK)
+        return BLANK
     try:
+        # The two kinds a reader meets in nearly every cell, without the general path's conversions (the
+        # same result: str() of a str is itself, and to_decimal reads a float through its repr).
+        if type(raw) is str:
+            return _parse_text(raw.strip())
+        if type(raw) is float and math.isfinite(raw):
+            shown = float.__repr__(raw)
+            return _parse_number_cell(Decimal(shown), shown, number_format)
         if isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
             text = _safe_str(raw).strip()
             number = to_decimal(raw)

@@ -95,9 +95,8 @@ def _read_xlsx_once(path: Path, limits: Limits) -> Document | None:
     a package refused on opening (detect_kind's way then names what is wrong)."""
     with ExitStack() as stack:
         try:
-            if not read_head(path, limits)[1].startswith(b"PK"):
-                return None  # as detect_kind: only a file starting as a zip is taken for a package
-            book = stack.enter_context(open_package(path, limits))
+            # as detect_kind: only a file starting as a zip is taken for a package
+            book = stack.enter_context(open_package(path, limits, zip_start=True))
         except _Refused:
             return None
         if _parts_kind(book.folded) != XLSX:
