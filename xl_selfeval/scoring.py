@@ -25,13 +25,16 @@ from xl_selfeval.values import (
 )
 
 __all__ = [
+    "Analysis",
     "IndicatorKind",
     "Suggestion",
+    "analyse",
     "classify",
     "execution_rate",
     "execution_score",
     "grade",
     "suggest",
+    "suggest_analysed",
 ]
 
 _ZERO = Decimal(0)
@@ -200,7 +203,10 @@ def _negative_name(name: str, money: bool = False) -> bool:
 
 
 @dataclass(frozen=True)
-class _Analysis:
+class Analysis:
+    """How the scoring rules read A and B (the name decides a bare figure's direction); weight-free, so one
+    reading serves every question asked of a row (its score, its kind, whether its units compare)."""
+
     kind: IndicatorKind
     bounds: tuple[Quantity, ...] = ()  # quantitative kinds: (A,) or (L, H), in B's unit
     actual: Quantity | None = None
@@ -259,12 +265,13 @@ def _same_figure(target: Value, actual: Value) -> bool:
     )
 
 
-def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
+def analyse(target: Value, actual: Value, name: str = "") -> Analysis:
+    """The rules' reading of A (年度指标值) and B (实际完成值); `name` is the 三级指标. suggest() scores it."""
     blank = actual.kind is Kind.BLANK
     if target.kind is Kind.NOT_APPLICABLE or is_not_applicable(name):
-        return _Analysis(IndicatorKind.NOT_APPLICABLE, blank=blank, note="指标不适用，不计分")
+        return Analysis(IndicatorKind.NOT_APPLICABLE, blank=blank, note="指标不适用，不计分")
     if target.kind is Kind.BLANK:
-        return _Analysis(IndicatorKind.UNKNOWN, blank=blank, note="年度指标值为空，无法比较")
+        return Analysis(IndicatorKind.UNKNOWN, blank=blank, note="年度指标值为空，无法比较")
 
     if target.kind is Kind.TEXT:
         days = target.deadline_days
@@ -277,45 +284,45 @@ def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
             deadline = Quantity(Decimal(days), Dimension.COUNT, "个工作日")
             return _compare(IndicatorKind.NEGATIVE, (deadline,), target, actual)
         if actual.kind is Kind.NOT_APPLICABLE:
-            return _Analysis(IndicatorKind.UNKNOWN, note="年度指标值有内容，实际完成值却写了“不适用/无”")
-        return _Analysis(_wording_kind(target, name), blank=blank, repeats=_same_figure(target, actual))
+            return Analysis(IndicatorKind.UNKNOWN, note="年度指标值有内容，实际完成值却写了“不适用/无”")
+        return Analysis(_wording_kind(target, name), blank=blank, repeats=_same_figure(target, actual))
 
     # The target is a figure or a range.
     kind = _quantitative_kind(target, name)
     bounds = _target_bounds(target)
     if blank:
-        return _Analysis(kind, bounds=bounds, blank=True)
+        return Analysis(kind, bounds=bounds, blank=True)
     if actual.kind is Kind.TEXT:
-        return _Analysis(_wording_kind(target, name), repeats=_same_figure(target, actual))
+        return Analysis(_wording_kind(target, name), repeats=_same_figure(target, actual))
     if actual.kind is Kind.NOT_APPLICABLE:
         if kind is IndicatorKind.NEGATIVE and _norm(actual.raw) in ("无", "零"):
             # '安全事故 0起 / 无': nothing happened, i.e. 0 in the target's unit.
             zero = Quantity(_ZERO, bounds[0].dimension, bounds[0].unit)
             nothing = Value(actual.raw, Kind.NUMBER, zero)
             return _compare(kind, bounds, target, nothing, note=f"实际完成值“{actual.raw}”按{show(zero)}计；")
-        return _Analysis(IndicatorKind.UNKNOWN, note="年度指标值是数，实际完成值却写了“不适用/无”")
+        return Analysis(IndicatorKind.UNKNOWN, note="年度指标值是数，实际完成值却写了“不适用/无”")
     return _compare(kind, bounds, target, actual)
 
 
 def _compare(
     kind: IndicatorKind, bounds: tuple[Quantity, ...], target: Value, actual: Value, note: str = ""
-) -> _Analysis:
+) -> Analysis:
     if _same_figure(target, actual) and actual.comparator is not None:
-        return _Analysis(kind, bounds=bounds, repeats=True)
+        return Analysis(kind, bounds=bounds, repeats=True)
     if actual.quantity is None:  # B is itself a range: no single figure to score
-        return _Analysis(IndicatorKind.UNKNOWN, note="实际完成值是一个区间，应填写实际完成的数")
+        return Analysis(IndicatorKind.UNKNOWN, note="实际完成值是一个区间，应填写实际完成的数")
     aligned = align(bounds, actual.quantity)
     if isinstance(aligned, str):
-        return _Analysis(IndicatorKind.UNKNOWN, note=aligned)
+        return Analysis(IndicatorKind.UNKNOWN, note=aligned)
     note += aligned.note
     if actual.comparator is not None:
         note += f"实际完成值带有“{actual.comparator.value}”，按{show(aligned.actual)}计；"
-    return _Analysis(kind, aligned.bounds, aligned.actual, aligned.unit_missing, note=note)
+    return Analysis(kind, aligned.bounds, aligned.actual, aligned.unit_missing, note=note)
 
 
 def classify(target: Value, actual: Value, name: str = "") -> IndicatorKind:
     """Which rule of docs/domain-rules.md §2 applies to A (年度指标值) and B (实际完成值); `name` is the 三级指标."""
-    return _analyse(target, actual, name).kind
+    return analyse(target, actual, name).kind
 
 
 # --- scoring -------------------------------------------------------------------------------------------
@@ -383,7 +390,7 @@ def _range(low: Quantity, high: Quantity, b: Quantity, w: str, weight: Decimal) 
 
 
 def _result(
-    analysis: _Analysis,
+    analysis: Analysis,
     explanation: str,
     *,
     score: Decimal | None = None,
@@ -415,7 +422,11 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
     The evaluator's own score stands; the caller compares it with `score` (quantitative) or with
     `low`–`high` (wording) and flags a difference. Never raises for values from parse_value.
     """
-    analysis = _analyse(target, actual, name)
+    return suggest_analysed(analyse(target, actual, name), actual, weight, settings)
+
+
+def suggest_analysed(analysis: Analysis, actual: Value, weight: Decimal, settings: Settings) -> Suggestion:
+    """suggest() for a row analyse() has read already (B as typed: its wording is what a band is judged by)."""
     kind = analysis.kind
     cap = max(weight, _ZERO)  # a negative 分值 is a typing slip; never suggest below 0
     w = format_plain(weight)
@@ -474,7 +485,7 @@ def _wording_suggestion(
     actual: Value,
     cap: Decimal,
     settings: Settings,
-    analysis: _Analysis,
+    analysis: Analysis,
 ) -> Suggestion:
     if actual.kind is not Kind.TEXT:
         return _result(analysis, f"年度指标值是文字，实际完成值“{actual.raw}”看不出达成程度，请评价人判断")

@@ -17,7 +17,15 @@ from xl_selfeval.forms.indicators import EXECUTION_INDICATOR
 from xl_selfeval.forms.layout import Column, Fmt, FormKind, Table, TotalRow, with_year
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Field, Form
-from xl_selfeval.scoring import IndicatorKind, Suggestion, execution_rate, suggest, suggest_execution
+from xl_selfeval.scoring import (
+    Analysis,
+    IndicatorKind,
+    Suggestion,
+    analyse,
+    execution_rate,
+    suggest_analysed,
+    suggest_execution,
+)
 from xl_selfeval.settings import Settings
 from xl_selfeval.units import Dimension
 from xl_selfeval.values import Kind, format_amount, format_rate, format_score, round_half_up
@@ -49,6 +57,9 @@ class IndicatorRow:
     score: Decimal | None
     is_cost: bool
     stage: Stage
+    # The scoring rules' reading of target and actual, for every row that has both cells, at any stage:
+    # checks that ask of a row's units or kind read it here instead of analysing the row again.
+    analysis: Analysis | None
     suggestion: Suggestion | None  # asked from SCORABLE on
     fill: Decimal | None  # the score recalc writes into the blank 得分 cell, which totals count
 
@@ -64,15 +75,19 @@ def indicator_row(form: Form, row: BlockRow, settings: Settings) -> IndicatorRow
     weight = weight_f.number if weight_f else None
     score = score_f.number if score_f else None
     name = row.get("name")
+    target, actual = row.get("target"), row.get("actual")
+    analysis = None
+    if target is not None and actual is not None:
+        analysis = analyse(target.value, actual.value, name.text if name else "")
     is_cost = is_cost_within_budget(row)
-    stage, suggestion = _stage(row, weight, score, settings, is_cost)
+    stage, suggestion = _stage(row, weight, score, settings, is_cost, analysis)
     if stage == Stage.ASSESSED and weight is not None and _is_execution_row(row):
         suggestion = _execution_suggestion(form, row, weight) or suggestion
     title = short_name(name.text if name else "")
     fill = _fill(stage, score, suggestion)
     if fill is not None and form.score_decimals < 2:
         fill = round_half_up(fill, form.score_decimals)  # written as the form types its scores: 1.7, not 1.69
-    return IndicatorRow(form, row, title, weight, score, is_cost, stage, suggestion, fill)
+    return IndicatorRow(form, row, title, weight, score, is_cost, stage, analysis, suggestion, fill)
 
 
 def _stage(
@@ -81,9 +96,10 @@ def _stage(
     score: Decimal | None,
     settings: Settings,
     is_cost: bool,
+    analysis: Analysis | None,
 ) -> tuple[Stage, Suggestion | None]:
     weight_f, score_f, target, actual = (row.get(k) for k in ("weight", "score", "target", "actual"))
-    if weight_f is None or score_f is None or target is None or actual is None:
+    if weight_f is None or score_f is None or target is None or actual is None or analysis is None:
         return Stage.UNREAD, None
     if (score_f.is_formula and score is None) or (weight_f.is_formula and weight is None):
         return Stage.UNREAD, None  # a formula saved without its result: nothing we can judge
@@ -95,8 +111,7 @@ def _stage(
         return Stage.WEIGHED, None
     if actual.value.kind is Kind.NOT_APPLICABLE and (score or 0) > 0:
         return Stage.ACTUAL_READ, None
-    name = row.get("name")
-    sug = suggest(target.value, actual.value, weight, settings, name.text if name else "")
+    sug = suggest_analysed(analysis, actual.value, weight, settings)
     return (Stage.SCORABLE if sug.actual_blank else Stage.ASSESSED), sug
 
 
