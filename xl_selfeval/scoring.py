@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 
 from xl_selfeval.labels import is_not_applicable
+from xl_selfeval.memo import memo_text
 from xl_selfeval.settings import Settings
 from xl_selfeval.units import align, count_base, show
 from xl_selfeval.values import (
@@ -122,6 +123,7 @@ QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RA
 # --- wording -------------------------------------------------------------------------------------------
 
 
+@memo_text(8192)  # a batch repeats its targets' and names' wording row after row, file after file
 def _norm(text: str) -> str:
     """Width-folded text without spaces or closing punctuation, for comparing and matching words."""
     folded = unicodedata.normalize("NFKC", text)
@@ -175,6 +177,7 @@ _ACHIEVED_WORDS = (
 )
 
 
+@memo_text(4096)
 def _band_of_wording(text: str) -> str | None:
     """'achieved', 'partial' or 'failed' from the wording of B; None when the words say neither."""
     s = _GOOD_NEGATION_RE.sub("达成", _norm(text))

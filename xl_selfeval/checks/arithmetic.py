@@ -96,7 +96,6 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 continue
             fmt = fmt_of(form, key)
             expected = calc.figure(key)
-            label = field_label(form, key)
             if f.is_formula:
                 if text_figures_in(form, expr):
                     continue  # the formula is right; check_text_figures names the text cell it reads
@@ -106,7 +105,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                         _code(key, expr),
                         form,
                         f.ref,
-                        f"{label}的公式结果为{show(actual, fmt)}，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}），请检查公式"
+                        f"{field_label(form, key)}的公式结果为{show(actual, fmt)}，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}），请检查公式"
                         + _text_numbers_hint(form, expr),
                         show(expected, fmt),
                         show(actual, fmt),
@@ -117,7 +116,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     Code.FORMULA_REPLACED_BY_CONSTANT,
                     form,
                     f.ref,
-                    f"{label}应为公式，表中被改成了手填数字{_shown(f, fmt)}",
+                    f"{field_label(form, key)}应为公式，表中被改成了手填数字{_shown(f, fmt)}",
                     "公式",
                     _shown(f, fmt),
                 )
@@ -133,7 +132,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     stored(expected, fmt),
                     fmt.number_format,
                     None,
-                    f"已按本表数据填入{label}（{explain(form, expr, ctx)}）",
+                    f"已按本表数据填入{field_label(form, key)}（{explain(form, expr, ctx)}）",
                     "fill",
                 )
                 score = _score_of_rate(form, key)
@@ -142,7 +141,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                         Code.RATE_BLANK_BUT_SCORED,
                         form,
                         f.ref,
-                        f"{label}未填，执行率得分却填了{score.text}；按本表数据执行率应为{show(expected, fmt)}"
+                        f"{field_label(form, key)}未填，执行率得分却填了{score.text}；按本表数据执行率应为{show(expected, fmt)}"
                         f"（{explain(form, expr, ctx)}），请填写执行率并核对得分",
                         show(expected, fmt),
                         "空白",
@@ -155,7 +154,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                         Code.EXECUTION_SCORE_BLANK,
                         form,
                         f.ref,
-                        f"{label}未填，分值和执行率已填，按本表数据应为{show(expected, fmt)}"
+                        f"{field_label(form, key)}未填，分值和执行率已填，按本表数据应为{show(expected, fmt)}"
                         f"（{explain(form, expr, ctx)}），请填写得分",
                         show(expected, fmt),
                         "空白",
@@ -166,7 +165,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     Code.DERIVED_BLANK,
                     form,
                     f.ref,
-                    f"{label}未填，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}）",
+                    f"{field_label(form, key)}未填，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}）",
                     show(expected, fmt),
                     "空白",
                     fix=fix,
@@ -179,7 +178,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     Code.NOT_A_NUMBER,
                     form,
                     f.ref,
-                    f"{label}应为数字{show(expected, fmt)}，表中为“{f.text}”",
+                    f"{field_label(form, key)}应为数字{show(expected, fmt)}，表中为“{f.text}”",
                     show(expected, fmt),
                     f.text,
                     fix=fix,
@@ -188,7 +187,7 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
             if any(agrees(actual, e, fmt) for e in _acceptable(ctx, form, key, expr, expected)):
                 continue
             shown = _shown(f, fmt)
-            message = f"{label}应为{show(expected, fmt)}（{explain(form, expr, ctx)}），表中为{shown}"
+            message = f"{field_label(form, key)}应为{show(expected, fmt)}（{explain(form, expr, ctx)}），表中为{shown}"
             if key == "total.score":
                 message += _total_hint(form, ctx, actual)
             fix = edit(f, stored(expected, fmt), fmt.number_format, shown, f"原值{shown}", "correct")

@@ -15,6 +15,7 @@ from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import COST
 from xl_selfeval.forms.layout import FormKind
 from xl_selfeval.labels import canonical
+from xl_selfeval.memo import memo_text
 from xl_selfeval.model import BlockRow, Field, Form
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, classify, suggest_analysed
 from xl_selfeval.units import UNITS_DIFFER
@@ -66,6 +67,7 @@ _DATE = re.compile(r"(20\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
 HUNDRED_PERCENT = Decimal(1)
 
 
+@memo_text(4096)  # every cell of every row is asked; a batch repeats the same texts
 def is_placeholder(text: str) -> bool:
     """Template text left in place of content: 指标1, XXX, *, ≥*, ……, 示例."""
     return bool(_RESIDUE.match(canonical(text)))
@@ -205,6 +207,7 @@ def check_template_residue(ctx: Context) -> Iterator[Finding]:
             )
 
 
+@memo_text(4096)  # every text cell of a form is asked; a batch repeats the same texts
 def is_instruction(text: str) -> bool:
     """Template text telling the filler what to write (结合自评情况，说明…（200字以内）), not content."""
     folded = "".join(unicodedata.normalize("NFKC", text).split())
