@@ -71,6 +71,7 @@ class Calculator:
         self.column = column
         self.located = located or (lambda key: True)
         self.cache: dict[str, Decimal | None] = {}
+        self.worked_out: set[str] = set()  # keys whose figure came from their parts (see from_parts)
 
     def figure(self, key: str) -> Decimal | None:
         if key not in self.derived:
@@ -79,14 +80,19 @@ class Calculator:
             self.cache[key] = None  # guards against a cycle in a layout
             expr = self.derived[key]
             value = self.evaluate(expr)
-            if value is None and isinstance(expr, (Sum, BlockSum)):
+            if value is not None:
+                self.worked_out.add(key)
+            elif isinstance(expr, (Sum, BlockSum)):
                 value = self.inputs(key)
             self.cache[key] = value
         return self.cache[key]
 
     def from_parts(self, key: str) -> bool:
         """Whether figure(key) was worked out from its parts rather than taken as typed."""
-        return key in self.derived and self.evaluate(self.derived[key]) is not None
+        if key not in self.derived:
+            return False
+        self.figure(key)
+        return key in self.worked_out
 
     def evaluate(self, expr: Expr) -> Decimal | None:
         if isinstance(expr, Ref):

@@ -254,30 +254,30 @@ def _shown(f: Field, fmt: Fmt) -> str:
     return f.text
 
 
-def _acceptable(ctx: Context, form: Form, key: str, expr: Expr, expected: Decimal) -> list[Decimal]:
+def _acceptable(ctx: Context, form: Form, key: str, expr: Expr, expected: Decimal) -> Iterator[Decimal]:
     """The exact figure, and for 执行率得分 (and a 总分 counting it) also the one worked from the rate as
-    the form displays it (61.25% → 6.13 where 61.245% gives 6.12): both are what an accountant computes."""
+    the form displays it (61.25% → 6.13 where 61.245% gives 6.12): both are what an accountant computes.
+    Lazily: the second is worked out only when the typed figure is not the exact one."""
+    yield expected
     calc = ctx.calculator(form)
-    out = [expected]
     score_key = next(
         (k for k, e in derived_cells(form.layout).items() if isinstance(e, ExecutionScore)), None
     )
     if score_key is None:
-        return out
+        return
     score_expr = derived_cells(form.layout)[score_key]
     assert isinstance(score_expr, ExecutionScore)
     rate, weight = calc.evaluate(score_expr.rate), calc.evaluate(score_expr.weight)
     exact = calc.figure(score_key)
     if rate is None or exact is None:
-        return out
+        return
     shown_rate = execution_score(weight or Decimal(0), round_half_up(rate, 4))
     if shown_rate is None or shown_rate == exact:
-        return out
+        return
     if key == score_key:
-        out.append(shown_rate)
+        yield shown_rate
     elif key == "total.score":
-        out.append(expected - exact + shown_rate)
-    return out
+        yield expected - exact + shown_rate
 
 
 def _text_numbers_hint(form: Form, expr: Expr) -> str:
