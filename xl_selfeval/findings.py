@@ -18,11 +18,16 @@ class Severity(Enum):
 
     @property
     def label(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+        return _SEVERITY_LABELS[self.value]
 
     @property
     def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        return _SEVERITY_RANKS[self.value]
+
+
+# Read for every finding the engine sorts and the summary lists: built once, not per call.
+_SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+_SEVERITY_RANKS = {"error": 0, "warning": 1, "info": 2}
 
 
 class Code(StrEnum):

@@ -49,8 +49,10 @@ def not_applicable_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 
 
 def level_mismatch(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    if r.stage < Stage.APPLICABLE:
+        return
     level1, level2 = canonical(r.row.level1), canonical(r.row.level2)
-    if r.stage < Stage.APPLICABLE or level1 not in HIERARCHY or not level2 or belongs_under(level1, level2):
+    if level1 not in HIERARCHY or not level2 or belongs_under(level1, level2):
         return
     cell = r.row.get("level2") or r.row.get("name") or r.cell("weight")
     yield finding(
