@@ -192,9 +192,17 @@ def _band_of_wording(text: str) -> str | None:
 
 
 def _negative_name(name: str, money: bool = False) -> bool:
+    return _negative_names(name)[money]
+
+
+@memo_text(4096)  # a batch repeats its indicator names
+def _negative_names(name: str) -> tuple[bool, bool]:
+    """Whether a bare figure under this name is a ceiling: (a count or rate, an amount of money)."""
     s = _norm(name)
-    if not money:
-        s = _CONTROL_ACHIEVED_RE.sub("|", s)
+    return _negative_words(_CONTROL_ACHIEVED_RE.sub("|", s)), _negative_words(s)
+
+
+def _negative_words(s: str) -> bool:
     if any(word in s for word in _STRONG_NEGATIVE_NAME_WORDS):
         return True
     if any(word in s for word in _OUTCOME_NAME_WORDS):
@@ -240,11 +248,16 @@ def _target_bounds(target: Value) -> tuple[Quantity, ...]:
     return () if target.quantity is None else (target.quantity,)
 
 
+@memo_text(4096)
+def _says_timely(text: str) -> bool:
+    return _TIMELY_RE.search(_norm(text)) is not None
+
+
 def _is_time_target(target: Value, name: str) -> bool:
     if (
         target.deadline_days is not None
-        or _TIMELY_RE.search(_norm(target.raw))
-        or _TIMELY_RE.search(_norm(name))
+        or _says_timely(target.raw)
+        or _says_timely(name)
     ):
         return True
     return any(
