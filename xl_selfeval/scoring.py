@@ -254,11 +254,7 @@ def _says_timely(text: str) -> bool:
 
 
 def _is_time_target(target: Value, name: str) -> bool:
-    if (
-        target.deadline_days is not None
-        or _says_timely(target.raw)
-        or _says_timely(name)
-    ):
+    if target.deadline_days is not None or _says_timely(target.raw) or _says_timely(name):
         return True
     return any(
         q.dimension is Dimension.COUNT and count_base(q.unit)[0] in _TIME_UNITS

@@ -11,10 +11,10 @@ from types import MappingProxyType
 
 from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.rules import is_cost_within_budget, row_not_applicable, short_name, writable
-from xl_selfeval.compute import Calculator
+from xl_selfeval.compute import Calculator, execution_table, per_layout
 from xl_selfeval.findings import CellEdit, Code, Finding
 from xl_selfeval.forms.indicators import EXECUTION_INDICATOR
-from xl_selfeval.forms.layout import Column, Fmt, FormKind, Table, TotalRow, with_year
+from xl_selfeval.forms.layout import Column, Fmt, FormKind, FormLayout, Table, TotalRow, with_year
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Field, Form
 from xl_selfeval.scoring import (
@@ -122,7 +122,7 @@ def _is_execution_row(row: BlockRow) -> bool:
 
 def _execution_suggestion(form: Form, row: BlockRow, weight: Decimal) -> Suggestion | None:
     """The 预算执行率 row's score from the form's own 全年执行数 ÷ 全年预算数, else from the rate it states."""
-    table = form.layout.execution_table
+    table = execution_table(form.layout)
     if table is not None:
         executed, budget = (form.get(f"{table.key}.total.{k}") for k in ("executed", "budget"))
         if executed is not None and budget is not None:
@@ -196,10 +196,29 @@ def _calculator(form: Form, filled: Mapping[tuple[str, int], Decimal]) -> Calcul
     return Calculator(form.layout, form.number, column, form.fields.__contains__)
 
 
+# What fmt_of and field_label found in a layout, as the checks asked (by key; a label by key and year).
+@per_layout
+def _formats(layout: FormLayout) -> dict[str, Fmt]:
+    return {}
+
+
+@per_layout
+def _labels(layout: FormLayout) -> dict[tuple[str, int], str]:
+    return {}
+
+
 def fmt_of(form: Form, key: str) -> Fmt:
     """The number format a field of the layout has (amount, rate, score…)."""
+    known = _formats(form.layout)
+    fmt = known.get(key)
+    if fmt is None:
+        fmt = known[key] = _fmt_of(form.layout, key)
+    return fmt
+
+
+def _fmt_of(layout: FormLayout, key: str) -> Fmt:
     parts = key.split(".")
-    for section in form.layout.sections:
+    for section in layout.sections:
         if isinstance(section, Table) and parts[0] == section.key and len(parts) == 3:
             for column in section.columns:
                 if column.key == parts[2]:
@@ -223,9 +242,17 @@ def show(value: Decimal | None, fmt: Fmt) -> str:
 
 def field_label(form: Form, key: str) -> str:
     """The label a reader of the form would use: '项目支出 2024年预算数', '年度资金总额 执行率'."""
-    parts = key.split(".")
     year = form.year or 0
-    for section in form.layout.sections:
+    known = _labels(form.layout)
+    label = known.get((key, year))
+    if label is None:
+        label = known[(key, year)] = _field_label(form.layout, key, year)
+    return label
+
+
+def _field_label(layout: FormLayout, key: str, year: int) -> str:
+    parts = key.split(".")
+    for section in layout.sections:
         if isinstance(section, Table) and parts[0] == section.key and len(parts) == 3:
             line = next((ln for ln in section.lines if ln.key == parts[1]), None)
             column = next((c for c in section.columns if c.key == parts[2]), None)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from xl_selfeval.checks.context import INDICATOR_FORMS, Context, field_label, finding
 from xl_selfeval.checks.rows import budget_keys
 from xl_selfeval.checks.rules import short_name, short_text
+from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import COST
 from xl_selfeval.forms.layout import FormKind
@@ -100,7 +101,7 @@ def check_execution_above_budget(ctx: Context) -> Iterator[Finding]:
     控制率 on 附件1), with the 全年执行数 as related; on the 全年执行数 when the table has no 执行率 cell."""
     for form, budget, executed in _budgets(ctx):
         spent = form.get(budget_keys(form)[2])
-        table = form.layout.execution_table
+        table = execution_table(form.layout)
         if spent is None or table is None or executed <= budget:
             continue
         rate = form.get(table.field_key("total", "rate"))
@@ -235,7 +236,7 @@ def check_instruction_text(ctx: Context) -> Iterator[Finding]:
         if form.kind not in INDICATOR_FORMS:
             continue
         # 四川 prints its instruction in the 原因 beside the 执行率: execution_reason_missing judges that cell.
-        table = form.layout.execution_table
+        table = execution_table(form.layout)
         reason = form.get(f"{table.key}.total.reason") if table is not None else None
         for f in _text_cells(form):
             if f is reason:
