@@ -4,7 +4,7 @@ worked out before any check runs (the pre-pass), and helpers to word a finding."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
 from types import MappingProxyType
@@ -98,7 +98,12 @@ def _stage(
     is_cost: bool,
     analysis: Analysis | None,
 ) -> tuple[Stage, Suggestion | None]:
-    weight_f, score_f, target, actual = (row.get(k) for k in ("weight", "score", "target", "actual"))
+    weight_f, score_f, target, actual = (
+        row.get("weight"),
+        row.get("score"),
+        row.get("target"),
+        row.get("actual"),
+    )
     if weight_f is None or score_f is None or target is None or actual is None or analysis is None:
         return Stage.UNREAD, None
     if (score_f.is_formula and score is None) or (weight_f.is_formula and weight is None):
@@ -156,6 +161,8 @@ class Context:
     # Scores recalc fills into blank 得分 cells, by (sheet, row): totals count them.
     filled_scores: Mapping[tuple[str, int], Decimal]
     calculators: tuple[Calculator, ...]  # one per form, in the order of forms
+    # calculator()'s lookup: each form's calculator by the form's identity (a form is not hashable)
+    by_form: Mapping[int, tuple[Form, Calculator]] = field(repr=False, compare=False)
 
     @classmethod
     def build(cls, forms: list[Form], settings: Settings) -> Context:
@@ -168,15 +175,16 @@ class Context:
         )
         filled = MappingProxyType({(r.form.sheet, r.row.row): r.fill for r in rows if r.fill is not None})
         calculators = tuple(_calculator(form, filled) for form in forms)
-        return cls(tuple(forms), settings, rows, filled, calculators)
+        by_form = MappingProxyType({id(f): (f, c) for f, c in zip(forms, calculators, strict=True)})
+        return cls(tuple(forms), settings, rows, filled, calculators, by_form)
 
     def of_kind(self, kind: FormKind) -> list[Form]:
         return [f for f in self.forms if f.kind == kind]
 
     def calculator(self, form: Form) -> Calculator:
-        for known, calc in zip(self.forms, self.calculators, strict=True):
-            if known is form:
-                return calc
+        known = self.by_form.get(id(form))
+        if known is not None and known[0] is form:
+            return known[1]
         raise KeyError(f"form on sheet {form.sheet} is not in this context")
 
 
