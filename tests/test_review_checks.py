@@ -197,6 +197,16 @@ def test_a_rate_target_answered_in_person_times() -> None:
     assert [where(f) for f in hits] == ["附件2!F29"] and "单位不一致" in hits[0].message
 
 
+def test_units_that_differ_are_named_on_a_row_not_yet_weighed() -> None:
+    # The same 1200人次 against 95%, on a row whose 评扣分标准, 分值 and 得分 are still blank: nothing to
+    # score it by, but the units are judged all the same (the context reads every row with both cells).
+    department = edited(DEPARTMENT, "住房公积金窗口服务满意度", 5, "1200人次")
+    for column in (6, 7, 8):
+        department = edited(department, "住房公积金窗口服务满意度", column, None)
+    hits = found(check(department=department), "unit_mismatch")
+    assert [where(f) for f in hits] == ["附件2!F29"] and "单位不一致" in hits[0].message
+
+
 def test_an_amount_typed_in_yuan_against_a_target_in_wan_yuan() -> None:
     # 年度指标值 28亿元 = 280000万元; 实际 42.41万元 is 1/6602 of it: 亿 written as 万.
     department = edited(DEPARTMENT, "办理住房公积金提取", 5, "42.41万元")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import wraps
+from typing import TypeVar
 
 from xl_selfeval.forms.layout import (
     BlockSum,
@@ -22,21 +24,39 @@ Lookup = Callable[[str], Decimal | None]
 ColumnLookup = Callable[[str, str], list[Decimal | None]]
 
 
-# Layouts are few and frozen; every form of a batch asks for its layout's derived cells several times.
-_DERIVED: dict[int, tuple[FormLayout, Mapping[str, Expr]]] = {}
+_T = TypeVar("_T")
 _MAX_LAYOUTS = 64
 
 
+def per_layout(work: Callable[[FormLayout], _T]) -> Callable[[FormLayout], _T]:
+    """Remember what ``work`` finds in a layout. Layouts are few and frozen, and every form of a batch asks
+    the same of its layout many times; kept by identity (hashing a layout walks all of it), bounded."""
+    known: dict[int, tuple[FormLayout, _T]] = {}
+
+    @wraps(work)
+    def call(layout: FormLayout) -> _T:
+        hit = known.get(id(layout))
+        if hit is not None and hit[0] is layout:
+            return hit[1]
+        out = work(layout)
+        if len(known) >= _MAX_LAYOUTS:
+            known.clear()
+        known[id(layout)] = (layout, out)
+        return out
+
+    return call
+
+
+@per_layout
 def derived_cells(layout: FormLayout) -> Mapping[str, Expr]:
     """Every derived field of the form, by field key, in layout order (shared: read, never change)."""
-    known = _DERIVED.get(id(layout))
-    if known is not None and known[0] is layout:
-        return known[1]
-    out = _derived_cells(layout)
-    if len(_DERIVED) >= _MAX_LAYOUTS:
-        _DERIVED.clear()
-    _DERIVED[id(layout)] = (layout, out)
-    return out
+    return _derived_cells(layout)
+
+
+@per_layout
+def execution_table(layout: FormLayout) -> Table | None:
+    """The layout's table holding the 执行率 (FormLayout.execution_table, which searches the layout)."""
+    return layout.execution_table
 
 
 def _derived_cells(layout: FormLayout) -> dict[str, Expr]:
@@ -71,6 +91,7 @@ class Calculator:
         self.column = column
         self.located = located or (lambda key: True)
         self.cache: dict[str, Decimal | None] = {}
+        self.worked_out: set[str] = set()  # keys whose figure came from their parts (see from_parts)
 
     def figure(self, key: str) -> Decimal | None:
         if key not in self.derived:
@@ -79,14 +100,19 @@ class Calculator:
             self.cache[key] = None  # guards against a cycle in a layout
             expr = self.derived[key]
             value = self.evaluate(expr)
-            if value is None and isinstance(expr, (Sum, BlockSum)):
+            if value is not None:
+                self.worked_out.add(key)
+            elif isinstance(expr, (Sum, BlockSum)):
                 value = self.inputs(key)
             self.cache[key] = value
         return self.cache[key]
 
     def from_parts(self, key: str) -> bool:
         """Whether figure(key) was worked out from its parts rather than taken as typed."""
-        return key in self.derived and self.evaluate(self.derived[key]) is not None
+        if key not in self.derived:
+            return False
+        self.figure(key)
+        return key in self.worked_out
 
     def evaluate(self, expr: Expr) -> Decimal | None:
         if isinstance(expr, Ref):

@@ -15,7 +15,9 @@ from xl_selfeval.read import read_forms
 from xl_selfeval.scoring import grade
 from xl_selfeval.settings import Settings
 
-_CODE_ORDER = {code.value: i for i, code in enumerate(Code)}  # a cell's findings: the registry's order
+# A cell's findings: the registry's order. Keyed by the code's text; a Code (a StrEnum) finds its entry
+# as it is, being equal to its text and hashed like it.
+_CODE_ORDER = {code.value: i for i, code in enumerate(Code)}
 
 
 def run_engine(
@@ -47,7 +49,7 @@ def run_engine_with_context(
             item[1].cell.row,
             item[1].cell.col,
             item[1].severity.rank,
-            _CODE_ORDER.get(str(item[1].code), len(_CODE_ORDER)),
+            _CODE_ORDER.get(item[1].code, len(_CODE_ORDER)),
             item[0],
         )
     )
@@ -66,7 +68,7 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     seen: set[tuple[str, str, int, int]] = set()
     out = []
     for f in findings:
-        key = (str(f.code), f.cell.sheet, f.cell.row, f.cell.col)
+        key = (f.code, f.cell.sheet, f.cell.row, f.cell.col)  # a Code is equal to its text (StrEnum)
         if key not in seen:
             seen.add(key)
             out.append(f)

@@ -12,17 +12,22 @@ from xl_selfeval.model import Form
 
 
 class Severity(Enum):
-    ERROR = "error"  # arithmetic or logic that is wrong
-    WARNING = "warning"  # likely wrong, or a score that differs from the rule
-    INFO = "info"  # worth a look
+    """How serious a finding is; its rank (0 most serious) and Chinese label are read for every finding
+    the engine sorts and the summary lists, so each member holds them."""
 
-    @property
-    def label(self) -> str:
-        return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
+    rank: int
+    label: str
 
-    @property
-    def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+    def __new__(cls, value: str, rank: int, label: str) -> Severity:
+        member = object.__new__(cls)
+        member._value_ = value
+        member.rank = rank
+        member.label = label
+        return member
+
+    ERROR = "error", 0, "错误"  # arithmetic or logic that is wrong
+    WARNING = "warning", 1, "警告"  # likely wrong, or a score that differs from the rule
+    INFO = "info", 2, "提示"  # worth a look
 
 
 class Code(StrEnum):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 
 from xl_selfeval.labels import is_not_applicable
+from xl_selfeval.memo import memo_text
 from xl_selfeval.settings import Settings
 from xl_selfeval.units import align, count_base, show
 from xl_selfeval.values import (
@@ -25,13 +28,16 @@ from xl_selfeval.values import (
 )
 
 __all__ = [
+    "Analysis",
     "IndicatorKind",
     "Suggestion",
+    "analyse",
     "classify",
     "execution_rate",
     "execution_score",
     "grade",
     "suggest",
+    "suggest_analysed",
 ]
 
 _ZERO = Decimal(0)
@@ -68,7 +74,7 @@ def suggest_execution(weight: Decimal, rate: Decimal | None, source: str) -> Sug
         score=score,
         low=None,
         high=None,
-        explanation=f"预算执行率按执行率计分：{format_plain(weight)}×min({format_rate(rate)}，100%)，执行率为{source}",
+        words=f"预算执行率按执行率计分：{format_plain(weight)}×min({format_rate(rate)}，100%)，执行率为{source}",
         achieved=rate >= _ONE,
         over_achieved=False,
         unit_missing=False,
@@ -105,12 +111,19 @@ class Suggestion:
     score: Decimal | None  # the rule's score for quantitative kinds (rounded half up, 0 ≤ score ≤ W)
     low: Decimal | None  # for QUALITATIVE/TIMELINESS: the band the wording of B implies (W×band)
     high: Decimal | None
-    explanation: str  # Chinese, with the figures
+    # The explanation, or how to word it: most rows' explanations are never quoted, so the figures in
+    # them are formatted only when a finding or a report asks (see explanation).
+    words: str | Callable[[], str] = field(repr=False, compare=False)
     achieved: bool | None  # B meets A; None when that cannot be told
     over_achieved: bool  # B ≥ over_achievement × A (positive kind)
     unit_missing: bool  # B typed without the unit A has: read in A's unit (a rate: or as a fraction)
     actual_repeats_target: bool  # B only repeats A ('≥80%' copied)
     actual_blank: bool
+
+    @cached_property
+    def explanation(self) -> str:
+        """Why the rule scores it so, in Chinese, with the figures."""
+        return self.words if isinstance(self.words, str) else self.words()
 
 
 QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE)  # scored by a formula
@@ -119,6 +132,7 @@ QUANTITATIVE = (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RA
 # --- wording -------------------------------------------------------------------------------------------
 
 
+@memo_text(8192)  # a batch repeats its targets' and names' wording row after row, file after file
 def _norm(text: str) -> str:
     """Width-folded text without spaces or closing punctuation, for comparing and matching words."""
     folded = unicodedata.normalize("NFKC", text)
@@ -172,6 +186,7 @@ _ACHIEVED_WORDS = (
 )
 
 
+@memo_text(4096)
 def _band_of_wording(text: str) -> str | None:
     """'achieved', 'partial' or 'failed' from the wording of B; None when the words say neither."""
     s = _GOOD_NEGATION_RE.sub("达成", _norm(text))
@@ -186,9 +201,17 @@ def _band_of_wording(text: str) -> str | None:
 
 
 def _negative_name(name: str, money: bool = False) -> bool:
+    return _negative_names(name)[money]
+
+
+@memo_text(4096)  # a batch repeats its indicator names
+def _negative_names(name: str) -> tuple[bool, bool]:
+    """Whether a bare figure under this name is a ceiling: (a count or rate, an amount of money)."""
     s = _norm(name)
-    if not money:
-        s = _CONTROL_ACHIEVED_RE.sub("|", s)
+    return _negative_words(_CONTROL_ACHIEVED_RE.sub("|", s)), _negative_words(s)
+
+
+def _negative_words(s: str) -> bool:
     if any(word in s for word in _STRONG_NEGATIVE_NAME_WORDS):
         return True
     if any(word in s for word in _OUTCOME_NAME_WORDS):
@@ -200,7 +223,10 @@ def _negative_name(name: str, money: bool = False) -> bool:
 
 
 @dataclass(frozen=True)
-class _Analysis:
+class Analysis:
+    """How the scoring rules read A and B (the name decides a bare figure's direction); weight-free, so one
+    reading serves every question asked of a row (its score, its kind, whether its units compare)."""
+
     kind: IndicatorKind
     bounds: tuple[Quantity, ...] = ()  # quantitative kinds: (A,) or (L, H), in B's unit
     actual: Quantity | None = None
@@ -231,12 +257,13 @@ def _target_bounds(target: Value) -> tuple[Quantity, ...]:
     return () if target.quantity is None else (target.quantity,)
 
 
+@memo_text(4096)
+def _says_timely(text: str) -> bool:
+    return _TIMELY_RE.search(_norm(text)) is not None
+
+
 def _is_time_target(target: Value, name: str) -> bool:
-    if (
-        target.deadline_days is not None
-        or _TIMELY_RE.search(_norm(target.raw))
-        or _TIMELY_RE.search(_norm(name))
-    ):
+    if target.deadline_days is not None or _says_timely(target.raw) or _says_timely(name):
         return True
     return any(
         q.dimension is Dimension.COUNT and count_base(q.unit)[0] in _TIME_UNITS
@@ -259,12 +286,13 @@ def _same_figure(target: Value, actual: Value) -> bool:
     )
 
 
-def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
+def analyse(target: Value, actual: Value, name: str = "") -> Analysis:
+    """The rules' reading of A (年度指标值) and B (实际完成值); `name` is the 三级指标. suggest() scores it."""
     blank = actual.kind is Kind.BLANK
     if target.kind is Kind.NOT_APPLICABLE or is_not_applicable(name):
-        return _Analysis(IndicatorKind.NOT_APPLICABLE, blank=blank, note="指标不适用，不计分")
+        return Analysis(IndicatorKind.NOT_APPLICABLE, blank=blank, note="指标不适用，不计分")
     if target.kind is Kind.BLANK:
-        return _Analysis(IndicatorKind.UNKNOWN, blank=blank, note="年度指标值为空，无法比较")
+        return Analysis(IndicatorKind.UNKNOWN, blank=blank, note="年度指标值为空，无法比较")
 
     if target.kind is Kind.TEXT:
         days = target.deadline_days
@@ -277,45 +305,45 @@ def _analyse(target: Value, actual: Value, name: str) -> _Analysis:
             deadline = Quantity(Decimal(days), Dimension.COUNT, "个工作日")
             return _compare(IndicatorKind.NEGATIVE, (deadline,), target, actual)
         if actual.kind is Kind.NOT_APPLICABLE:
-            return _Analysis(IndicatorKind.UNKNOWN, note="年度指标值有内容，实际完成值却写了“不适用/无”")
-        return _Analysis(_wording_kind(target, name), blank=blank, repeats=_same_figure(target, actual))
+            return Analysis(IndicatorKind.UNKNOWN, note="年度指标值有内容，实际完成值却写了“不适用/无”")
+        return Analysis(_wording_kind(target, name), blank=blank, repeats=_same_figure(target, actual))
 
     # The target is a figure or a range.
     kind = _quantitative_kind(target, name)
     bounds = _target_bounds(target)
     if blank:
-        return _Analysis(kind, bounds=bounds, blank=True)
+        return Analysis(kind, bounds=bounds, blank=True)
     if actual.kind is Kind.TEXT:
-        return _Analysis(_wording_kind(target, name), repeats=_same_figure(target, actual))
+        return Analysis(_wording_kind(target, name), repeats=_same_figure(target, actual))
     if actual.kind is Kind.NOT_APPLICABLE:
         if kind is IndicatorKind.NEGATIVE and _norm(actual.raw) in ("无", "零"):
             # '安全事故 0起 / 无': nothing happened, i.e. 0 in the target's unit.
             zero = Quantity(_ZERO, bounds[0].dimension, bounds[0].unit)
             nothing = Value(actual.raw, Kind.NUMBER, zero)
             return _compare(kind, bounds, target, nothing, note=f"实际完成值“{actual.raw}”按{show(zero)}计；")
-        return _Analysis(IndicatorKind.UNKNOWN, note="年度指标值是数，实际完成值却写了“不适用/无”")
+        return Analysis(IndicatorKind.UNKNOWN, note="年度指标值是数，实际完成值却写了“不适用/无”")
     return _compare(kind, bounds, target, actual)
 
 
 def _compare(
     kind: IndicatorKind, bounds: tuple[Quantity, ...], target: Value, actual: Value, note: str = ""
-) -> _Analysis:
+) -> Analysis:
     if _same_figure(target, actual) and actual.comparator is not None:
-        return _Analysis(kind, bounds=bounds, repeats=True)
+        return Analysis(kind, bounds=bounds, repeats=True)
     if actual.quantity is None:  # B is itself a range: no single figure to score
-        return _Analysis(IndicatorKind.UNKNOWN, note="实际完成值是一个区间，应填写实际完成的数")
+        return Analysis(IndicatorKind.UNKNOWN, note="实际完成值是一个区间，应填写实际完成的数")
     aligned = align(bounds, actual.quantity)
     if isinstance(aligned, str):
-        return _Analysis(IndicatorKind.UNKNOWN, note=aligned)
+        return Analysis(IndicatorKind.UNKNOWN, note=aligned)
     note += aligned.note
     if actual.comparator is not None:
         note += f"实际完成值带有“{actual.comparator.value}”，按{show(aligned.actual)}计；"
-    return _Analysis(kind, aligned.bounds, aligned.actual, aligned.unit_missing, note=note)
+    return Analysis(kind, aligned.bounds, aligned.actual, aligned.unit_missing, note=note)
 
 
 def classify(target: Value, actual: Value, name: str = "") -> IndicatorKind:
     """Which rule of docs/domain-rules.md §2 applies to A (年度指标值) and B (实际完成值); `name` is the 三级指标."""
-    return _analyse(target, actual, name).kind
+    return analyse(target, actual, name).kind
 
 
 # --- scoring -------------------------------------------------------------------------------------------
@@ -327,64 +355,68 @@ class _Rule:
 
     raw: Decimal | None
     achieved: bool
-    text: str  # may hold '{score}', filled in once the score is clamped and rounded
+    text: Callable[[], str]  # the words; may hold '{score}', filled in once the score is clamped and rounded
 
 
 def _positive(a: Quantity, b: Quantity, w: str, weight: Decimal) -> _Rule:
     if b.number >= a.number:
-        return _Rule(weight, True, f"实际值{show(b)}达到年度指标值{show(a)}，得满分{w}")
+        return _Rule(weight, True, lambda: f"实际值{show(b)}达到年度指标值{show(a)}，得满分{w}")
     if a.number > 0:
         raw = weight * b.number / a.number
         return _Rule(
             raw,
             False,
-            f"实际值{show(b)}未达到年度指标值{show(a)}，按{w}×{show(b)}÷{show(a)}={{score}}计分",
+            lambda: f"实际值{show(b)}未达到年度指标值{show(a)}，按{w}×{show(b)}÷{show(a)}={{score}}计分",
         )
     if a.number == 0:
-        return _Rule(_ZERO, False, f"实际值{show(b)}低于年度指标值0，得0分")
-    return _Rule(None, False, f"年度指标值{show(a)}为负数，比例公式不适用，请评价人判断")
+        return _Rule(_ZERO, False, lambda: f"实际值{show(b)}低于年度指标值0，得0分")
+    return _Rule(None, False, lambda: f"年度指标值{show(a)}为负数，比例公式不适用，请评价人判断")
 
 
 def _negative(a: Quantity, b: Quantity, w: str, weight: Decimal, settings: Settings) -> _Rule:
     if b.number <= a.number:
-        return _Rule(weight, True, f"实际值{show(b)}未超过年度指标值{show(a)}，得满分{w}")
+        return _Rule(weight, True, lambda: f"实际值{show(b)}未超过年度指标值{show(a)}，得满分{w}")
     if a.number < 0:
-        return _Rule(None, False, f"年度指标值{show(a)}为负数，比例公式不适用，请评价人判断")
-    above = f"实际值{show(b)}超过年度指标值{show(a)}，"
+        return _Rule(None, False, lambda: f"年度指标值{show(a)}为负数，比例公式不适用，请评价人判断")
+
+    def above() -> str:
+        return f"实际值{show(b)}超过年度指标值{show(a)}，"
+
     if settings.negative_formula == "deviation":
         if b.number >= 2 * a.number:
-            return _Rule(_ZERO, False, above + "达到指标值的2倍及以上，得0分")
+            return _Rule(_ZERO, False, lambda: above() + "达到指标值的2倍及以上，得0分")
         raw = weight * (1 - (b.number - a.number) / a.number)
-        formula = f"{w}×(1−({show(b)}−{show(a)})÷{show(a)})"
-        return _Rule(raw, False, above + f"按{formula}={{score}}计分")
+        return _Rule(raw, False, lambda: above() + f"按{w}×(1−({show(b)}−{show(a)})÷{show(a)})={{score}}计分")
     # b > a ≥ 0, so b > 0.
     raw = weight * a.number / b.number
-    return _Rule(raw, False, above + f"按{w}×{show(a)}÷{show(b)}={{score}}计分")
+    return _Rule(raw, False, lambda: above() + f"按{w}×{show(a)}÷{show(b)}={{score}}计分")
 
 
 def _range(low: Quantity, high: Quantity, b: Quantity, w: str, weight: Decimal) -> _Rule:
     if low.number <= b.number <= high.number:
-        return _Rule(weight, True, f"实际值{show(b)}在{show(low)}–{show(high)}区间内，得满分{w}")
+        return _Rule(weight, True, lambda: f"实际值{show(b)}在{show(low)}–{show(high)}区间内，得满分{w}")
     if b.number > high.number:
         if high.number <= 0:
-            return _Rule(None, False, f"区间上限{show(high)}不是正数，比例公式不适用，请评价人判断")
+            return _Rule(None, False, lambda: f"区间上限{show(high)}不是正数，比例公式不适用，请评价人判断")
         raw = weight * high.number / b.number
         return _Rule(
             raw,
             False,
-            f"实际值{show(b)}高于区间上限{show(high)}，按{w}×{show(high)}÷{show(b)}={{score}}计分",
+            lambda: f"实际值{show(b)}高于区间上限{show(high)}，按{w}×{show(high)}÷{show(b)}={{score}}计分",
         )
     if low.number <= 0:
-        return _Rule(None, False, f"区间下限{show(low)}不是正数，比例公式不适用，请评价人判断")
+        return _Rule(None, False, lambda: f"区间下限{show(low)}不是正数，比例公式不适用，请评价人判断")
     raw = weight * b.number / low.number
     return _Rule(
-        raw, False, f"实际值{show(b)}低于区间下限{show(low)}，按{w}×{show(b)}÷{show(low)}={{score}}计分"
+        raw,
+        False,
+        lambda: f"实际值{show(b)}低于区间下限{show(low)}，按{w}×{show(b)}÷{show(low)}={{score}}计分",
     )
 
 
 def _result(
-    analysis: _Analysis,
-    explanation: str,
+    analysis: Analysis,
+    explanation: str | Callable[[], str],
     *,
     score: Decimal | None = None,
     low: Decimal | None = None,
@@ -397,7 +429,7 @@ def _result(
         score=score,
         low=low,
         high=high,
-        explanation=explanation,
+        words=explanation,
         achieved=achieved,
         over_achieved=over_achieved,
         unit_missing=analysis.unit_missing,
@@ -415,10 +447,13 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
     The evaluator's own score stands; the caller compares it with `score` (quantitative) or with
     `low`–`high` (wording) and flags a difference. Never raises for values from parse_value.
     """
-    analysis = _analyse(target, actual, name)
+    return suggest_analysed(analyse(target, actual, name), actual, weight, settings)
+
+
+def suggest_analysed(analysis: Analysis, actual: Value, weight: Decimal, settings: Settings) -> Suggestion:
+    """suggest() for a row analyse() has read already (B as typed: its wording is what a band is judged by)."""
     kind = analysis.kind
     cap = max(weight, _ZERO)  # a negative 分值 is a typing slip; never suggest below 0
-    w = format_plain(weight)
 
     if kind is IndicatorKind.NOT_APPLICABLE or kind is IndicatorKind.UNKNOWN:
         return _result(analysis, analysis.note)
@@ -434,6 +469,7 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
         )
 
     b = analysis.actual
+    w = format_plain(weight)
     if kind is IndicatorKind.RANGE:
         rule = _range(analysis.bounds[0], analysis.bounds[-1], b, w, cap)
     elif kind is IndicatorKind.NEGATIVE:
@@ -442,39 +478,47 @@ def suggest(target: Value, actual: Value, weight: Decimal, settings: Settings, n
         rule = _positive(analysis.bounds[0], b, w, cap)
 
     score = None
-    text = rule.text
+    clamped = _ZERO
     if rule.raw is not None:
         clamped = min(max(rule.raw, _ZERO), cap)
         # min again: a 分值 typed with more than 2 decimals (0.0196) must not round above itself.
         score = min(round_half_up(clamped, 2), cap)
-        text = text.replace("{score}", format_score(rule.raw if rule.raw >= 0 else clamped))
-        if rule.raw < 0:
-            text += "，结果为负数，得0分"
 
-    over = False
     a = analysis.bounds[0]
-    if kind is IndicatorKind.POSITIVE and a.number > 0 and b.number >= settings.over_achievement * a.number:
-        over = True
-        share = format_rate(b.number / a.number)
-        text += (
-            f"；实际值为年度指标值的{share}，超过{format_percent(settings.over_achievement)}，应说明偏差原因"
-        )
-        if settings.deviation_penalty > 0 and score is not None:
-            # Profiles such as 一体化平台 take points off a target set too low (偏离).
-            penalty = min(settings.deviation_penalty, score)
-            score -= penalty
+    over = (
+        kind is IndicatorKind.POSITIVE and a.number > 0 and b.number >= settings.over_achievement * a.number
+    )
+    penalty = None
+    if over and settings.deviation_penalty > 0 and score is not None:
+        # Profiles such as 一体化平台 take points off a target set too low (偏离).
+        penalty = min(settings.deviation_penalty, score)
+        score -= penalty
+    suggested = score
+
+    def words() -> str:
+        text = rule.text()
+        if rule.raw is not None:
+            text = text.replace("{score}", format_score(rule.raw if rule.raw >= 0 else clamped))
+            if rule.raw < 0:
+                text += "，结果为负数，得0分"
+        if over:
+            share = format_rate(b.number / a.number)
+            text += f"；实际值为年度指标值的{share}，超过{format_percent(settings.over_achievement)}，应说明偏差原因"
+        if penalty is not None and suggested is not None:
             text += (
                 f"；按“{settings.profile}”规则方案属偏离，扣{format_plain(penalty)}分，"
-                f"建议得分{format_score(score)}"
+                f"建议得分{format_score(suggested)}"
             )
-    return _result(analysis, analysis.note + text, score=score, achieved=rule.achieved, over_achieved=over)
+        return analysis.note + text
+
+    return _result(analysis, words, score=score, achieved=rule.achieved, over_achieved=over)
 
 
 def _wording_suggestion(
     actual: Value,
     cap: Decimal,
     settings: Settings,
-    analysis: _Analysis,
+    analysis: Analysis,
 ) -> Suggestion:
     if actual.kind is not Kind.TEXT:
         return _result(analysis, f"年度指标值是文字，实际完成值“{actual.raw}”看不出达成程度，请评价人判断")
@@ -488,8 +532,11 @@ def _wording_suggestion(
         "failed": settings.failed_band,
     }[band_name]
     low, high = (min(round_half_up(cap * fraction, 2), cap) for fraction in band)
-    explanation = (
-        f"实际完成值“{actual.raw}”表明{_BAND_LABELS[band_name]}，得分宜在{format_score(low)}–"
-        f"{format_score(high)}之间（分值的{format_percent(band[0])}–{format_percent(band[1])}）{repeated}"
-    )
-    return _result(analysis, explanation, low=low, high=high, achieved=band_name == "achieved")
+
+    def words() -> str:
+        return (
+            f"实际完成值“{actual.raw}”表明{_BAND_LABELS[band_name]}，得分宜在{format_score(low)}–"
+            f"{format_score(high)}之间（分值的{format_percent(band[0])}–{format_percent(band[1])}）{repeated}"
+        )
+
+    return _result(analysis, words, low=low, high=high, achieved=band_name == "achieved")

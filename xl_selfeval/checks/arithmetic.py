@@ -96,30 +96,31 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                 continue
             fmt = fmt_of(form, key)
             expected = calc.figure(key)
-            label = field_label(form, key)
             if f.is_formula:
                 if text_figures_in(form, expr):
                     continue  # the formula is right; check_text_figures names the text cell it reads
                 actual = typed_figure(f, fmt)
                 if actual is not None and expected is not None and not agrees(actual, expected, fmt):
+                    want, got = show(expected, fmt), show(actual, fmt)
                     yield finding(
                         _code(key, expr),
                         form,
                         f.ref,
-                        f"{label}的公式结果为{show(actual, fmt)}，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}），请检查公式"
+                        f"{field_label(form, key)}的公式结果为{got}，按本表数据应为{want}（{explain(form, expr, ctx)}），请检查公式"
                         + _text_numbers_hint(form, expr),
-                        show(expected, fmt),
-                        show(actual, fmt),
+                        want,
+                        got,
                     )
                 continue
             if formula_based and not f.is_blank:
+                typed_shown = _shown(f, fmt)
                 yield finding(
                     Code.FORMULA_REPLACED_BY_CONSTANT,
                     form,
                     f.ref,
-                    f"{label}应为公式，表中被改成了手填数字{_shown(f, fmt)}",
+                    f"{field_label(form, key)}应为公式，表中被改成了手填数字{typed_shown}",
                     "公式",
-                    _shown(f, fmt),
+                    typed_shown,
                 )
             if not calc.from_parts(key):
                 yield from _total_over_blank_parts(form, key, expr, f)
@@ -128,12 +129,14 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
             if f.is_blank and key == "total.weight" and not formula_based:
                 continue  # many published forms show only 总分 on that row: nothing to fill in
             if f.is_blank:
+                # Worded once for the finding and the fix recalc writes: explain shows every figure again.
+                label, want, how = field_label(form, key), show(expected, fmt), explain(form, expr, ctx)
                 fix = edit(
                     f,
                     stored(expected, fmt),
                     fmt.number_format,
                     None,
-                    f"已按本表数据填入{label}（{explain(form, expr, ctx)}）",
+                    f"已按本表数据填入{label}（{how}）",
                     "fill",
                 )
                 score = _score_of_rate(form, key)
@@ -142,9 +145,9 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                         Code.RATE_BLANK_BUT_SCORED,
                         form,
                         f.ref,
-                        f"{label}未填，执行率得分却填了{score.text}；按本表数据执行率应为{show(expected, fmt)}"
-                        f"（{explain(form, expr, ctx)}），请填写执行率并核对得分",
-                        show(expected, fmt),
+                        f"{label}未填，执行率得分却填了{score.text}；按本表数据执行率应为{want}"
+                        f"（{how}），请填写执行率并核对得分",
+                        want,
                         "空白",
                         related=(score.ref,),
                         fix=fix,
@@ -155,9 +158,8 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                         Code.EXECUTION_SCORE_BLANK,
                         form,
                         f.ref,
-                        f"{label}未填，分值和执行率已填，按本表数据应为{show(expected, fmt)}"
-                        f"（{explain(form, expr, ctx)}），请填写得分",
-                        show(expected, fmt),
+                        f"{label}未填，分值和执行率已填，按本表数据应为{want}（{how}），请填写得分",
+                        want,
                         "空白",
                         fix=fix,
                     )
@@ -166,33 +168,34 @@ def check_derived_figures(ctx: Context) -> Iterator[Finding]:
                     Code.DERIVED_BLANK,
                     form,
                     f.ref,
-                    f"{label}未填，按本表数据应为{show(expected, fmt)}（{explain(form, expr, ctx)}）",
-                    show(expected, fmt),
+                    f"{label}未填，按本表数据应为{want}（{how}）",
+                    want,
                     "空白",
                     fix=fix,
                 )
                 continue
             actual = typed_figure(f, fmt)
             if actual is None:
+                want = show(expected, fmt)
                 fix = edit(f, stored(expected, fmt), fmt.number_format, f.text, f"原值{f.text}", "correct")
                 yield finding(
                     Code.NOT_A_NUMBER,
                     form,
                     f.ref,
-                    f"{label}应为数字{show(expected, fmt)}，表中为“{f.text}”",
-                    show(expected, fmt),
+                    f"{field_label(form, key)}应为数字{want}，表中为“{f.text}”",
+                    want,
                     f.text,
                     fix=fix,
                 )
                 continue
             if any(agrees(actual, e, fmt) for e in _acceptable(ctx, form, key, expr, expected)):
                 continue
-            shown = _shown(f, fmt)
-            message = f"{label}应为{show(expected, fmt)}（{explain(form, expr, ctx)}），表中为{shown}"
+            shown, want = _shown(f, fmt), show(expected, fmt)
+            message = f"{field_label(form, key)}应为{want}（{explain(form, expr, ctx)}），表中为{shown}"
             if key == "total.score":
                 message += _total_hint(form, ctx, actual)
             fix = edit(f, stored(expected, fmt), fmt.number_format, shown, f"原值{shown}", "correct")
-            yield finding(_code(key, expr), form, f.ref, message, show(expected, fmt), shown, fix=fix)
+            yield finding(_code(key, expr), form, f.ref, message, want, shown, fix=fix)
 
 
 def _total_over_blank_parts(form: Form, key: str, expr: Expr, f: Field) -> Iterator[Finding]:
@@ -255,30 +258,30 @@ def _shown(f: Field, fmt: Fmt) -> str:
     return f.text
 
 
-def _acceptable(ctx: Context, form: Form, key: str, expr: Expr, expected: Decimal) -> list[Decimal]:
+def _acceptable(ctx: Context, form: Form, key: str, expr: Expr, expected: Decimal) -> Iterator[Decimal]:
     """The exact figure, and for 执行率得分 (and a 总分 counting it) also the one worked from the rate as
-    the form displays it (61.25% → 6.13 where 61.245% gives 6.12): both are what an accountant computes."""
+    the form displays it (61.25% → 6.13 where 61.245% gives 6.12): both are what an accountant computes.
+    Lazily: the second is worked out only when the typed figure is not the exact one."""
+    yield expected
     calc = ctx.calculator(form)
-    out = [expected]
     score_key = next(
         (k for k, e in derived_cells(form.layout).items() if isinstance(e, ExecutionScore)), None
     )
     if score_key is None:
-        return out
+        return
     score_expr = derived_cells(form.layout)[score_key]
     assert isinstance(score_expr, ExecutionScore)
     rate, weight = calc.evaluate(score_expr.rate), calc.evaluate(score_expr.weight)
     exact = calc.figure(score_key)
     if rate is None or exact is None:
-        return out
+        return
     shown_rate = execution_score(weight or Decimal(0), round_half_up(rate, 4))
     if shown_rate is None or shown_rate == exact:
-        return out
+        return
     if key == score_key:
-        out.append(shown_rate)
+        yield shown_rate
     elif key == "total.score":
-        out.append(expected - exact + shown_rate)
-    return out
+        yield expected - exact + shown_rate
 
 
 def _text_numbers_hint(form: Form, expr: Expr) -> str:

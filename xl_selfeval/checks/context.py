@@ -4,20 +4,28 @@ worked out before any check runs (the pre-pass), and helpers to word a finding."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
 from types import MappingProxyType
 
 from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.rules import is_cost_within_budget, row_not_applicable, short_name, writable
-from xl_selfeval.compute import Calculator
+from xl_selfeval.compute import Calculator, execution_table, per_layout
 from xl_selfeval.findings import CellEdit, Code, Finding
 from xl_selfeval.forms.indicators import EXECUTION_INDICATOR
-from xl_selfeval.forms.layout import Column, Fmt, FormKind, Table, TotalRow, with_year
+from xl_selfeval.forms.layout import Column, Fmt, FormKind, FormLayout, Table, TotalRow, with_year
 from xl_selfeval.labels import canonical
 from xl_selfeval.model import BlockRow, Field, Form
-from xl_selfeval.scoring import IndicatorKind, Suggestion, execution_rate, suggest, suggest_execution
+from xl_selfeval.scoring import (
+    Analysis,
+    IndicatorKind,
+    Suggestion,
+    analyse,
+    execution_rate,
+    suggest_analysed,
+    suggest_execution,
+)
 from xl_selfeval.settings import Settings
 from xl_selfeval.units import Dimension
 from xl_selfeval.values import Kind, format_amount, format_rate, format_score, round_half_up
@@ -49,6 +57,9 @@ class IndicatorRow:
     score: Decimal | None
     is_cost: bool
     stage: Stage
+    # The scoring rules' reading of target and actual, for every row that has both cells, at any stage:
+    # checks that ask of a row's units or kind read it here instead of analysing the row again.
+    analysis: Analysis | None
     suggestion: Suggestion | None  # asked from SCORABLE on
     fill: Decimal | None  # the score recalc writes into the blank 得分 cell, which totals count
 
@@ -64,15 +75,19 @@ def indicator_row(form: Form, row: BlockRow, settings: Settings) -> IndicatorRow
     weight = weight_f.number if weight_f else None
     score = score_f.number if score_f else None
     name = row.get("name")
+    target, actual = row.get("target"), row.get("actual")
+    analysis = None
+    if target is not None and actual is not None:
+        analysis = analyse(target.value, actual.value, name.text if name else "")
     is_cost = is_cost_within_budget(row)
-    stage, suggestion = _stage(row, weight, score, settings, is_cost)
+    stage, suggestion = _stage(row, weight, score, settings, is_cost, analysis)
     if stage == Stage.ASSESSED and weight is not None and _is_execution_row(row):
         suggestion = _execution_suggestion(form, row, weight) or suggestion
     title = short_name(name.text if name else "")
     fill = _fill(stage, score, suggestion)
     if fill is not None and form.score_decimals < 2:
         fill = round_half_up(fill, form.score_decimals)  # written as the form types its scores: 1.7, not 1.69
-    return IndicatorRow(form, row, title, weight, score, is_cost, stage, suggestion, fill)
+    return IndicatorRow(form, row, title, weight, score, is_cost, stage, analysis, suggestion, fill)
 
 
 def _stage(
@@ -81,9 +96,15 @@ def _stage(
     score: Decimal | None,
     settings: Settings,
     is_cost: bool,
+    analysis: Analysis | None,
 ) -> tuple[Stage, Suggestion | None]:
-    weight_f, score_f, target, actual = (row.get(k) for k in ("weight", "score", "target", "actual"))
-    if weight_f is None or score_f is None or target is None or actual is None:
+    weight_f, score_f, target, actual = (
+        row.get("weight"),
+        row.get("score"),
+        row.get("target"),
+        row.get("actual"),
+    )
+    if weight_f is None or score_f is None or target is None or actual is None or analysis is None:
         return Stage.UNREAD, None
     if (score_f.is_formula and score is None) or (weight_f.is_formula and weight is None):
         return Stage.UNREAD, None  # a formula saved without its result: nothing we can judge
@@ -95,8 +116,7 @@ def _stage(
         return Stage.WEIGHED, None
     if actual.value.kind is Kind.NOT_APPLICABLE and (score or 0) > 0:
         return Stage.ACTUAL_READ, None
-    name = row.get("name")
-    sug = suggest(target.value, actual.value, weight, settings, name.text if name else "")
+    sug = suggest_analysed(analysis, actual.value, weight, settings)
     return (Stage.SCORABLE if sug.actual_blank else Stage.ASSESSED), sug
 
 
@@ -107,7 +127,7 @@ def _is_execution_row(row: BlockRow) -> bool:
 
 def _execution_suggestion(form: Form, row: BlockRow, weight: Decimal) -> Suggestion | None:
     """The 预算执行率 row's score from the form's own 全年执行数 ÷ 全年预算数, else from the rate it states."""
-    table = form.layout.execution_table
+    table = execution_table(form.layout)
     if table is not None:
         executed, budget = (form.get(f"{table.key}.total.{k}") for k in ("executed", "budget"))
         if executed is not None and budget is not None:
@@ -141,6 +161,8 @@ class Context:
     # Scores recalc fills into blank 得分 cells, by (sheet, row): totals count them.
     filled_scores: Mapping[tuple[str, int], Decimal]
     calculators: tuple[Calculator, ...]  # one per form, in the order of forms
+    # calculator()'s lookup: each form's calculator by the form's identity (a form is not hashable)
+    by_form: Mapping[int, tuple[Form, Calculator]] = field(repr=False, compare=False)
 
     @classmethod
     def build(cls, forms: list[Form], settings: Settings) -> Context:
@@ -153,15 +175,16 @@ class Context:
         )
         filled = MappingProxyType({(r.form.sheet, r.row.row): r.fill for r in rows if r.fill is not None})
         calculators = tuple(_calculator(form, filled) for form in forms)
-        return cls(tuple(forms), settings, rows, filled, calculators)
+        by_form = MappingProxyType({id(f): (f, c) for f, c in zip(forms, calculators, strict=True)})
+        return cls(tuple(forms), settings, rows, filled, calculators, by_form)
 
     def of_kind(self, kind: FormKind) -> list[Form]:
         return [f for f in self.forms if f.kind == kind]
 
     def calculator(self, form: Form) -> Calculator:
-        for known, calc in zip(self.forms, self.calculators, strict=True):
-            if known is form:
-                return calc
+        known = self.by_form.get(id(form))
+        if known is not None and known[0] is form:
+            return known[1]
         raise KeyError(f"form on sheet {form.sheet} is not in this context")
 
 
@@ -181,10 +204,29 @@ def _calculator(form: Form, filled: Mapping[tuple[str, int], Decimal]) -> Calcul
     return Calculator(form.layout, form.number, column, form.fields.__contains__)
 
 
+# What fmt_of and field_label found in a layout, as the checks asked (by key; a label by key and year).
+@per_layout
+def _formats(layout: FormLayout) -> dict[str, Fmt]:
+    return {}
+
+
+@per_layout
+def _labels(layout: FormLayout) -> dict[tuple[str, int], str]:
+    return {}
+
+
 def fmt_of(form: Form, key: str) -> Fmt:
     """The number format a field of the layout has (amount, rate, score…)."""
+    known = _formats(form.layout)
+    fmt = known.get(key)
+    if fmt is None:
+        fmt = known[key] = _fmt_of(form.layout, key)
+    return fmt
+
+
+def _fmt_of(layout: FormLayout, key: str) -> Fmt:
     parts = key.split(".")
-    for section in form.layout.sections:
+    for section in layout.sections:
         if isinstance(section, Table) and parts[0] == section.key and len(parts) == 3:
             for column in section.columns:
                 if column.key == parts[2]:
@@ -208,9 +250,17 @@ def show(value: Decimal | None, fmt: Fmt) -> str:
 
 def field_label(form: Form, key: str) -> str:
     """The label a reader of the form would use: '项目支出 2024年预算数', '年度资金总额 执行率'."""
-    parts = key.split(".")
     year = form.year or 0
-    for section in form.layout.sections:
+    known = _labels(form.layout)
+    label = known.get((key, year))
+    if label is None:
+        label = known[(key, year)] = _field_label(form.layout, key, year)
+    return label
+
+
+def _field_label(layout: FormLayout, key: str, year: int) -> str:
+    parts = key.split(".")
+    for section in layout.sections:
         if isinstance(section, Table) and parts[0] == section.key and len(parts) == 3:
             line = next((ln for ln in section.lines if ln.key == parts[1]), None)
             column = next((c for c in section.columns if c.key == parts[2]), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from xl_selfeval.checks.context import Context, edit, field_label, finding, show
 from xl_selfeval.checks.rules import AMOUNT_TOLERANCE
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.layout import Fmt, FormKind
-from xl_selfeval.model import Form
+from xl_selfeval.model import Field, Form
 
 
 def _sum_projects(ctx: Context, key: str) -> tuple[Decimal | None, tuple[CellRef, ...]]:
@@ -156,13 +157,21 @@ def check_forms_present(ctx: Context) -> Iterator[Finding]:
 def check_rows_found(ctx: Context) -> Iterator[Finding]:
     """A line of a table the reader could not find: say so, since the sums over it go unchecked."""
     for form in ctx.forms:
+        # Each field under every prefix of its key that ends at a dot ('funds.total.' and 'funds.'): which
+        # tables and lines were found, in one pass over the fields instead of one per line.
+        under: dict[str, list[Field]] = defaultdict(list)
+        for k, f in form.fields.items():
+            dot = k.find(".")
+            while dot != -1:
+                under[k[: dot + 1]].append(f)
+                dot = k.find(".", dot + 1)
         for table in form.layout.tables():
-            found = [f for k, f in form.fields.items() if k.startswith(table.key + ".")]
+            found = under.get(table.key + ".")
             if not found:
                 continue  # the whole table is missing; the form is cut short or laid out otherwise
             anchor = min(found, key=lambda f: (f.ref.row, f.ref.col)).ref
             for line in table.lines:
-                if line.label and not any(k.startswith(f"{table.key}.{line.key}.") for k in form.fields):
+                if line.label and f"{table.key}.{line.key}." not in under:
                     yield finding(
                         Code.ROW_NOT_FOUND,
                         form,

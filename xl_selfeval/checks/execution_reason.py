@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xl_selfeval.checks.context import INDICATOR_FORMS, Context, finding
+from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import REASON_INSTRUCTION_MARKS
 from xl_selfeval.labels import canonical
@@ -37,7 +38,7 @@ def _why_needed(ctx: Context, form: Form, table: str) -> list[tuple[str, str]]:
 def check_execution_reason(ctx: Context) -> Iterator[Finding]:
     """The 原因 beside the 执行率 states a reason where the profile asks for one."""
     for form in ctx.forms:
-        table = form.layout.execution_table if form.kind in INDICATOR_FORMS else None
+        table = execution_table(form.layout) if form.kind in INDICATOR_FORMS else None
         reason = form.get(f"{table.key}.total.reason") if table is not None else None
         if table is None or reason is None or _states_a_reason(reason):
             continue

@@ -11,12 +11,14 @@ from decimal import Decimal
 from xl_selfeval.checks.context import INDICATOR_FORMS, Context, field_label, finding
 from xl_selfeval.checks.rows import budget_keys
 from xl_selfeval.checks.rules import short_name, short_text
+from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import COST
 from xl_selfeval.forms.layout import FormKind
 from xl_selfeval.labels import canonical
+from xl_selfeval.memo import memo_text
 from xl_selfeval.model import BlockRow, Field, Form
-from xl_selfeval.scoring import IndicatorKind, classify, suggest
+from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, classify, suggest_analysed
 from xl_selfeval.units import UNITS_DIFFER
 from xl_selfeval.values import Dimension, Kind, format_amount, format_rate, format_score, parse_value
 
@@ -66,6 +68,7 @@ _DATE = re.compile(r"(20\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
 HUNDRED_PERCENT = Decimal(1)
 
 
+@memo_text(4096)  # every cell of every row is asked; a batch repeats the same texts
 def is_placeholder(text: str) -> bool:
     """Template text left in place of content: 指标1, XXX, *, ≥*, ……, 示例."""
     return bool(_RESIDUE.match(canonical(text)))
@@ -98,7 +101,7 @@ def check_execution_above_budget(ctx: Context) -> Iterator[Finding]:
     控制率 on 附件1), with the 全年执行数 as related; on the 全年执行数 when the table has no 执行率 cell."""
     for form, budget, executed in _budgets(ctx):
         spent = form.get(budget_keys(form)[2])
-        table = form.layout.execution_table
+        table = execution_table(form.layout)
         if spent is None or table is None or executed <= budget:
             continue
         rate = form.get(table.field_key("total", "rate"))
@@ -205,6 +208,7 @@ def check_template_residue(ctx: Context) -> Iterator[Finding]:
             )
 
 
+@memo_text(4096)  # every text cell of a form is asked; a batch repeats the same texts
 def is_instruction(text: str) -> bool:
     """Template text telling the filler what to write (结合自评情况，说明…（200字以内）), not content."""
     folded = "".join(unicodedata.normalize("NFKC", text).split())
@@ -232,7 +236,7 @@ def check_instruction_text(ctx: Context) -> Iterator[Finding]:
         if form.kind not in INDICATOR_FORMS:
             continue
         # 四川 prints its instruction in the 原因 beside the 执行率: execution_reason_missing judges that cell.
-        table = form.layout.execution_table
+        table = execution_table(form.layout)
         reason = form.get(f"{table.key}.total.reason") if table is not None else None
         for f in _text_cells(form):
             if f is reason:
@@ -250,17 +254,21 @@ def check_instruction_text(ctx: Context) -> Iterator[Finding]:
 
 def check_actual_is_a_measurement(ctx: Context) -> Iterator[Finding]:
     """A figure target answered with a word ("100个" → "完成"): nothing to score it by."""
-    for form, row in _rows(ctx):
+    for r in ctx.indicator_rows:
+        form, row = r.form, r.row
         target, actual = row.get("target"), row.get("actual")
-        if target is None or actual is None or actual.is_blank:
+        if target is None or actual is None or actual.is_blank or r.analysis is None:
             continue
         a = parse_value(target.text)
         if a.kind is not Kind.NUMBER and a.low is None:
             continue
         if a.quantity is not None and a.quantity.dimension is Dimension.PLAIN:
             continue  # a bare number may be a wording's placeholder; too weak to flag
-        name = row.get("name")
-        kind = classify(a, actual.value, name.text if name else "")
+        if a == target.value:  # the text reads as the cell did: the context's reading of the row stands
+            kind = r.analysis.kind
+        else:
+            name = row.get("name")
+            kind = classify(a, actual.value, name.text if name else "")
         # A deadline (5个工作日内) is answered by 按时完成; a count or an amount is not.
         if kind is IndicatorKind.QUALITATIVE and _WORDING_ONLY.match(canonical(actual.text)):
             yield finding(
@@ -358,20 +366,17 @@ def check_too_perfect(ctx: Context) -> Iterator[Finding]:
     for form in ctx.forms:
         if form.kind not in INDICATOR_FORMS:
             continue
-        rows = [r for r in form.blocks.get("indicators", []) if _number(r.get("weight"))]
-        if len(rows) < 3 or any(_short_of_weight(r) or _number(r.get("score")) is None for r in rows):
+        rows = [r for r in ctx.indicator_rows if r.form is form and r.weight]
+        if len(rows) < 3 or any(_short_of_weight(r.row) or r.score is None for r in rows):
             continue
         short = []
-        for row in rows:
-            target, actual, weight = row.get("target"), row.get("actual"), _number(row.get("weight"))
-            if target is None or actual is None or weight is None:
+        for r in rows:
+            actual = r.row.get("actual")
+            if r.analysis is None or actual is None or r.weight is None:
                 continue
-            name = row.get("name")
-            sug = suggest(target.value, actual.value, weight, ctx.settings, name.text if name else "")
-            if sug.kind in (IndicatorKind.POSITIVE, IndicatorKind.NEGATIVE, IndicatorKind.RANGE) and (
-                sug.achieved is False
-            ):
-                short.append(row)
+            sug = suggest_analysed(r.analysis, actual.value, r.weight, ctx.settings)
+            if sug.kind in QUANTITATIVE and sug.achieved is False:
+                short.append(r.row)
         if short:
             first = short[0]
             yield finding(
@@ -433,19 +438,18 @@ _TEN_THOUSAND_BAND = (Decimal(3000), Decimal(30000))
 
 def check_units(ctx: Context) -> Iterator[Finding]:
     """Target and actual in units that cannot be compared (% against 人次), or amounts 10000 apart."""
-    for form, row in _rows(ctx):
-        target, actual, weight_f = row.get("target"), row.get("actual"), row.get("weight")
-        if target is None or actual is None or actual.is_blank:
+    for r in ctx.indicator_rows:
+        form, row, analysis = r.form, r.row, r.analysis
+        target, actual = row.get("target"), row.get("actual")
+        if target is None or actual is None or actual.is_blank or analysis is None:
             continue
-        name = row.get("name")
-        weight = _number(weight_f) or Decimal(0)
-        sug = suggest(target.value, actual.value, weight, ctx.settings, name.text if name else "")
-        if sug.kind is IndicatorKind.UNKNOWN and sug.explanation.startswith(UNITS_DIFFER):
+        # Units that do not compare leave the row UNKNOWN, its note saying why (the scoring rules' words).
+        if analysis.kind is IndicatorKind.UNKNOWN and analysis.note.startswith(UNITS_DIFFER):
             yield finding(
                 Code.UNIT_MISMATCH,
                 form,
                 actual.ref,
-                f"指标“{_title(row)}”{sug.explanation}，请用与年度指标值相同的单位填写实际完成值",
+                f"指标“{_title(row)}”{analysis.note}，请用与年度指标值相同的单位填写实际完成值",
                 f"与{target.text}同单位",
                 actual.text,
                 related=(target.ref,),

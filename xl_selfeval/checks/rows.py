@@ -20,6 +20,7 @@ from xl_selfeval.checks.rules import (
     scored_below,
 )
 from xl_selfeval.checks.rules import plain_points as _plain
+from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
@@ -49,8 +50,10 @@ def not_applicable_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
 
 
 def level_mismatch(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
+    if r.stage < Stage.APPLICABLE:
+        return
     level1, level2 = canonical(r.row.level1), canonical(r.row.level2)
-    if r.stage < Stage.APPLICABLE or level1 not in HIERARCHY or not level2 or belongs_under(level1, level2):
+    if level1 not in HIERARCHY or not level2 or belongs_under(level1, level2):
         return
     cell = r.row.get("level2") or r.row.get("name") or r.cell("weight")
     yield finding(
@@ -158,7 +161,7 @@ def cost_figures(form: Form, ctx: Context) -> tuple[Decimal | None, Decimal | No
 
 def budget_keys(form: Form) -> tuple[str, str, str]:
     """The 年初预算数, 全年预算数 and 全年执行数 of the table that holds the form's 执行率."""
-    table = form.layout.execution_table
+    table = execution_table(form.layout)
     if table is None:
         raise KeyError(f"{form.layout.name} has no 执行率")
     return (

@@ -26,8 +26,9 @@ def row_not_applicable(row: BlockRow) -> bool:
 def is_cost_within_budget(row: BlockRow) -> bool:
     """成本控制在预算内 under a cost heading: its target and actual quote the table's own budget and spending."""
     name = row.get("name")
-    under_cost = canonical(row.level1) in _COST_LEVELS or canonical(row.level2) in _COST_LEVELS
-    return name is not None and canonical(name.text) == COST_WITHIN_BUDGET and under_cost
+    if name is None or canonical(name.text) != COST_WITHIN_BUDGET:
+        return False
+    return canonical(row.level1) in _COST_LEVELS or canonical(row.level2) in _COST_LEVELS
 
 
 _BOUNDS = (Comparator.GE, Comparator.GT, Comparator.LE, Comparator.LT)

@@ -11,6 +11,7 @@ from xl_selfeval.cells import CellRef
 from xl_selfeval.checks.context import INDICATOR_FORMS, Context, field_label, finding
 from xl_selfeval.checks.rows import budget_keys
 from xl_selfeval.checks.rules import AMOUNT_TOLERANCE
+from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.model import Field, Form
 from xl_selfeval.values import Kind, format_amount
@@ -55,7 +56,7 @@ def check_stated_amounts(ctx: Context) -> Iterator[Finding]:
     """An amount in 万元 stated in the title or header text that none of the table's figures bears out:
     a warning on the table's budget cell naming both (南岳: 236.25万元 in the title, 236 in the table)."""
     for form in ctx.forms:
-        if form.kind not in INDICATOR_FORMS or form.layout.execution_table is None:
+        if form.kind not in INDICATOR_FORMS or execution_table(form.layout) is None:
             continue
         figures = _table_figures(form, ctx)
         if not figures:
