@@ -9,6 +9,7 @@ formula); a text Excel would read as a formula once edited (= + - @) also gets q
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -86,7 +87,7 @@ _FAST = (
     xlsxwriter.__version__.split(".")[0] == "3"
     and all(
         hasattr(_xw, name)
-        for name in ("CellStringTuple", "CellNumberTuple", "CellBlankTuple", "CellFormulaTuple")
+        for name in ("CellStringTuple", "CellNumberTuple", "CellBlankTuple", "CellFormulaTuple", "RowInfo")
     )
     and all(
         callable(getattr(Worksheet, name, None))
@@ -115,6 +116,11 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
     dim_colmin: int | None
     dim_colmax: int | None
     fh: Any
+    _heights: dict[float, Any]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._heights = {}
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         # XlsxWriter's formula preparation (some thirty regex rewrites of future functions per formula)
@@ -152,10 +158,12 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
             return _xw.CellFormulaTuple(self._prepare_formula(formula), fmt, LINK_TEXT)
         return None
 
-    def put_row(self, row: int, cells: dict[int, Any], strings: int) -> None:
-        """Store records (``strings`` of them text records) in ``row`` as XlsxWriter's write_* would: the
-        sheet's dimensions grow to hold them; a row past the sheet's end is dropped."""
+    def put_row(self, row: int, cells: dict[int, Any], strings: int, height: float | None = None) -> None:
+        """Store records (``strings`` of them text records) in ``row`` as XlsxWriter's write_* and
+        set_row(row, height) would: the sheet's dimensions grow to hold them; past the sheet's end, no row."""
         if not cells or row >= self.xls_rowmax:
+            if height is not None:
+                self.set_row(row, height)
             return
         self.table[row].update(cells)
         self.str_table.count += strings
@@ -168,6 +176,16 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
             self.dim_colmin = first
         if self.dim_colmax is None or last > self.dim_colmax:
             self.dim_colmax = last
+        if height is not None:
+            # set_row_pixels' record, one per height (XlsxWriter only reads it), made as set_row does.
+            info = self._heights.get(height)
+            if info is None:
+                pixels = int(height * 4.0 / 3.0 + 0.5)
+                info = self._heights[height] = _xw.RowInfo(
+                    height=pixels, row_format=None, hidden=False, level=0, collapsed=False
+                )
+            self.row_info[row] = info
+            self.row_sizes[row] = [info.height, False]
 
     def add_sole_table(self, last_row: int, last_col: int, options: dict[str, Any]) -> None:
         """add_table from A1 to (last_row, last_col) on a sheet with no other table and no merged range,
@@ -204,6 +222,7 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
         names = {c: xl_col_to_name(c) for c in range(left, right + 1)}
         xf: dict[int, str] = {}  # id(format) -> ' s="n"' (indexes given in XlsxWriter's order of use)
         opened: dict[tuple[Any, ...], str] = {}  # a row's attributes after r="n", by what sets them
+        tails: dict[int, str] = {}  # id(record) -> its <c> after r="…", for records with their own style
         escape = self._escape_data
         String, Number, Blank, Formula = (
             _xw.CellStringTuple,
@@ -231,8 +250,12 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
             parts = [f'<row r="{number}"{rest}>']
             for col in sorted(cells):
                 cell = cells[col]
+                tail = tails.get(id(cell))
+                if tail is not None:
+                    parts.append(f'<c r="{names[col]}{number}"{tail}')
+                    continue
                 kind = cell.__class__
-                fmt = cell.format
+                fmt = own = cell.format
                 if not fmt:
                     if (info is not None and info.row_format) or kind not in (String, Number, Blank, Formula):
                         write("".join(parts))
@@ -247,22 +270,22 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
                         style = xf[id(fmt)] = f' s="{fmt._get_xf_index()}"'
                 else:
                     style = ""
-                ref = names[col] + number
                 if kind is String:
-                    parts.append(f'<c r="{ref}"{style} t="s"><v>{cell.string}</v></c>')
+                    tail = f'{style} t="s"><v>{cell.string}</v></c>'
                 elif kind is Number:
-                    parts.append(f'<c r="{ref}"{style}><v>{cell.number:.16G}</v></c>')
+                    tail = f"{style}><v>{cell.number:.16G}</v></c>"
                 elif kind is Blank:
-                    parts.append(f'<c r="{ref}"{style}/>')
+                    tail = f"{style}/>"
                 elif kind is Formula and cell.value.__class__ is str and cell.value not in _ERROR_RESULTS:
-                    parts.append(
-                        f'<c r="{ref}"{style} t="str"><f>{escape(cell.formula)}</f>'
-                        f"<v>{escape(cell.value)}</v></c>"
-                    )
+                    tail = f'{style} t="str"><f>{escape(cell.formula)}</f><v>{escape(cell.value)}</v></c>'
                 else:
                     write("".join(parts))
                     parts.clear()
                     self._write_cell(r, col, cell)
+                    continue
+                if own and (kind is String or kind is Blank):  # a record stored in many cells
+                    tails[id(cell)] = tail
+                parts.append(f'<c r="{names[col]}{number}"{tail}')
             parts.append("</row>")
             write("".join(parts))
 
@@ -322,18 +345,30 @@ def link_formula(target: str, sheet: str = "", cell: str = "") -> str | None:
     The formula is built only from the escaped path and sheet name (quotes doubled); a name that cannot be
     escaped ([ ] or line breaks) or a literal longer than Excel allows gives no link (None).
     """
-    if any(ch in target or ch in sheet for ch in _NO_LINK) or (cell and not _A1.fullmatch(cell)):
+    if cell and not _A1.fullmatch(cell):
+        return None
+    at_cell = bool(sheet and cell)
+    start = _link_start(target, sheet, at_cell)
+    # An A1 cell is printable and holds no quote: the checks of the rest hold with it.
+    if start is None or start[1] + len(cell if at_cell else "") > _MAX_LITERAL:
+        return None
+    return start[0] + (cell if at_cell else "") + '","' + LINK_TEXT + '")'
+
+
+@functools.lru_cache(maxsize=1024)
+def _link_start(target: str, sheet: str, at_cell: bool) -> tuple[str, int] | None:
+    """link_formula up to the cell for a file and sheet (done once per pair: a file has many findings),
+    with the length of its location so far; None when the names give no link."""
+    if any(ch in target or ch in sheet for ch in _NO_LINK):
         return None
     if _REWRITTEN.search(target + sheet):
         # XlsxWriter takes "SORT(" in a formula for a dynamic array function and writes the cell as an
         # array formula (_xlfn._xlws.SORT(…) inside): a broken link.
         return None
-    location = target
-    if sheet and cell:
-        location = "[" + target + "]'" + sheet.replace("'", "''") + "'!" + cell
-    if len(location) > _MAX_LITERAL or not location.isprintable():
+    location = "[" + target + "]'" + sheet.replace("'", "''") + "'!" if at_cell else target
+    if not location.isprintable():
         return None
-    return _LINK_START + location.replace('"', '""') + '","' + LINK_TEXT + '")'
+    return _LINK_START + location.replace('"', '""'), len(location)
 
 
 def _page(ws: Worksheet, title: str, repeat_header: bool = True) -> None:
@@ -384,7 +419,7 @@ def _rows(
         strings = 0
         for (col, width, kind, text_styles, seen, style), value in zip(plan, values, strict=True):
             if text_styles is not None:
-                text = "" if value is None else str(value)
+                text = value if value.__class__ is str else "" if value is None else str(value)
                 known = seen.get(text)
                 if known is None:
                     # else one line (_lines' own shortcut)
@@ -420,9 +455,7 @@ def _rows(
                     _number(ws, n, col, value, style)
                 else:
                     cells[col] = record
-        ws.put_row(n, cells, strings)
-        if lines > 1:
-            ws.set_row(n, _LINE_HEIGHT * min(lines, 15))
+        ws.put_row(n, cells, strings, _LINE_HEIGHT * min(lines, 15) if lines > 1 else None)
     ws.add_sole_table(
         max(n, 1),  # a table needs one data row; an empty one stays blank
         len(columns) - 1,
@@ -444,6 +477,8 @@ def _lines(text: str, width: int) -> int:
     room = max(width - 1, 1)
     if 2 * len(text) <= room and "\n" not in text:
         return 1  # most cells: short enough whatever their characters
+    if "\n" not in text:
+        return max(1, -(-_width(text) // room))
     return sum(max(1, -(-_width(part) // room)) for part in text.split("\n"))
 
 
