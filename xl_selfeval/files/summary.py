@@ -22,6 +22,8 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter import worksheet as _xw
 from xlsxwriter.format import Format
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
@@ -298,6 +300,49 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
         finally:
             self.fh = fh
         return written[len('<row r="1"') : -1]
+
+
+# A shared string XlsxWriter writes as <si><t>text</t></si> has none of these: control characters and
+# text like _x0041_ (escaped), & < > (escaped; a rich string starts with <r>), leading or trailing space.
+_STRING_NEEDS_CARE = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+
+
+class _SummaryStrings(SharedStrings):  # type: ignore[misc]
+    """XlsxWriter's shared strings part, its plain strings (most of the summary's) written in one join
+    instead of three regex passes and a list of attributes each; the others by XlsxWriter's _write_si."""
+
+    def _write_sst_strings(self) -> None:
+        write = self.fh.write
+        plain: list[str] = []
+        for string in self.string_table.string_array:
+            if _STRING_NEEDS_CARE.search(string) is None:
+                plain.append(string)
+                continue
+            if plain:
+                write("<si><t>" + "</t></si><si><t>".join(plain) + "</t></si>")
+                plain.clear()
+            self._write_si(string)
+        if plain:
+            write("<si><t>" + "</t></si><si><t>".join(plain) + "</t></si>")
+
+
+class _SummaryPackager(Packager):  # type: ignore[misc]
+    """XlsxWriter's packager (its _get_packager hook) writing the shared strings with _SummaryStrings."""
+
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = _SummaryStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class _SummaryBook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """The summary's workbook: XlsxWriter's, with the shared strings written by _SummaryStrings."""
+
+    def _get_packager(self) -> Packager:
+        return _SummaryPackager() if _FAST else super()._get_packager()
 
 
 class _Formats:
@@ -688,7 +733,7 @@ def write_summary(batch: Batch, stats: Statistics, folder: Path, output: Path) -
 
     def write(path: Path) -> None:
         options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
-        book = xlsxwriter.Workbook(str(path), options)
+        book = _SummaryBook(str(path), options)
         formats = _Formats(book)
         _summary_sheet(book, formats, batch.results)
         _details_sheet(book, formats, batch.results, Path(folder), Path(output))
