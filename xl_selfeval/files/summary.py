@@ -106,10 +106,10 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
     Writing such a cell through XlsxWriter's public methods and close() costs some 15 µs (argument
     conversion, a bounds check and a record per cell, then a list of attributes and an escape per
     attribute); the summary holds about a hundred thousand of them. So cells are stored as XlsxWriter's
-    own records, made once per distinct text, a row at a time (``cell_records``/``put_row``), and the
-    sheet data is written by ``_write_rows`` with one string per cell; any other cell, a row format,
-    comments or another XlsxWriter go through XlsxWriter's own code, and tests/test_summary_fast.py holds
-    the output to XlsxWriter's byte for byte.
+    own records (``*_record``, a text's made once and shared by its cells) a row at a time (``put_row``),
+    and the sheet data is written by ``_write_rows`` with one string per cell; any other cell, a row
+    format, comments or another XlsxWriter go through XlsxWriter's own code, and tests/test_summary_fast.py
+    holds the output to XlsxWriter's byte for byte.
     """
 
     # XlsxWriter's attributes that the fast path sets (typed here: XlsxWriter ships no hints).
@@ -205,10 +205,17 @@ class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no typ
 
     def _write_rows(self) -> None:
         first, last, left, right = self.dim_rowmin, self.dim_rowmax, self.dim_colmin, self.dim_colmax
-        if not _FAST or self.constant_memory or self.comments or None in (first, last, left, right):
+        if (
+            not _FAST
+            or self.constant_memory
+            or self.comments
+            or first is None
+            or last is None
+            or left is None
+            or right is None
+        ):
             super()._write_rows()
             return
-        assert first is not None and last is not None and left is not None and right is not None
         table, infos, col_info = self.table, self.row_info, self.col_info
         spans: dict[int, str] = {}
         for block in range(first // 16, last // 16 + 1):
