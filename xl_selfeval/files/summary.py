@@ -83,8 +83,8 @@ _SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "xlsb"})
 _RANKED_IN_CHART = 30
 
 
-# XlsxWriter 3's cell records (namedtuples) and row writer, which the fast path below stores and writes
-# directly; with another XlsxWriter every cell goes through XlsxWriter's own methods instead.
+# XlsxWriter 3's cell records (namedtuples), row writer and shared strings writer, which the fast path
+# below stores and calls directly; with another XlsxWriter everything goes through XlsxWriter's own code.
 _FAST = (
     xlsxwriter.__version__.split(".")[0] == "3"
     and all(
@@ -95,6 +95,8 @@ _FAST = (
         callable(getattr(Worksheet, name, None))
         for name in ("_write_rows", "_write_row", "_write_empty_row", "_write_cell", "_escape_data")
     )
+    and all(callable(getattr(SharedStrings, name, None)) for name in ("_write_sst_strings", "_write_si"))
+    and callable(getattr(Packager, "_write_shared_strings_file", None))
 )
 # A cached formula result XlsxWriter writes with t="str" (not an error, not empty, not a boolean).
 _ERROR_RESULTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", ""})
