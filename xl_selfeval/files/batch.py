@@ -6,6 +6,7 @@ the grids and forms are dropped before the next file, so memory stays flat howev
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -129,6 +130,14 @@ _worker: tuple[Path, Settings, Limits, float] | None = None
 def _start_worker(root: Path, settings: Settings, limits: Limits, seconds: float = FILE_TIME_LIMIT) -> None:
     global _worker
     _worker = (root, settings, limits, seconds)
+
+
+def _start_pool_worker(root: Path, settings: Settings, limits: Limits, seconds: float) -> None:
+    """A pool worker's start: what it inherited from the batch's process at fork (modules, settings) is
+    set apart from the collector, so the cycle collections that reading makes frequent do not walk it again
+    and again (no cycle among those objects ever becomes garbage in the worker)."""
+    gc.freeze()
+    _start_worker(root, settings, limits, seconds)
 
 
 def _state() -> tuple[Path, Settings, Limits, float]:
@@ -274,7 +283,7 @@ class _Workers:
         self.deadline = seconds + _GRACE if seconds > 0 else None
 
     def _new_pool(self, jobs: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=self.start)
+        return ProcessPoolExecutor(jobs, initializer=_start_pool_worker, initargs=self.start)
 
     def run(
         self,
