@@ -41,7 +41,6 @@ TEXTS = [
     "x > y",
     "a<b",
     "backspace\x08 alone",
-    "<r>not rich</r>",
     "_x0000_ and _x005F_ stay text",
     "control \x00\x01\x08\x0b\x1f characters\ttab",
     "  leading and trailing spaces  ",
@@ -87,6 +86,7 @@ def _both(
     write(fast)
     with monkeypatch.context() as m:
         m.setattr(summary, "_FAST", False)
+        m.setattr(summary, "_OWN_STRINGS", False)
         write(stock)
     return _parts(fast), _parts(stock)
 
@@ -195,3 +195,25 @@ def test_a_whole_summary_is_written_as_xlsxwriter_writes_it(
 
     fast, stock = _both(tmp_path, monkeypatch, write)
     _assert_same(fast, stock)
+
+
+def test_a_files_text_that_looks_like_a_rich_string_stays_text(tmp_path: Path) -> None:
+    # XlsxWriter writes "<r>…</r>" into the shared strings as raw XML: a unit could reshape the summary.
+    out = tmp_path / "summary.xlsx"
+    crafted = "<r><t>单位</t></r><si><t>injected</t></si><r>x</r>"
+    _book(
+        out,
+        [
+            (
+                "问题明细",
+                summary.DETAIL_COLUMNS,
+                [("a.xlsx", "附件3", "B3", "错误", "c", crafted, "", "<r>1</r>", None)],
+            )
+        ],
+    )
+    with zipfile.ZipFile(out) as z:
+        strings = z.read("xl/sharedStrings.xml").decode()
+    assert "<si><t>injected</t></si>" not in strings
+    assert "&lt;r&gt;&lt;t&gt;单位" in strings
+    row = next(openpyxl.load_workbook(out)["问题明细"].iter_rows(min_row=2, values_only=True))
+    assert row[5] == crafted and row[7] == "<r>1</r>"
