@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from conftest import EXAMPLE
 
-from xl_selfeval.files import summary
+from xl_selfeval.files import summary, summary_book
 from xl_selfeval.files.batch import review_folder
 from xl_selfeval.files.settings import load_settings
 from xl_selfeval.review import statistics
@@ -81,12 +81,12 @@ def _both(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: Callable[[Path], None]
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The parts ``write`` gives through the fast path and through XlsxWriter's own methods."""
-    assert summary._FAST, "the installed XlsxWriter is not the one the fast path knows: nothing compared"
+    assert summary_book.FAST, "the installed XlsxWriter is not the one the fast path knows: nothing compared"
     fast, stock = tmp_path / "fast.xlsx", tmp_path / "stock.xlsx"
     write(fast)
     with monkeypatch.context() as m:
-        m.setattr(summary, "_FAST", False)
-        m.setattr(summary, "_OWN_STRINGS", False)
+        m.setattr(summary_book, "FAST", False)
+        m.setattr(summary_book, "OWN_STRINGS", False)
         write(stock)
     return _parts(fast), _parts(stock)
 
@@ -107,10 +107,10 @@ def _assert_same(fast: dict[str, bytes], stock: dict[str, bytes]) -> None:
 
 
 def _book(path: Path, sheets: Sequence[tuple[str, Sequence[summary.Column], list[tuple[Any, ...]]]]) -> None:
-    book = summary._SummaryBook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    book = summary_book.SummaryBook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     formats = summary._Formats(book)
     for name, columns, rows in sheets:
-        ws = book.add_worksheet(name, summary._SummarySheet)
+        ws = book.add_worksheet(name, summary_book.SummarySheet)
         summary._rows(ws, formats, columns, rows, name)
     book.close()
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import io
-import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,15 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter import worksheet as _xw
 from xlsxwriter.format import Format
-from xlsxwriter.packager import Packager
-from xlsxwriter.sharedstrings import SharedStrings
-from xlsxwriter.utility import xl_col_to_name, xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from xl_selfeval.files.batch import Batch
 from xl_selfeval.files.save import write_atomically
+from xl_selfeval.files.summary_book import LINK_START, LINK_TEXT, SummaryBook, SummarySheet
 from xl_selfeval.forms.printing import display_width
 from xl_selfeval.review import SKIPPED, UNREADABLE, Copied, FileResult, Statistics, copied_texts
 
@@ -71,303 +66,15 @@ ACROSS_COLUMNS: tuple[Column, ...] = (
     ("出现位置", 50, "text"),
 )
 LEFT_COLUMNS: tuple[Column, ...] = (("文件", 36, "text"), ("状态", 9, "short"), ("原因", 80, "text"))
-LINK_TEXT = "打开"
 LINK_MISSING = "—"  # in the link column of a finding whose file cannot be linked
 _FORMULA_STARTS = ("=", "+", "-", "@")
 _MAX_LITERAL = 255  # Excel refuses a longer string constant inside a formula
 _NO_LINK = ("[", "]", "\n", "\r", "\t")
-_LINK_START = '=HYPERLINK("'
 _REWRITTEN = re.compile(r"[A-Z]\(")  # what XlsxWriter treats as a future or dynamic function (XLOOKUP( …)
 _A1 = re.compile(r"[A-Z]{1,3}[1-9][0-9]{0,6}")
 # Files Excel opens at a cell; Word files (and WPS .et, which Excel cannot open) get a link to the file.
 _SPREADSHEET_KINDS = frozenset({"xlsx", "xls", "ods", "xlsb"})
 _RANKED_IN_CHART = 30
-
-
-# XlsxWriter 3's cell records (namedtuples), row writer and shared strings writer, which the fast path
-# below stores and calls directly; with another XlsxWriter everything goes through XlsxWriter's own code.
-_FAST = (
-    xlsxwriter.__version__.split(".")[0] == "3"
-    and all(
-        hasattr(_xw, name)
-        for name in ("CellStringTuple", "CellNumberTuple", "CellBlankTuple", "CellFormulaTuple", "RowInfo")
-    )
-    and all(
-        callable(getattr(Worksheet, name, None))
-        for name in ("_write_rows", "_write_row", "_write_empty_row", "_write_cell", "_escape_data")
-    )
-    and all(callable(getattr(SharedStrings, name, None)) for name in ("_write_sst_strings", "_write_si"))
-    and callable(getattr(Packager, "_write_shared_strings_file", None))
-)
-# The shared strings part is written by _SummaryStrings whenever XlsxWriter has the hooks it uses (not only
-# with the fast path): it is what keeps a file's text that looks like a rich string as text.
-_OWN_STRINGS = all(
-    callable(getattr(SharedStrings, name, None))
-    for name in ("_write_sst_strings", "_write_si", "_xml_si_element", "_escape_control_characters")
-) and callable(getattr(Packager, "_write_shared_strings_file", None))
-# A cached formula result XlsxWriter writes with t="str" (not an error, not empty, not a boolean).
-_ERROR_RESULTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", ""})
-
-
-class _SummarySheet(Worksheet):  # type: ignore[misc]  # XlsxWriter ships no type hints
-    """A worksheet for rows of many plain cells (shared strings, numbers, blanks, our link formulas).
-
-    Writing such a cell through XlsxWriter's public methods and close() costs some 15 µs (argument
-    conversion, a bounds check and a record per cell, then a list of attributes and an escape per
-    attribute); the summary holds about a hundred thousand of them. So cells are stored as XlsxWriter's
-    own records (``*_record``, a text's made once and shared by its cells) a row at a time (``put_row``),
-    and the sheet data is written by ``_write_rows`` with one string per cell; any other cell, a row
-    format, comments or another XlsxWriter go through XlsxWriter's own code, and tests/test_summary_fast.py
-    holds the output to XlsxWriter's byte for byte.
-    """
-
-    # XlsxWriter's attributes that the fast path sets (typed here: XlsxWriter ships no hints).
-    dim_rowmin: int | None
-    dim_rowmax: int | None
-    dim_colmin: int | None
-    dim_colmax: int | None
-    fh: Any
-    _heights: dict[float, Any]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._heights = {}
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        # XlsxWriter's formula preparation (some thirty regex rewrites of future functions per formula)
-        # costs more than the rest of a link; link_formula's text holds no function but HYPERLINK.
-        if formula.startswith(_LINK_START):
-            return formula[1:]
-        prepared: str = super()._prepare_formula(formula, expand_future_functions)
-        return prepared
-
-    def text_record(self, text: str, fmt: Format | None) -> Any:
-        """The stored cell of ``text`` (a shared string), reusable in any row of this workbook (put_row
-        counts its uses); None when XlsxWriter's write_string must store it (it may cut a long text)."""
-        if not _FAST or len(text) > self.xls_strmax // 2:
-            return None
-        strings = self.str_table
-        index = strings.string_table.get(text)
-        if index is None:
-            index = strings._get_shared_string_index(text)
-            strings.count -= 1
-        return _xw.CellStringTuple(index, fmt)
-
-    @staticmethod
-    def number_record(value: float, fmt: Format) -> Any:
-        """The stored cell of a number; None for what write_number must see (NaN, infinity)."""
-        return _xw.CellNumberTuple(value, fmt) if _FAST and math.isfinite(value) else None
-
-    @staticmethod
-    def blank_record(fmt: Format) -> Any:
-        """The stored cell of a blank with a style; None when write_blank must store it."""
-        return _xw.CellBlankTuple(fmt) if _FAST else None
-
-    def link_record(self, formula: str, fmt: Format) -> Any:
-        """The stored cell of a link_formula formula with 打开 as its result; None for write_formula."""
-        if _FAST and formula.startswith(_LINK_START):
-            return _xw.CellFormulaTuple(self._prepare_formula(formula), fmt, LINK_TEXT)
-        return None
-
-    def put_row(self, row: int, cells: dict[int, Any], strings: int, height: float | None = None) -> None:
-        """Store records (``strings`` of them text records) in ``row`` as XlsxWriter's write_* and
-        set_row(row, height) would: the sheet's dimensions grow to hold them; past the sheet's end, no row."""
-        if not cells or row >= self.xls_rowmax:
-            if height is not None:
-                self.set_row(row, height)
-            return
-        self.table[row].update(cells)
-        self.str_table.count += strings
-        if self.dim_rowmin is None or row < self.dim_rowmin:
-            self.dim_rowmin = row
-        if self.dim_rowmax is None or row > self.dim_rowmax:
-            self.dim_rowmax = row
-        first, last = min(cells), max(cells)
-        if self.dim_colmin is None or first < self.dim_colmin:
-            self.dim_colmin = first
-        if self.dim_colmax is None or last > self.dim_colmax:
-            self.dim_colmax = last
-        if height is not None:
-            # set_row_pixels' record, one per height (XlsxWriter only reads it), made as set_row does.
-            info = self._heights.get(height)
-            if info is None:
-                pixels = int(height * 4.0 / 3.0 + 0.5)
-                info = self._heights[height] = _xw.RowInfo(
-                    height=pixels, row_format=None, hidden=False, level=0, collapsed=False
-                )
-            self.row_info[row] = info
-            self.row_sizes[row] = [info.height, False]
-
-    def add_sole_table(self, last_row: int, last_col: int, options: dict[str, Any]) -> None:
-        """add_table from A1 to (last_row, last_col) on a sheet with no other table and no merged range,
-        without XlsxWriter's check of every cell against earlier tables and merges (a tenth of a second
-        for the summary): the table is added over its header and first row, then given its full range."""
-        if not _FAST or self.tables or self.merged_cells or last_row < 2 or "total_row" in options:
-            self.add_table(0, 0, last_row, last_col, options)
-            return
-        self.add_table(0, 0, 1, last_col, options)
-        table = self.tables[-1]
-        first = xl_range(0, 0, 1, last_col)
-        if not (table["range"] == table["a_range"] == table.get("autofilter") == first):
-            raise RuntimeError(f"XlsxWriter's table {table!r} is not what add_sole_table knows")
-        table["range"] = table["a_range"] = table["autofilter"] = xl_range(0, 0, last_row, last_col)
-
-    def _write_rows(self) -> None:
-        first, last, left, right = self.dim_rowmin, self.dim_rowmax, self.dim_colmin, self.dim_colmax
-        if (
-            not _FAST
-            or self.constant_memory
-            or self.comments
-            or first is None
-            or last is None
-            or left is None
-            or right is None
-        ):
-            super()._write_rows()
-            return
-        table, infos, col_info = self.table, self.row_info, self.col_info
-        spans: dict[int, str] = {}
-        for block in range(first // 16, last // 16 + 1):
-            used = [
-                table[r]
-                for r in range(max(block * 16, first), min(block * 16 + 16, last + 1))
-                if table.get(r)
-            ]
-            if used:
-                spans[block] = f"{min(min(c) for c in used) + 1}:{max(max(c) for c in used) + 1}"
-        self.row_spans = spans
-        write = self.fh.write
-        names = {c: xl_col_to_name(c) for c in range(left, right + 1)}
-        xf: dict[int, str] = {}  # id(format) -> ' s="n"' (indexes given in XlsxWriter's order of use)
-        opened: dict[tuple[Any, ...], str] = {}  # a row's attributes after r="n", by what sets them
-        tails: dict[int, str] = {}  # id(record) -> its <c> after r="…", for records with their own style
-        escape = self._escape_data
-        String, Number, Blank, Formula = (
-            _xw.CellStringTuple,
-            _xw.CellNumberTuple,
-            _xw.CellBlankTuple,
-            _xw.CellFormulaTuple,
-        )
-        for r in range(first, last + 1):
-            cells = table.get(r)
-            info = infos.get(r)
-            if not cells:
-                if info is not None:
-                    self._write_empty_row(r, spans.get(r // 16), info)
-                continue
-            span = spans.get(r // 16)
-            key = (
-                (span,)
-                if info is None
-                else (span, info.height, id(info.row_format), info.hidden, info.level, info.collapsed)
-            )
-            rest = opened.get(key)
-            if rest is None:
-                rest = opened[key] = self._row_attributes(span, info)
-            number = str(r + 1)
-            parts = [f'<row r="{number}"{rest}>']
-            for col in sorted(cells):
-                cell = cells[col]
-                tail = tails.get(id(cell))
-                if tail is not None:
-                    parts.append(f'<c r="{names[col]}{number}"{tail}')
-                    continue
-                kind = cell.__class__
-                fmt = own = cell.format
-                if not fmt:
-                    if (info is not None and info.row_format) or kind not in (String, Number, Blank, Formula):
-                        write("".join(parts))
-                        parts.clear()
-                        self._write_cell(r, col, cell)
-                        continue
-                    column = col_info.get(col)
-                    fmt = column.column_format if column is not None else None
-                if fmt:
-                    style = xf.get(id(fmt))
-                    if style is None:
-                        style = xf[id(fmt)] = f' s="{fmt._get_xf_index()}"'
-                else:
-                    style = ""
-                if kind is String:
-                    tail = f'{style} t="s"><v>{cell.string}</v></c>'
-                elif kind is Number:
-                    tail = f"{style}><v>{cell.number:.16G}</v></c>"
-                elif kind is Blank:
-                    tail = f"{style}/>"
-                elif kind is Formula and cell.value.__class__ is str and cell.value not in _ERROR_RESULTS:
-                    tail = f'{style} t="str"><f>{escape(cell.formula)}</f><v>{escape(cell.value)}</v></c>'
-                else:
-                    write("".join(parts))
-                    parts.clear()
-                    self._write_cell(r, col, cell)
-                    continue
-                if own and (kind is String or kind is Blank):  # a record stored in many cells
-                    tails[id(cell)] = tail
-                parts.append(f'<c r="{names[col]}{number}"{tail}')
-            parts.append("</row>")
-            write("".join(parts))
-
-    def _row_attributes(self, span: str | None, info: Any) -> str:
-        """XlsxWriter's own <row> attributes after r="…" for a row with these spans and properties."""
-        fh, self.fh = self.fh, io.StringIO()
-        try:
-            self._write_row(0, span, info)
-            written: str = self.fh.getvalue()
-        finally:
-            self.fh = fh
-        return written[len('<row r="1"') : -1]
-
-
-# A shared string XlsxWriter writes as <si><t>text</t></si> has none of these: control characters and
-# text like _x0041_ (escaped), & < > (escaped; a rich string starts with <r>), leading or trailing space.
-_STRING_NEEDS_CARE = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
-
-
-class _SummaryStrings(SharedStrings):  # type: ignore[misc]
-    """XlsxWriter's shared strings part, its plain strings (most of the summary's) written in one join
-    instead of three regex passes and a list of attributes each; the others by XlsxWriter's _write_si."""
-
-    def _write_sst_strings(self) -> None:
-        write = self.fh.write
-        plain: list[str] = []
-        for string in self.string_table.string_array:
-            if _STRING_NEEDS_CARE.search(string) is None:
-                plain.append(string)
-                continue
-            if plain:
-                write("<si><t>" + "</t></si><si><t>".join(plain) + "</t></si>")
-                plain.clear()
-            self._write_si(string)
-        if plain:
-            write("<si><t>" + "</t></si><si><t>".join(plain) + "</t></si>")
-
-    def _write_si(self, string: str) -> None:
-        # XlsxWriter writes a string that starts with <r> and ends with </r> into the part as raw XML (its
-        # rich strings); the summary writes none, so such a string is a file's text and stays text:
-        # written raw, a unit name could change the summary's XML or have Excel call the file damaged.
-        if string.startswith("<r>") and string.endswith("</r>"):
-            self._xml_si_element(self._escape_control_characters(string), [])
-        else:
-            super()._write_si(string)
-
-
-class _SummaryPackager(Packager):  # type: ignore[misc]
-    """XlsxWriter's packager (its _get_packager hook) writing the shared strings with _SummaryStrings."""
-
-    def _write_shared_strings_file(self) -> None:
-        if not self.workbook.str_table.count:
-            return
-        sst = _SummaryStrings()
-        sst.string_table = self.workbook.str_table
-        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
-        sst._assemble_xml_file()
-
-
-class _SummaryBook(xlsxwriter.Workbook):  # type: ignore[misc]
-    """The summary's workbook: XlsxWriter's, with the shared strings written by _SummaryStrings."""
-
-    def _get_packager(self) -> Packager:
-        return _SummaryPackager() if _OWN_STRINGS else super()._get_packager()
 
 
 class _Formats:
@@ -438,7 +145,7 @@ def _link_start(target: str, sheet: str, at_cell: bool) -> tuple[str, int] | Non
     location = "[" + target + "]'" + sheet.replace("'", "''") + "'!" if at_cell else target
     if not location.isprintable():
         return None
-    return _LINK_START + location.replace('"', '""'), len(location)
+    return LINK_START + location.replace('"', '""'), len(location)
 
 
 def _page(ws: Worksheet, title: str, repeat_header: bool = True) -> None:
@@ -456,7 +163,7 @@ _LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
 
 
 def _rows(
-    ws: _SummarySheet, f: _Formats, columns: Sequence[Column], rows: Iterable[Sequence[Any]], name: str
+    ws: SummarySheet, f: _Formats, columns: Sequence[Column], rows: Iterable[Sequence[Any]], name: str
 ) -> int:
     """``rows`` under a header as an Excel table (sortable, filterable, header frozen), each value written
     by its column's kind; rows are made tall enough for their wrapped text. Returns the number of rows."""
@@ -620,7 +327,7 @@ def _summary_lines(r: FileResult) -> list[tuple[Any, ...]]:
 
 
 def _summary_sheet(book: xlsxwriter.Workbook, f: _Formats, results: list[FileResult]) -> None:
-    ws = book.add_worksheet(SUMMARY, _SummarySheet)
+    ws = book.add_worksheet(SUMMARY, SummarySheet)
     _rows(ws, f, SUMMARY_COLUMNS, (line for r in results for line in _summary_lines(r)), "Summary")
     _page(ws, "预算绩效自评审核汇总")
 
@@ -628,7 +335,7 @@ def _summary_sheet(book: xlsxwriter.Workbook, f: _Formats, results: list[FileRes
 def _details_sheet(
     book: xlsxwriter.Workbook, f: _Formats, results: list[FileResult], folder: Path, output: Path
 ) -> None:
-    ws = book.add_worksheet(DETAILS, _SummarySheet)
+    ws = book.add_worksheet(DETAILS, SummarySheet)
     summary_folder = output.resolve().parent
 
     def lines() -> Iterator[tuple[Any, ...]]:
@@ -661,7 +368,7 @@ def _block(
 
 
 def _statistics_sheet(book: xlsxwriter.Workbook, f: _Formats, stats: Statistics) -> None:
-    ws = book.add_worksheet(STATISTICS, _SummarySheet)
+    ws = book.add_worksheet(STATISTICS, SummarySheet)
     ws.write_string(0, 0, "本批上报材料概况", f.title)
     money, percent = f.get(num_format="#,##0.00", border=1), f.get(num_format="0.00%", border=1)
     cell = f.get(border=1)
@@ -739,14 +446,14 @@ def _chart(
 
 
 def _across_sheet(book: xlsxwriter.Workbook, f: _Formats, copied: list[Copied]) -> None:
-    ws = book.add_worksheet(ACROSS, _SummarySheet)
+    ws = book.add_worksheet(ACROSS, SummarySheet)
     rows = [(c.kind, c.text, len(c.units), "\n".join(c.units), "\n".join(c.places)) for c in copied]
     _rows(ws, f, ACROSS_COLUMNS, rows, "Across")
     _page(ws, "多个单位文件中相同的偏差原因和报告段落")
 
 
 def _left_sheet(book: xlsxwriter.Workbook, f: _Formats, batch: Batch) -> None:
-    ws = book.add_worksheet(LEFT, _SummarySheet)
+    ws = book.add_worksheet(LEFT, SummarySheet)
     rows = [(r.file, UNREADABLE, r.reason) for r in batch.results if not r.readable]
     rows += [(s.file, SKIPPED, s.reason) for s in batch.skipped]
     _rows(ws, f, LEFT_COLUMNS, rows, "Left")
@@ -768,7 +475,7 @@ def write_summary(batch: Batch, stats: Statistics, folder: Path, output: Path) -
 
     def _write(path: Path) -> None:
         options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
-        book = _SummaryBook(str(path), options)
+        book = SummaryBook(str(path), options)
         formats = _Formats(book)
         _summary_sheet(book, formats, batch.results)
         _details_sheet(book, formats, batch.results, Path(folder), Path(output))
