@@ -26,6 +26,15 @@ writing each of the 56 000 cells; the workers' time is spread over per-cell Pyth
 tenth of it.
 
 Summary fast path (500 files, statistics + write_summary in one process, process_time best of 5-12, main alternating): 0.52-0.68 s (1.30-1.49 s) at load <2, 0.77-0.95 s (1.67-1.86 s) at load 3-4, about 2.2×; ~0.12 s of it is zlib deflating the 8 MB of parts.
+
+Third round (500 files, --jobs 2, idle machine, load average 0.1-0.5, three runs; in brackets the same
+measure at this round's start, 205e6df): 213-260 workbooks/s (154), 15-18× the floor's wall and 13.5-16×
+its CPU (25×, 21×), 6.4-8.1 ms CPU per workbook (10.1), summary 0.55-0.59 s (1.36), peak memory 72 MB here
+and 60 MB per worker (88, 77). In one process: reading + read_forms ≈1.3× cheaper, the checks ≈1.4-1.5×,
+the summary ≈2.3× (its cells stored and written through files/summary_book.py, the batch's records frozen
+from the collector while it writes). 250/s is reached in one run of three; ≤ 10× is not: the review's
+Python work per workbook (~5 ms: expat's callbacks, the form reader, the checks) is ten times what
+python-calamine's Rust needs to read every cell, and the summary's ~0.55 s run alone after the workers.
 """
 
 from __future__ import annotations
