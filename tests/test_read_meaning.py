@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from handtyped import PROJECT
 
 from xl_selfeval.engine import run_engine
@@ -263,6 +264,19 @@ def test_the_chongqing_department_form_is_found_and_read_by_its_words() -> None:
     scored = [c for c in found if c[1][0] in "GHJ"]
     # 得分系数 100% × 权重 2 = 2, where the rule gives 1.45: the coefficient is flagged as well.
     assert scored == [("score_coefficient_wrong", "H11"), ("score_differs_from_rule", "J11")]
+
+
+@pytest.mark.parametrize(("coefficient", "flagged"), [("75%", False), ("72.74%", False), ("80%", True)])
+def test_a_coefficient_from_the_score_as_the_form_types_it_is_right(coefficient: str, flagged: bool) -> None:
+    # 政府采购执行率 72.74% of 100%, weight 2: the rule gives 2 × 72.74% = 1.45, which a form scoring to one
+    # decimal types 1.5 (7.6 above is its 执行率得分); 1.5 ÷ 2 = 75% and 72.74% are both right, 80% × 2 = 1.6 is not.
+    rows = [list(row) for row in CHONGQING]
+    rows[-2] = ["", "政府采购执行率", "%", "", "100%", "", "72.74%", coefficient, 2, 1.5, "是"]
+    grid = Grid.from_rows("部门整体", rows, ("A1:K1", "A4:A5", "A6:A12"))
+    (form,) = read_forms([grid])
+    assert form.score_decimals == 1
+    found = [(str(f.code), f.cell.address) for f in run_engine([grid]).findings if f.cell.address == "H11"]
+    assert found == ([("score_coefficient_wrong", "H11")] if flagged else [])
 
 
 def test_a_title_with_evaluation_in_it_is_the_department_form() -> None:

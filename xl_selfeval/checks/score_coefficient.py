@@ -22,7 +22,10 @@ def check_score_coefficients(ctx: Context) -> Iterator[Finding]:
         if typed is None:
             continue
         implied = round_half_up(typed * r.weight)
-        if abs(implied - sug.score) <= SCORE_TOLERANCE:
+        # The coefficient may come from the rule's score or from that score as the form types it (a form of
+        # one decimal writes 1.5 for 1.45, and 75% for it): either is right, nothing looser.
+        as_typed = round_half_up(sug.score, r.form.score_decimals) if r.form.score_decimals < 2 else sug.score
+        if any(abs(implied - score) <= SCORE_TOLERANCE for score in (sug.score, as_typed)):
             continue
         yield finding(
             Code.SCORE_COEFFICIENT_WRONG,
