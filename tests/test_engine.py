@@ -63,6 +63,21 @@ def test_typed_execution_rate_61_65_is_an_error_61_46_expected(handtyped: Outcom
     assert rate.fix is not None and str(rate.fix.value) == "0.6146" and "原值61.65%" in rate.fix.reason
 
 
+@pytest.mark.parametrize("typed", ["0.6165", "0.6165万元"])
+def test_a_rate_typed_as_text_is_kept_in_the_note_as_typed(tmp_path: Path, typed: str) -> None:
+    # A rate pasted as text reads 61.65% as a figure; the note and the finding quote what was typed,
+    # so the accountant finds their own entry (found by seed 31 of the recalc invariants: '0.8619万元').
+    import openpyxl
+
+    path = build_handtyped(tmp_path / "手填.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["项目（运转经费）"]["I10"] = typed
+    wb.save(path)
+    [rate] = [f for f in check(path).findings if f.code == "rate_wrong"]
+    assert (rate.expected, rate.actual) == ("61.46%", typed)
+    assert rate.fix is not None and str(rate.fix.value) == "0.6146" and f"原值{typed}" in rate.fix.reason
+
+
 @pytest.mark.parametrize("which", ["handtyped", "example"])
 def test_project_budget_of_basic_data_disagrees_with_the_project_table(which: str, request) -> None:
     outcome: Outcome = request.getfixturevalue(which)

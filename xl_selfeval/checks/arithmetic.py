@@ -251,9 +251,15 @@ def _weight_and_rate_typed(form: Form, expr: Expr) -> bool:
 
 
 def _shown(f: Field, fmt: Fmt) -> str:
-    """A typed figure as the form shows it: a rate stored as 0.966 reads 96.60%."""
+    """A typed figure as the form shows it: a rate stored as the number 0.966 reads 96.60%; one typed as
+    text ("0.966", "96.6%") reads as typed, so the note's old value is what the accountant entered."""
     figure = typed_figure(f, fmt)
-    if fmt is Fmt.RATE and f.value.kind is Kind.NUMBER and figure is not None:
+    if (
+        fmt is Fmt.RATE
+        and f.value.kind is Kind.NUMBER
+        and figure is not None
+        and not isinstance(f.cell.value, str)
+    ):
         return show(figure, fmt)
     return f.text
 
