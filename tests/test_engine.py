@@ -63,6 +63,24 @@ def test_typed_execution_rate_61_65_is_an_error_61_46_expected(handtyped: Outcom
     assert rate.fix is not None and str(rate.fix.value) == "0.6146" and "原值61.65%" in rate.fix.reason
 
 
+def test_a_score_typed_as_text_is_quoted_as_the_number_recalc_writes(tmp_path: Path) -> None:
+    # 得分 "1.8万元" of 分值 2: recalc writes the number 1.8 there, so the 偏差原因 note quotes 1.8 on the
+    # first run as on the second (found by seed 59 of the recalc invariants: the note changed between runs).
+    import shutil
+
+    import openpyxl
+
+    path = tmp_path / "示例.xlsx"
+    shutil.copy(EXAMPLE, path)
+    wb = openpyxl.load_workbook(path)
+    wb["附件3 运转经费"]["H17"] = "1.8万元"
+    wb.save(path)
+    [deviation] = [
+        f for f in check(path).findings if f.code == "deviation_missing" and f.cell.address == "I17"
+    ]
+    assert "未得满分（1.8/2）" in deviation.message
+
+
 @pytest.mark.parametrize("typed", ["0.6165", "0.6165万元"])
 def test_a_rate_typed_as_text_is_kept_in_the_note_as_typed(tmp_path: Path, typed: str) -> None:
     # A rate pasted as text reads 61.65% as a figure; the note and the finding quote what was typed,

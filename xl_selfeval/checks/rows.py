@@ -24,8 +24,9 @@ from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
-from xl_selfeval.model import Form
+from xl_selfeval.model import Field, Form
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
+from xl_selfeval.units import format_plain
 from xl_selfeval.units import show as show_quantity
 from xl_selfeval.values import Kind, format_amount, format_percent, format_score, parse_value
 
@@ -317,6 +318,14 @@ def score_against_rule(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _figure(f: Field, number: Decimal | None) -> str:
+    """A score or 分值 quoted in another cell's note: as typed, or, typed as text ("1.8万元"), as the number it
+    reads as, the one recalc writes there (text_figures): the note must read the same on the next run."""
+    if number is None or not isinstance(f.cell.value, str):
+        return f.text
+    return format_plain(number)
+
+
 def _within(score: Decimal, low: Decimal, high: Decimal) -> bool:
     return low - SCORE_TOLERANCE <= score <= high + SCORE_TOLERANCE
 
@@ -335,7 +344,7 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             deviation.ref,
             f"指标“{r.title}”"
             + (
-                f"未得满分（{r.cell('score').text}/{r.cell('weight').text}）"
+                f"未得满分（{_figure(r.cell('score'), r.score)}/{_figure(r.cell('weight'), r.weight)}）"
                 if scored_below(r.weight, r.score)
                 else f"未达到年度指标值（{target.text}，实际{actual.text}）"
             )
