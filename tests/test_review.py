@@ -8,6 +8,7 @@ Every assertion reads the written summary back with openpyxl.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -369,9 +370,14 @@ def test_libreoffice_prints_every_sheet_a4_landscape(reviewed: tuple[int, Path, 
     assert "最严重的问题" in text and UNIT_B in text and FORMULA_UNIT in text
 
 
-@pytest.mark.skipif(
-    __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers by fork"
+# A test that monkeypatches the reader in this process sees the patch in the workers only when they are forked.
+patch_reaches_workers = pytest.mark.skipif(
+    not hasattr(os, "fork") or multiprocessing.get_start_method() != "fork",
+    reason="the patch reaches workers by fork",
 )
+
+
+@patch_reaches_workers
 @pytest.mark.parametrize("chunk", [1, 3])
 def test_a_worker_that_dies_costs_only_its_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
@@ -433,10 +439,7 @@ def _slow_reader(monkeypatch: pytest.MonkeyPatch, ignore_alarm: bool) -> None:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.skipif(
-    __import__("multiprocessing").get_start_method() != "fork" or not hasattr(os, "fork"),
-    reason="the patch reaches workers by fork",
-)
+@patch_reaches_workers
 def test_a_file_over_the_time_limit_is_unreadable_and_the_batch_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
@@ -454,9 +457,7 @@ def test_a_file_over_the_time_limit_is_unreadable_and_the_batch_goes_on(
     )
 
 
-@pytest.mark.skipif(
-    __import__("multiprocessing").get_start_method() != "fork", reason="the patch reaches workers by fork"
-)
+@patch_reaches_workers
 @pytest.mark.parametrize("chunk", [1, 3])
 def test_a_worker_stuck_past_the_limit_is_ended_from_outside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
@@ -476,10 +477,7 @@ def test_a_worker_stuck_past_the_limit_is_ended_from_outside(
     assert "读取超时（超过0.5秒）" in batch.results[-1].reason
 
 
-@pytest.mark.skipif(
-    __import__("multiprocessing").get_start_method() != "fork" or not hasattr(os, "fork"),
-    reason="the patch reaches workers by fork",
-)
+@patch_reaches_workers
 def test_the_reviewer_sets_the_time_limit_per_file_on_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
