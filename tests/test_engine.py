@@ -129,6 +129,20 @@ def test_blank_cost_actual_that_scored_10_is_flagged_and_filled_from_the_table(w
     assert f.fix is not None and f.fix.value == "4791.96万元"
 
 
+def test_a_blank_cost_actual_is_judged_as_recalc_fills_it_so_a_second_run_finds_nothing_new() -> None:
+    # 成本控制在预算内 5487.8万元, 实际完成值 blank, scored 8 of 10: recalc fills 4791.96万元 (the table's
+    # 全年执行数), which is within the budget, so the rule gives 10; the first check says so already, and
+    # asks for the 偏差原因 of the 2 points lost, instead of leaving both to the run after the fill.
+    outcome = variant(department=edited(DEPARTMENT, "成本控制在预算内", 8, 8))
+    [fill] = [f for f in outcome.findings if f.code == "actual_blank_but_scored"]
+    assert fill.fix is not None and fill.fix.value == "4791.96万元"
+    [rule] = [f for f in outcome.findings if f.code == "score_differs_from_rule" and "成本控制" in f.message]
+    assert (rule.expected, rule.actual) == ("10.00", "8")
+    assert "4791.96万元未超过年度指标值5487.8万元" in rule.message
+    [why] = [f for f in outcome.findings if f.code == "deviation_missing" and "成本控制" in f.message]
+    assert "未得满分（8/10）" in why.message
+
+
 def test_no_error_or_warning_on_the_consistent_cells(handtyped: Outcome) -> None:
     consistent = [
         ("基础数据", "E6"),  # 控制率 96.06%

@@ -3,7 +3,7 @@ worked out before any check runs (the pre-pass), and helpers to word a finding."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
@@ -28,7 +28,15 @@ from xl_selfeval.scoring import (
 )
 from xl_selfeval.settings import Settings
 from xl_selfeval.units import Dimension
-from xl_selfeval.values import Kind, format_amount, format_rate, format_score, round_half_up
+from xl_selfeval.values import (
+    Kind,
+    Value,
+    format_amount,
+    format_rate,
+    format_score,
+    parse_value,
+    round_half_up,
+)
 
 INDICATOR_FORMS = (FormKind.DEPARTMENT, FormKind.PROJECT)
 ROW_KEYS = ("name", "target", "actual", "weight", "score")
@@ -62,6 +70,14 @@ class IndicatorRow:
     analysis: Analysis | None
     suggestion: Suggestion | None  # asked from SCORABLE on
     fill: Decimal | None  # the score recalc writes into the blank 得分 cell, which totals count
+    # 成本控制在预算内 only: the table's own budget (年初, else 全年) and execution, which its 年度指标值 and
+    # 实际完成值 quote; recalc fills a blank one with it, and the row is judged as if it were filled already
+    cost_figures: tuple[Decimal | None, Decimal | None] = (None, None)
+
+    def shown(self, key: str) -> str:
+        """A cell's text as the row is judged: a blank cost figure as recalc fills it."""
+        f = self.cell(key)
+        return cost_fill(f, self.cost_figures, key) or f.text
 
     def cell(self, key: str) -> Field:
         """A cell every row from APPLICABLE on has (name and deviation may be missing: use row.get)."""
@@ -70,24 +86,68 @@ class IndicatorRow:
         return f
 
 
-def indicator_row(form: Form, row: BlockRow, settings: Settings) -> IndicatorRow:
+def indicator_row(
+    form: Form, row: BlockRow, settings: Settings, money: Callable[[Form], Calculator]
+) -> IndicatorRow:
+    """``money`` gives a form's calculator of its money figures, which a 成本控制在预算内 row quotes."""
     weight_f, score_f = row.get("weight"), row.get("score")
     weight = weight_f.number if weight_f else None
     score = score_f.number if score_f else None
     name = row.get("name")
     target, actual = row.get("target"), row.get("actual")
-    analysis = None
-    if target is not None and actual is not None:
-        analysis = analyse(target.value, actual.value, name.text if name else "")
     is_cost = is_cost_within_budget(row)
-    stage, suggestion = _stage(row, weight, score, settings, is_cost, analysis)
+    figures = cost_figures(form, money(form)) if is_cost and execution_table(form.layout) else (None, None)
+    analysis = None
+    actual_value = None
+    if target is not None and actual is not None:
+        target_value = _as_filled(target, figures, "target")
+        actual_value = _as_filled(actual, figures, "actual")
+        analysis = analyse(target_value, actual_value, name.text if name else "")
+    stage, suggestion = _stage(row, weight, score, settings, is_cost, analysis, actual_value)
     if stage == Stage.ASSESSED and weight is not None and _is_execution_row(row):
         suggestion = _execution_suggestion(form, row, weight) or suggestion
     title = short_name(name.text if name else "")
     fill = _fill(stage, score, suggestion)
     if fill is not None and form.score_decimals < 2:
         fill = round_half_up(fill, form.score_decimals)  # written as the form types its scores: 1.7, not 1.69
-    return IndicatorRow(form, row, title, weight, score, is_cost, stage, analysis, suggestion, fill)
+    return IndicatorRow(form, row, title, weight, score, is_cost, stage, analysis, suggestion, fill, figures)
+
+
+def cost_figures(form: Form, calc: Calculator) -> tuple[Decimal | None, Decimal | None]:
+    """The table's own budget (年初, else 全年) and execution, which 成本控制在预算内 quotes."""
+    initial, budget, executed = (calc.figure(k) for k in budget_keys(form))
+    return (initial if initial is not None else budget), executed
+
+
+def budget_keys(form: Form) -> tuple[str, str, str]:
+    """The 年初预算数, 全年预算数 and 全年执行数 of the table that holds the form's 执行率."""
+    table = execution_table(form.layout)
+    if table is None:
+        raise KeyError(f"{form.layout.name} has no 执行率")
+    return (
+        table.field_key("total", "initial_budget"),
+        table.field_key("total", "budget"),
+        table.field_key("total", "executed"),
+    )
+
+
+def cost_fill(f: Field, figures: tuple[Decimal | None, Decimal | None], key: str) -> str:
+    """The text recalc fills into a blank 年度指标值 (the budget) or 实际完成值 (the execution) of a
+    成本控制在预算内 row; "" where the cell is typed or the table has no such figure."""
+    figure = figures[0] if key == "target" else figures[1] if key == "actual" else None
+    if not f.is_blank or figure is None:
+        return ""
+    return cost_text(figure)
+
+
+def cost_text(figure: Decimal) -> str:
+    """A budget or execution figure as a 成本控制在预算内 row quotes it: 4791.96万元."""
+    return f"{format_amount(figure)}万元"
+
+
+def _as_filled(f: Field, figures: tuple[Decimal | None, Decimal | None], key: str) -> Value:
+    text = cost_fill(f, figures, key)
+    return parse_value(text) if text else f.value
 
 
 def _stage(
@@ -97,14 +157,10 @@ def _stage(
     settings: Settings,
     is_cost: bool,
     analysis: Analysis | None,
+    actual: Value | None,
 ) -> tuple[Stage, Suggestion | None]:
-    weight_f, score_f, target, actual = (
-        row.get("weight"),
-        row.get("score"),
-        row.get("target"),
-        row.get("actual"),
-    )
-    if weight_f is None or score_f is None or target is None or actual is None or analysis is None:
+    weight_f, score_f = row.get("weight"), row.get("score")
+    if weight_f is None or score_f is None or actual is None or analysis is None:
         return Stage.UNREAD, None
     if (score_f.is_formula and score is None) or (weight_f.is_formula and weight is None):
         return Stage.UNREAD, None  # a formula saved without its result: nothing we can judge
@@ -112,11 +168,11 @@ def _stage(
         return Stage.NOT_APPLICABLE, None
     if weight is None:
         return Stage.APPLICABLE, None
-    if is_cost and actual.is_blank:
-        return Stage.WEIGHED, None
-    if actual.value.kind is Kind.NOT_APPLICABLE and (score or 0) > 0:
+    if is_cost and actual.kind is Kind.BLANK:
+        return Stage.WEIGHED, None  # the table has no execution to fill it with
+    if actual.kind is Kind.NOT_APPLICABLE and (score or 0) > 0:
         return Stage.ACTUAL_READ, None
-    sug = suggest_analysed(analysis, actual.value, weight, settings)
+    sug = suggest_analysed(analysis, actual, weight, settings)
     return (Stage.SCORABLE if sug.actual_blank else Stage.ASSESSED), sug
 
 
@@ -167,8 +223,9 @@ class Context:
     @classmethod
     def build(cls, forms: list[Form], settings: Settings) -> Context:
         """The pre-pass: each indicator row's facts and suggested score, then the calculators counting them."""
+        money = _money_calculators()
         rows = tuple(
-            indicator_row(form, row, settings)
+            indicator_row(form, row, settings, money)
             for form in forms
             if form.kind in INDICATOR_FORMS
             for row in form.blocks.get("indicators", [])
@@ -186,6 +243,20 @@ class Context:
         if known is not None and known[0] is form:
             return known[1]
         raise KeyError(f"form on sheet {form.sheet} is not in this context")
+
+
+def _money_calculators() -> Callable[[Form], Calculator]:
+    """Each form's calculator before any score is filled, made when first asked: its money figures, which
+    a 成本控制在预算内 row quotes, do not depend on scores."""
+    made: dict[int, tuple[Form, Calculator]] = {}
+
+    def money(form: Form) -> Calculator:
+        known = made.get(id(form))
+        if known is None or known[0] is not form:
+            known = made[id(form)] = (form, _calculator(form, {}))
+        return known[1]
+
+    return money
 
 
 def _calculator(form: Form, filled: Mapping[tuple[str, int], Decimal]) -> Calculator:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
-from xl_selfeval.checks.context import Context, IndicatorRow, Stage, edit, finding, typed
+from xl_selfeval.checks.context import Context, IndicatorRow, Stage, cost_text, edit, finding, typed
 from xl_selfeval.checks.rules import (
     SCORE_TOLERANCE,
     fell_short,
@@ -20,15 +20,14 @@ from xl_selfeval.checks.rules import (
     scored_below,
 )
 from xl_selfeval.checks.rules import plain_points as _plain
-from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import HIERARCHY, belongs_under
 from xl_selfeval.labels import canonical
-from xl_selfeval.model import Field, Form
+from xl_selfeval.model import Field
 from xl_selfeval.scoring import QUANTITATIVE, IndicatorKind, Suggestion
 from xl_selfeval.units import format_plain
 from xl_selfeval.units import show as show_quantity
-from xl_selfeval.values import Kind, format_amount, format_percent, format_score, parse_value
+from xl_selfeval.values import Kind, format_percent, format_score, parse_value
 
 RowRule = Callable[[IndicatorRow, Context], Iterable[Finding]]
 
@@ -118,13 +117,12 @@ def cost_within_budget(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     """成本控制在预算内 quotes the table's own budget and execution; fill them when blank."""
     if r.stage < Stage.WEIGHED or not r.is_cost:
         return
-    budget, executed = cost_figures(r.form, ctx)
     score_f = r.row.get("score")
-    for key, figure, what in (("target", budget, "预算数"), ("actual", executed, "全年执行数")):
+    for key, figure, what in zip(("target", "actual"), r.cost_figures, ("预算数", "全年执行数"), strict=True):
         f = r.row.get(key)
         if f is None or figure is None:
             continue
-        text = f"{format_amount(figure)}万元"
+        text = cost_text(figure)
         which = "实际完成值" if key == "actual" else "年度指标值"
         if f.is_blank:
             scored = key == "actual" and score_f is not None and (score_f.number or 0) > 0
@@ -151,25 +149,6 @@ def cost_within_budget(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
                 text,
                 f.text,
             )
-
-
-def cost_figures(form: Form, ctx: Context) -> tuple[Decimal | None, Decimal | None]:
-    """The table's own budget (年初, else 全年) and execution, which 成本控制在预算内 quotes."""
-    calc = ctx.calculator(form)
-    initial, budget, executed = (calc.figure(k) for k in budget_keys(form))
-    return (initial if initial is not None else budget), executed
-
-
-def budget_keys(form: Form) -> tuple[str, str, str]:
-    """The 年初预算数, 全年预算数 and 全年执行数 of the table that holds the form's 执行率."""
-    table = execution_table(form.layout)
-    if table is None:
-        raise KeyError(f"{form.layout.name} has no 执行率")
-    return (
-        table.field_key("total", "initial_budget"),
-        table.field_key("total", "budget"),
-        table.field_key("total", "executed"),
-    )
 
 
 def actual_not_applicable_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
@@ -336,7 +315,6 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     deviation = r.row.get("deviation")
     if sug is None or deviation is None or not deviation.is_blank:
         return
-    target, actual = r.cell("target"), r.cell("actual")
     if fell_short(r.weight, r.score, sug.achieved):
         yield finding(
             Code.DEVIATION_MISSING,
@@ -346,7 +324,7 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             + (
                 f"未得满分（{_figure(r.cell('score'), r.score)}/{_figure(r.cell('weight'), r.weight)}）"
                 if scored_below(r.weight, r.score)
-                else f"未达到年度指标值（{target.text}，实际{actual.text}）"
+                else f"未达到年度指标值（{r.shown('target')}，实际{r.shown('actual')}）"
             )
             + "，应填写偏差原因分析及改进措施",
             "偏差原因",
@@ -357,11 +335,11 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.OVER_ACHIEVEMENT_UNEXPLAINED,
             r.form,
             deviation.ref,
-            f"指标“{r.title}”实际完成值{actual.text}远超年度指标值{target.text}"
+            f"指标“{r.title}”实际完成值{r.shown('actual')}远超年度指标值{r.shown('target')}"
             f"（达到{format_percent(ctx.settings.over_achievement)}以上），应在偏差原因中说明超额原因并考虑调整目标",
             "偏差原因",
             "空白",
-            related=(actual.ref,),
+            related=(r.cell("actual").ref,),
         )
 
 

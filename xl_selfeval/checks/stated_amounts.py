@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from xl_selfeval.cells import CellRef
-from xl_selfeval.checks.context import INDICATOR_FORMS, Context, field_label, finding
-from xl_selfeval.checks.rows import budget_keys
+from xl_selfeval.checks.context import INDICATOR_FORMS, Context, budget_keys, field_label, finding
 from xl_selfeval.checks.rules import AMOUNT_TOLERANCE
 from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
