@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import math
 import re
+import types
+import zipfile
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter import workbook as _xb
 from xlsxwriter import worksheet as _xw
 from xlsxwriter.format import Format
 from xlsxwriter.packager import Packager
@@ -303,8 +306,49 @@ class _SummaryPackager(Packager):  # type: ignore[misc]
         sst._assemble_xml_file()
 
 
+# The summary's parts are deflated at level 3, not zipfile's default 6: its 8 MB of XML then take a third
+# of the time (about 0.1 s of the review of 500 files, run after the workers) for a file some 16 % larger.
+DEFLATE_LEVEL = 3
+
+
+class _SummaryZip(zipfile.ZipFile):
+    """The zip file XlsxWriter writes the summary into, deflating at DEFLATE_LEVEL."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("compresslevel", DEFLATE_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+def _storing_with(zip_class: type[zipfile.ZipFile]) -> Any:
+    """XlsxWriter's _store_workbook seeing ``zip_class`` as its ZipFile (it has no option for the level):
+    a copy of the function with its own globals, so that XlsxWriter's module itself is left unchanged;
+    None when this XlsxWriter's _store_workbook makes no ZipFile (it is then called as it is)."""
+    store = getattr(xlsxwriter.Workbook, "_store_workbook", None)
+    code = getattr(store, "__code__", None)
+    if code is None or "ZipFile" not in code.co_names or getattr(_xb, "ZipFile", None) is not zipfile.ZipFile:
+        return None
+    assert isinstance(store, types.FunctionType)
+    return types.FunctionType(
+        code,
+        {**store.__globals__, "ZipFile": zip_class},
+        store.__name__,
+        store.__defaults__,
+        store.__closure__,
+    )
+
+
+_STORE = _storing_with(_SummaryZip)
+
+
 class SummaryBook(xlsxwriter.Workbook):  # type: ignore[misc]
-    """The summary's workbook: XlsxWriter's, with the shared strings written by _SummaryStrings."""
+    """The summary's workbook: XlsxWriter's, with the shared strings written by _SummaryStrings and its
+    parts deflated at DEFLATE_LEVEL."""
 
     def _get_packager(self) -> Packager:
         return _SummaryPackager() if OWN_STRINGS else super()._get_packager()
+
+    def _store_workbook(self) -> None:
+        if _STORE is None:
+            super()._store_workbook()
+        else:
+            _STORE(self)
