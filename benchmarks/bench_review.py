@@ -35,6 +35,19 @@ the summary ≈2.3× (its cells stored and written through files/summary_book.py
 from the collector while it writes). 250/s is reached in one run of three; ≤ 10× is not: the review's
 Python work per workbook (~5 ms: expat's callbacks, the form reader, the checks) is ten times what
 python-calamine's Rust needs to read every cell, and the summary's ~0.55 s run alone after the workers.
+
+Fourth round (500 files, --jobs 2, a 2-vCPU VM whose timings move ±20 % run to run, load 0.5-0.8, six
+runs): 236-305 workbooks/s, 12-15× the floor's wall and 10.7-14.6× its CPU, 5.5-7.6 ms CPU per workbook,
+summary 0.37-0.50 s (deflated at level 3: 0.33-0.35 s instead of 0.39-0.43 in one process, best of 15).
+In one process, best of five, per workbook: reading 1.08 ms, read_forms 0.93, the checks 0.96, the
+records 0.10, pickling them 0.12 (both ways); the summary 0.7. The second floor, openpyxl reading every
+cell's value, format and formula, takes longer than the whole review (0.91× wall, 0.78× CPU).
+Why ≤ 10× of python-calamine is out of reach in Python: 10× its 0.5 ms leaves 5 ms per workbook for
+everything, the summary's 0.7 included, and the review needs each cell's number format (a rate is typed
+as 0.7608 in a percent cell) and formula, which python-calamine 0.9.1 (the latest) does not give
+(formulas: python-calamine pull request 137, open; formats: calamine issue 597). The reading is the part a
+compiled reader would take: expat alone, without Python callbacks, parses the sheets in 0.08-0.12 ms per
+workbook, our callbacks make it 0.62; building the tree in C (ElementTree or lxml) and walking it, 0.28.
 """
 
 from __future__ import annotations
@@ -46,6 +59,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -110,18 +124,30 @@ def _read_every_cell(path: str) -> int:
     return n
 
 
+def _read_every_cell_openpyxl(path: str) -> int:
+    """Every cell's value, number format and formula, as the review reads them, by openpyxl (read-only)."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    n = 0
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            n += sum(1 for c in row if c.value is not None and c.number_format)
+    book.close()
+    return n
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of its ended children (the workers, once their pool is shut down)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def floor(files: list[Path], jobs: int) -> tuple[float, float]:
-    """Wall and CPU seconds for python-calamine to read every cell of ``files`` in ``jobs`` processes."""
+def floor(files: list[Path], jobs: int, read: Callable[[str], int] = _read_every_cell) -> tuple[float, float]:
+    """Wall and CPU seconds for python-calamine (or ``read``) to read every cell of ``files`` in ``jobs``
+    processes."""
     start, cpu = time.perf_counter(), cpu_seconds()
     with ProcessPoolExecutor(jobs) as pool:
         chunk = max(1, min(8, len(files) // (jobs * 4)))
-        cells = sum(pool.map(_read_every_cell, [str(f) for f in files], chunksize=chunk))
+        cells = sum(pool.map(read, [str(f) for f in files], chunksize=chunk))
     assert cells > 0
     return time.perf_counter() - start, cpu_seconds() - cpu
 
@@ -179,6 +205,14 @@ def main() -> None:
             f" (on an idle machine {args.jobs} cores would give {args.jobs * len(files) / review_cpu:.0f} workbooks/s)"
         )
         print(f"summary: {output.stat().st_size / 1024:.0f} KB, statistics and writing {summary_s:.2f} s")
+        # A floor in Python that reads what the review reads of each cell (value, number format, formula):
+        # python-calamine gives neither formats nor formulas (see the docstring).
+        py_s, py_cpu = floor(files, args.jobs, _read_every_cell_openpyxl)
+        print(
+            f"second floor (openpyxl read-only: values, formats, formulas): {py_s:.2f} s = "
+            f"{len(files) / py_s:.0f} workbooks/s; review/this floor {review_s / py_s:.2f}× wall, "
+            f"{review_cpu / py_cpu:.2f}× CPU"
+        )
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"peak memory: this process {_mb(own)}, largest worker {_mb(workers)}")
