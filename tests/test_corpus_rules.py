@@ -533,6 +533,20 @@ def test_a_blank_score_on_a_one_decimal_form_is_filled_as_the_form_types_scores(
     assert blank.fix is not None and blank.fix.value == Decimal("1.7") and blank.fix.number_format == "0.0"
 
 
+def test_an_indicator_published_without_its_name_is_named_by_its_row() -> None:
+    # 稷山 printed 指标3 (不少于6种, 实际28种, 1 of 1 point) with its 三级指标 cell blank; 28 ÷ 6 = 467 % is
+    # far beyond the target, so its 偏差原因 is asked for: the message names the row, not 指标“”.
+    unnamed = [(4, ""), (5, "不少于6种"), (6, "28种"), (7, 1), (8, 1), (9, "")]
+    rows = JISHAN
+    for col, value in unnamed:
+        rows = put(rows, 13, col, value)
+    outcome = check("自评表", rows, JISHAN_MERGED)
+    (over,) = found(outcome, "over_achievement_unexplained")
+    assert over.cell.address == "I13"
+    assert over.message.startswith("自评表!I13 第13行的指标（未填名称）实际完成值28种远超年度指标值不少于6种")
+    assert "“”" not in " ".join(f.message for f in outcome.findings)
+
+
 def test_a_control_figure_of_money_or_a_control_within_stays_a_ceiling() -> None:
     # 成本控制在预算内 5487.8万元 (the bundled example), 预算控制数 90万元 and 人员控制在编制内 46 (bare) are
     # ceilings (80 of 90, 44 of 46 meet them); a 血压控制率 and a 控制人数 count what was achieved.

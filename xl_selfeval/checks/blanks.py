@@ -75,7 +75,7 @@ def check_unfilled_indicators(ctx: Context) -> Iterator[Finding]:
                 Code.INDICATOR_UNFILLED,
                 form,
                 r.cell("actual").ref,
-                f"指标“{r.title}”实际完成值和得分都未填{said}，请填写实际完成值并按完成情况评分",
+                f"{r.named}实际完成值和得分都未填{said}，请填写实际完成值并按完成情况评分",
                 "实际完成值和得分",
                 "空白",
                 related=(r.cell("score").ref,),

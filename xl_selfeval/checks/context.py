@@ -10,7 +10,12 @@ from enum import IntEnum
 from types import MappingProxyType
 
 from xl_selfeval.cells import CellRef
-from xl_selfeval.checks.rules import is_cost_within_budget, row_not_applicable, short_name, writable
+from xl_selfeval.checks.rules import (
+    is_cost_within_budget,
+    named_indicator,
+    row_not_applicable,
+    writable,
+)
 from xl_selfeval.compute import Calculator, execution_table, per_layout
 from xl_selfeval.findings import CellEdit, Code, Finding
 from xl_selfeval.forms.indicators import EXECUTION_INDICATOR
@@ -60,7 +65,6 @@ class IndicatorRow:
 
     form: Form
     row: BlockRow
-    title: str  # the name as messages quote it
     weight: Decimal | None
     score: Decimal | None
     is_cost: bool
@@ -73,6 +77,11 @@ class IndicatorRow:
     # 成本控制在预算内 only: the table's own budget (年初, else 全年) and execution, which its 年度指标值 and
     # 实际完成值 quote; recalc fills a blank one with it, and the row is judged as if it were filled already
     cost_figures: tuple[Decimal | None, Decimal | None] = (None, None)
+
+    @property
+    def named(self) -> str:
+        """The indicator as a message names it: 指标“居民健康档案”, or by its row when its name is blank."""
+        return named_indicator(self.row)
 
     def shown(self, key: str) -> str:
         """A cell's text as the row is judged: a blank cost figure as recalc fills it."""
@@ -106,11 +115,10 @@ def indicator_row(
     stage, suggestion = _stage(row, weight, score, settings, is_cost, analysis, actual_value)
     if stage == Stage.ASSESSED and weight is not None and _is_execution_row(row):
         suggestion = _execution_suggestion(form, row, weight) or suggestion
-    title = short_name(name.text if name else "")
     fill = _fill(stage, score, suggestion)
     if fill is not None and form.score_decimals < 2:
         fill = round_half_up(fill, form.score_decimals)  # written as the form types its scores: 1.7, not 1.69
-    return IndicatorRow(form, row, title, weight, score, is_cost, stage, analysis, suggestion, fill, figures)
+    return IndicatorRow(form, row, weight, score, is_cost, stage, analysis, suggestion, fill, figures)
 
 
 def cost_figures(form: Form, calc: Calculator) -> tuple[Decimal | None, Decimal | None]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from xl_selfeval.checks.context import INDICATOR_FORMS, Context, budget_keys, field_label, finding
-from xl_selfeval.checks.rules import short_name, short_text
+from xl_selfeval.checks.rules import named_indicator, short_text
 from xl_selfeval.compute import execution_table
 from xl_selfeval.findings import Code, Finding
 from xl_selfeval.forms.indicators import COST
@@ -71,11 +71,6 @@ HUNDRED_PERCENT = Decimal(1)
 def is_placeholder(text: str) -> bool:
     """Template text left in place of content: 指标1, XXX, *, ≥*, ……, 示例."""
     return bool(_RESIDUE.match(canonical(text)))
-
-
-def _title(row: BlockRow) -> str:
-    name = row.get("name")
-    return short_name(name.text if name else "")
 
 
 def _number(f: Field | None) -> Decimal | None:
@@ -274,7 +269,7 @@ def check_actual_is_a_measurement(ctx: Context) -> Iterator[Finding]:
                 Code.ACTUAL_NOT_A_MEASUREMENT,
                 form,
                 actual.ref,
-                f"指标“{_title(row)}”年度指标值为{target.text}，实际完成值只写了“{actual.text}”，"
+                f"{named_indicator(row)}年度指标值为{target.text}，实际完成值只写了“{actual.text}”，"
                 "应填写实际完成的数",
                 f"与{target.text}可比的数",
                 actual.text,
@@ -302,7 +297,7 @@ def check_impossible_figures(ctx: Context) -> Iterator[Finding]:
                 Code.RATE_ABOVE_100,
                 form,
                 actual.ref,
-                f"指标“{_title(row)}”是比率，实际完成值{format_rate(q.number)}不可能超过100%",
+                f"{named_indicator(row)}是比率，实际完成值{format_rate(q.number)}不可能超过100%",
                 "≤100.00%",
                 actual.text,
             )
@@ -311,7 +306,7 @@ def check_impossible_figures(ctx: Context) -> Iterator[Finding]:
                 Code.NEGATIVE_ACTUAL,
                 form,
                 actual.ref,
-                f"指标“{_title(row)}”实际完成值{actual.text}为负数，请核实（计分时按0计）",
+                f"{named_indicator(row)}实际完成值{actual.text}为负数，请核实（计分时按0计）",
                 "≥0",
                 actual.text,
             )
@@ -344,7 +339,7 @@ def check_deviation_says_something(ctx: Context) -> Iterator[Finding]:
                     Code.DEVIATION_SAYS_NOTHING,
                     form,
                     deviation.ref,
-                    f"指标“{_title(row)}”得分{score}低于分值{weight}，偏差原因只写了“{deviation.text}”，"
+                    f"{named_indicator(row)}得分{score}低于分值{weight}，偏差原因只写了“{deviation.text}”，"
                     "应写明未达标的原因和改进措施",
                     "偏差原因及改进措施",
                     deviation.text,
@@ -383,7 +378,7 @@ def check_too_perfect(ctx: Context) -> Iterator[Finding]:
                 form,
                 first.cells["score"].ref,
                 f"所有指标均为满分，但有{len(short)}项实际完成值未达到年度指标值"
-                f"（如“{_title(first)}”），请核实评分是否客观",
+                f"（如{named_indicator(first)}），请核实评分是否客观",
                 "按完成情况评分",
                 "全部满分",
             )
@@ -405,7 +400,7 @@ def check_dates_within_year(ctx: Context) -> Iterator[Finding]:
                         Code.DATE_AFTER_YEAR_END,
                         form,
                         f.ref,
-                        f"指标“{_title(row)}”的时间{match.group(0)}在{form.year}年度之后，"
+                        f"{named_indicator(row)}的时间{match.group(0)}在{form.year}年度之后，"
                         "年度绩效目标应在本年度内完成",
                         f"{form.year}年内",
                         match.group(0),
@@ -425,7 +420,7 @@ def check_cost_targets_are_ceilings(ctx: Context) -> Iterator[Finding]:
                 Code.COST_TARGET_NOT_CEILING,
                 form,
                 target.ref,
-                f"成本指标“{_title(row)}”年度指标值写成了“{target.text}”，成本指标应为上限（≤、控制在…以内）",
+                f"{named_indicator(row, '成本指标')}年度指标值写成了“{target.text}”，成本指标应为上限（≤、控制在…以内）",
                 "≤" + text.lstrip(">≥").removeprefix("不低于").removeprefix("不少于"),
                 target.text,
             )
@@ -448,7 +443,7 @@ def check_units(ctx: Context) -> Iterator[Finding]:
                 Code.UNIT_MISMATCH,
                 form,
                 actual.ref,
-                f"指标“{_title(row)}”{analysis.note}，请用与年度指标值相同的单位填写实际完成值",
+                f"{named_indicator(row)}{analysis.note}，请用与年度指标值相同的单位填写实际完成值",
                 f"与{target.text}同单位",
                 actual.text,
                 related=(target.ref,),
@@ -470,7 +465,7 @@ def check_units(ctx: Context) -> Iterator[Finding]:
                 Code.AMOUNT_UNIT_SUSPECT,
                 form,
                 actual.ref,
-                f"指标“{_title(row)}”年度指标值为{target.text}，实际完成值为{actual.text}，"
+                f"{named_indicator(row)}年度指标值为{target.text}，实际完成值为{actual.text}，"
                 "相差约一万倍，可能把“万元”写成了“元”（或相反）",
                 f"与{target.text}同单位",
                 actual.text,

@@ -43,7 +43,7 @@ def not_applicable_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.NOT_APPLICABLE_SCORED,
             r.form,
             f.ref,
-            f"指标“{r.title}”为不适用，不应有分值或得分",
+            f"{r.named}为不适用，不应有分值或得分",
             "空白",
             typed(f),
         )
@@ -72,7 +72,7 @@ def weight_blank(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.WEIGHT_BLANK,
             r.form,
             r.cell("weight").ref,
-            f"指标“{r.title}”有得分{r.cell('score').text}但未填分值",
+            f"{r.named}有得分{r.cell('score').text}但未填分值",
             "分值",
             "空白",
         )
@@ -88,7 +88,7 @@ def criteria_weight_mismatch(r: IndicatorRow, ctx: Context) -> Iterator[Finding]
             Code.CRITERIA_WEIGHT_MISMATCH,
             r.form,
             criteria.ref,
-            f"指标“{r.title}”评扣分标准写的是{criteria.text}，分值却是{_plain(r.weight)}",
+            f"{r.named}评扣分标准写的是{criteria.text}，分值却是{_plain(r.weight)}",
             _plain(r.weight),
             criteria.text,
         )
@@ -103,14 +103,12 @@ def score_out_of_bounds(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.SCORE_ABOVE_WEIGHT,
             r.form,
             score_f.ref,
-            f"指标“{r.title}”得分{score_f.text}超过分值{r.cell('weight').text}",
+            f"{r.named}得分{score_f.text}超过分值{r.cell('weight').text}",
             f"≤{format_score(r.weight)}",
             score_f.text,
         )
     if r.score < 0:
-        yield finding(
-            Code.SCORE_NEGATIVE, r.form, score_f.ref, f"指标“{r.title}”得分为负数", "≥0", score_f.text
-        )
+        yield finding(Code.SCORE_NEGATIVE, r.form, score_f.ref, f"{r.named}得分为负数", "≥0", score_f.text)
 
 
 def cost_within_budget(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
@@ -130,7 +128,7 @@ def cost_within_budget(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
                 Code.ACTUAL_BLANK_BUT_SCORED if scored else Code.COST_FIGURE_BLANK,
                 r.form,
                 f.ref,
-                f"指标“{r.title}”{which}为空"
+                f"{r.named}{which}为空"
                 + (f"，却得分{score_f.text}" if scored and score_f else "")
                 + f"；本表{what}为{text}",
                 text,
@@ -145,7 +143,7 @@ def cost_within_budget(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
                 Code.COST_FIGURE_DIFFERS,
                 r.form,
                 f.ref,
-                f"指标“{r.title}”{which}为{f.text}，与本表{what}{text}不一致",
+                f"{r.named}{which}为{f.text}，与本表{what}{text}不一致",
                 text,
                 f.text,
             )
@@ -159,7 +157,7 @@ def actual_not_applicable_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[
         Code.ACTUAL_NOT_APPLICABLE_BUT_SCORED,
         r.form,
         actual.ref,
-        f"指标“{r.title}”实际完成值为“{actual.text}”，却得分{r.cell('score').text}；不适用的指标不应计分，适用的请填实际完成值",
+        f"{r.named}实际完成值为“{actual.text}”，却得分{r.cell('score').text}；不适用的指标不应计分，适用的请填实际完成值",
         "实际完成值",
         actual.text,
         related=(r.cell("score").ref,),
@@ -172,7 +170,7 @@ def actual_blank_but_scored(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.ACTUAL_BLANK_BUT_SCORED,
             r.form,
             r.cell("actual").ref,
-            f"指标“{r.title}”实际完成值为空，却得分{r.cell('score').text}",
+            f"{r.named}实际完成值为空，却得分{r.cell('score').text}",
             "实际完成值",
             "空白",
             related=(r.cell("score").ref,),
@@ -193,12 +191,12 @@ def actual_copies_target(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     if not copied and not bound:
         return
     if copied:
-        message = f"指标“{r.title}”实际完成值“{actual.text}”只是照抄了年度指标值，请填写实际完成的数值"
+        message = f"{r.named}实际完成值“{actual.text}”只是照抄了年度指标值，请填写实际完成的数值"
     else:
         q = target.value.quantity
         figure = show_quantity(q) if q is not None else target.text
         message = (
-            f"指标“{r.title}”实际完成值“{actual.text}”带着比较符，只是重复了年度指标值{figure}，"
+            f"{r.named}实际完成值“{actual.text}”带着比较符，只是重复了年度指标值{figure}，"
             "不是实际测得的数，请填写实际完成的数值"
         )
     yield finding(
@@ -223,7 +221,7 @@ def actual_missing_unit(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
         Code.ACTUAL_MISSING_UNIT,
         r.form,
         actual.ref,
-        f"指标“{r.title}”实际完成值“{actual.text}”缺少单位（年度指标值为“{target.text}”），应为“{actual.text}{unit}”",
+        f"{r.named}实际完成值“{actual.text}”缺少单位（年度指标值为“{target.text}”），应为“{actual.text}{unit}”",
         f"{actual.text}{unit}",
         actual.text,
         related=(target.ref,),
@@ -241,7 +239,7 @@ def score_blank_unjudged(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
         Code.SCORE_BLANK,
         r.form,
         r.cell("score").ref,
-        f"指标“{r.title}”得分未填，无法按规则自动评分（{sug.explanation}），请评价人按完成情况打分",
+        f"{r.named}得分未填，无法按规则自动评分（{sug.explanation}），请评价人按完成情况打分",
         "得分",
         "空白",
     )
@@ -257,13 +255,13 @@ def score_blank_suggested(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     if sug.score is not None:
         suggested = score_as_typed(sug.score, decimals)
         reason = f"按评分规则填入建议得分（{sug.explanation}）"
-        message = f"指标“{r.title}”得分未填，按规则建议{suggested}（{sug.explanation}）"
+        message = f"{r.named}得分未填，按规则建议{suggested}（{sug.explanation}）"
         expected = suggested
     else:
         assert sug.low is not None and sug.high is not None
         band = f"{format_score(sug.low)}–{format_score(sug.high)}"
         reason = f"按评分规则填入建议得分，可在{band}之间酌情调整（{sug.explanation}）"
-        message = f"指标“{r.title}”得分未填，按完成情况建议在{band}之间（{sug.explanation}）"
+        message = f"{r.named}得分未填，按完成情况建议在{band}之间（{sug.explanation}）"
         expected = band
     fix = edit(score_f, r.fill, "0." + "0" * decimals if decimals else "0", None, reason, "score")
     yield finding(Code.SCORE_BLANK, r.form, score_f.ref, message, expected, "空白", fix=fix)
@@ -281,7 +279,7 @@ def score_against_rule(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
                 Code.SCORE_DIFFERS_FROM_RULE,
                 r.form,
                 score_f.ref,
-                f"指标“{r.title}”按评分规则应得{rule}（{sug.explanation}），表中为{score_f.text}",
+                f"{r.named}按评分规则应得{rule}（{sug.explanation}），表中为{score_f.text}",
                 rule,
                 score_f.text,
             )
@@ -291,7 +289,7 @@ def score_against_rule(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.SCORE_OUTSIDE_BAND,
             r.form,
             score_f.ref,
-            f"指标“{r.title}”按完成情况应在{band}之间（{sug.explanation}），表中为{score_f.text}",
+            f"{r.named}按完成情况应在{band}之间（{sug.explanation}），表中为{score_f.text}",
             band,
             score_f.text,
         )
@@ -320,7 +318,7 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.DEVIATION_MISSING,
             r.form,
             deviation.ref,
-            f"指标“{r.title}”"
+            f"{r.named}"
             + (
                 f"未得满分（{_figure(r.cell('score'), r.score)}/{_figure(r.cell('weight'), r.weight)}）"
                 if scored_below(r.weight, r.score)
@@ -335,7 +333,7 @@ def deviation_explained(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
             Code.OVER_ACHIEVEMENT_UNEXPLAINED,
             r.form,
             deviation.ref,
-            f"指标“{r.title}”实际完成值{r.shown('actual')}远超年度指标值{r.shown('target')}"
+            f"{r.named}实际完成值{r.shown('actual')}远超年度指标值{r.shown('target')}"
             f"（达到{format_percent(ctx.settings.over_achievement)}以上），应在偏差原因中说明超额原因并考虑调整目标",
             "偏差原因",
             "空白",

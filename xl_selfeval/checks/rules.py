@@ -81,6 +81,13 @@ def short_name(name: str) -> str:
     return name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…"
 
 
+def named_indicator(row: BlockRow, what: str = "指标") -> str:
+    """An indicator as a message names it: 指标“居民健康档案”, or by its row when its name is blank."""
+    name = row.get("name")
+    title = short_name(name.text if name else "")
+    return f"{what}“{title}”" if title else f"第{row.row}行的{what}（未填名称）"
+
+
 def short_text(text: str, shown: int = 3 * NAME_SHOWN) -> str:
     """A cell's text as a message quotes it: spaces collapsed, cut to ``shown`` characters with "…"."""
     text = " ".join(text.split())

@@ -31,7 +31,7 @@ def check_score_coefficients(ctx: Context) -> Iterator[Finding]:
             Code.SCORE_COEFFICIENT_WRONG,
             r.form,
             f.ref,
-            f"指标“{r.title}”得分系数{format_percent(typed)}×指标权重{plain_points(r.weight)}={format_score(implied)}，"
+            f"{r.named}得分系数{format_percent(typed)}×指标权重{plain_points(r.weight)}={format_score(implied)}，"
             f"按评分规则应得{format_score(sug.score)}（得分系数约{format_rate(sug.score / r.weight)}）",
             format_rate(sug.score / r.weight),
             format_percent(typed),
