@@ -287,6 +287,39 @@ def test_title_without_year_takes_the_year_from_the_headers() -> None:
     assert outcome.forms[0].year == 2024 and outcome.forms[0].title
 
 
+def project_titled(*lines: str, name: str = "运转经费") -> list[list[object]]:
+    """The seed's 附件3 under other title lines (as other provinces print them) and project name."""
+    rows = copy.deepcopy(PROJECT)
+    title = next(i for i, r in enumerate(rows) if r and r[0] == "2024年度项目支出绩效自评表")
+    rows[title : title + 1] = [[line] for line in lines]
+    return edited(rows, "项目支出名称", 1, name)
+
+
+def project_year(*lines: str, name: str = "运转经费") -> int | None:
+    return run_engine([Grid.from_rows("附件3", project_titled(*lines, name=name))]).forms[0].year
+
+
+@pytest.mark.parametrize(
+    ("lines", "year"),
+    [
+        (("项目支出绩效自评表", "（2021年度）"), 2021),  # 稷山, 安徽: the year on a line of its own
+        (("财政项目支出绩效自评表", "(2022 年度)"), 2022),  # 上海
+        (("项目支出绩效自评表", "2019年度)"), 2019),  # 廊坊, as the page prints it
+        (("2020年忠烈祠免费开放经费236.25万元项目支出绩效自评表",), 2020),  # 南岳: the year, then a name
+        (("市级文物保护专项经费绩效自评表（2022年度）",), 2022),  # 安徽: a title of the unit's own
+        (("2020年度水土保持监测项目绩效自评表",), 2020),  # 黄冈
+        (("项目支出绩效自评表",), None),  # nothing says the year
+    ],
+)
+def test_the_year_is_read_wherever_the_title_prints_it(lines: tuple[str, ...], year: int | None) -> None:
+    assert project_year(*lines) == year
+
+
+def test_a_year_in_the_project_name_is_not_the_forms_year() -> None:
+    # 2019年市级服务贸易发展资金 names the fund, not the year evaluated; nor is 2020年12月完成 an indicator's.
+    assert project_year("项目支出绩效自评表", name="2019年市级服务贸易发展资金") is None
+
+
 def test_no_form_in_the_workbook_is_unusable() -> None:
     with pytest.raises(UserError, match="没有找到绩效自评表"):
         run_engine([Grid.from_rows("Sheet", [["会议纪要"]])])

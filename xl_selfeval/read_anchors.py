@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right, insort
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xl_selfeval.forms import ALL_LAYOUTS
 from xl_selfeval.forms.layout import FormLayout, IndicatorBlock
@@ -82,8 +82,37 @@ def find_anchors(sheet: SheetIndex) -> list[Anchor]:
                     anchors.append(Anchor(lab.row, lab.col, layout, None, None))
                     insort(rows, lab.row)
     anchors.sort(key=lambda a: (a.row, a.col))
+    anchors = [_with_year_nearby(sheet, a, anchors[i - 1].row if i else 0) for i, a in enumerate(anchors)]
     tail = _tail_anchor(sheet, anchors)
     return ([tail] if tail else []) + anchors
+
+
+# A line under the title that only gives the year: （2022年度）, (2022 年度), 2019年度) (canonical: no spaces,
+# ASCII brackets).
+_YEAR_LINE = re.compile(r"\(?(?P<year>(?:19|20)\d{2})年度?\)?")
+# A title that starts with its year or brackets it, whatever it names between: 2020年忠烈祠免费开放经费…自评表,
+# 市级文物保护专项经费绩效自评表(2022年度).
+_YEAR_IN_TITLE = re.compile(r"(?:^|\()(?P<year>(?:19|20)\d{2})年")
+_TITLE_WORDS = ("自评表", "评价表")
+_TITLE_ROWS_BELOW = 2  # a year line this close under the title (or the start) belongs to the form
+
+
+def _with_year_nearby(sheet: SheetIndex, anchor: Anchor, previous_row: int) -> Anchor:
+    """An anchor whose title names no year the layout's pattern reads, with the year its title gives
+    otherwise or a line under it gives (稷山: 稷山县项目支出绩效自评表, then （2021年度）); a form found by a
+    label only it has takes the year from its own title above it (黄冈: 2020年度水土保持监测项目绩效自评表)."""
+    if anchor.year is not None or anchor.tail:
+        return anchor
+    top = anchor.row if anchor.title is not None else max(previous_row + 1, anchor.row - _DISTINCTIVE_ROWS)
+    for lab in sheet.rows(top, anchor.row + _TITLE_ROWS_BELOW):
+        line = _YEAR_LINE.fullmatch(lab.label)
+        titled = None if line else _YEAR_IN_TITLE.search(lab.label)
+        if line is None and not (titled is not None and any(w in lab.label for w in _TITLE_WORDS)):
+            continue
+        found = line or titled
+        assert found is not None
+        return replace(anchor, year=int(found.group("year")))
+    return anchor
 
 
 def _tail_anchor(sheet: SheetIndex, anchors: list[Anchor]) -> Anchor | None:
