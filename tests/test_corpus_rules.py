@@ -430,6 +430,14 @@ def test_jinzhai_spending_above_budget_is_named_on_the_rate_that_shows_it() -> N
     assert serious_at(outcome, "部门整体!G6") == []
 
 
+def test_jinzhai_unit_is_read_from_its_label_部门() -> None:
+    # 金寨 labels its unit 部门, not 部门名称 or 单位名称: the batch review's 单位 column names the unit.
+    from xl_selfeval.review import unit_of_forms
+
+    outcome = check("部门整体", JINZHAI, JINZHAI_MERGED)
+    assert unit_of_forms(outcome.forms) == "金寨县茶谷和美丽乡村建设服务中心"
+
+
 def test_jinzhai_spending_within_budget_is_not_flagged() -> None:
     # 全年执行数 329.77 on both lines: 100.00%, nothing to explain.
     rows = put(put(JINZHAI, 5, 5, 329.77), 6, 5, 329.77)
