@@ -340,6 +340,21 @@ def test_copied_texts_leave_out_short_and_empty_explanations() -> None:
     assert copied_texts([result("甲", long), result("甲", long)]) == []
 
 
+def test_a_budget_code_before_the_unit_does_not_part_it_from_its_report(tmp_path: Path) -> None:
+    # 棠溪镇 (安徽 2022) types its 主管部门 as 219-池州市贵池区棠溪镇人民政府; its report names the unit alone.
+    folder = tmp_path / "上报材料"
+    folder.mkdir()
+    real_build.build(real_build.load("anhui-2022-project-tangxi-cunji"), folder / "村级补助.xlsx")
+    report = docx.Document()
+    report.add_paragraph("池州市贵池区棠溪镇人民政府2022年度项目支出绩效自评报告")
+    report.save(str(folder / "池州市贵池区棠溪镇人民政府2022年度绩效自评报告.docx"))
+    batch = review_folder(folder, load_settings(None, None), jobs=1)
+    assert [(r.file, r.unit) for r in batch.results] == [
+        ("村级补助.xlsx", "池州市贵池区棠溪镇人民政府"),
+        ("池州市贵池区棠溪镇人民政府2022年度绩效自评报告.docx", "池州市贵池区棠溪镇人民政府"),
+    ]
+
+
 def test_unit_from_file_name() -> None:
     assert unit_from_file_name("a/岳阳市某局-2024年度绩效自评报告.docx") == "岳阳市某局"
     assert unit_from_file_name("2024.xlsx") == "2024"

@@ -106,8 +106,14 @@ class Skipped:
     reason: str
 
 
+# A budget code typed before the unit's name (安徽 2022, 棠溪镇: 219-池州市贵池区棠溪镇人民政府): the unit's
+# Word report and its other files name the unit without it.
+_BUDGET_CODE = re.compile(r"^\d{3,}\s*[-－—_]\s*(?=\S)")
+
+
 def unit_of_forms(forms: list[Form]) -> str:
-    """The unit a file belongs to: 预算部门名称, else 主管部门, else 实施单位 (first filled, in that order)."""
+    """The unit a file belongs to: 预算部门名称, else 主管部门, else 实施单位 (first filled, in that order),
+    without a budget code typed before it."""
     for kind, key in (
         ("department", "unit_name"),
         ("project", "competent_dept"),
@@ -115,7 +121,7 @@ def unit_of_forms(forms: list[Form]) -> str:
     ):
         for form in forms:
             if form.kind == kind and form.text(key).strip():
-                return form.text(key).strip()
+                return _BUDGET_CODE.sub("", form.text(key).strip())
     return ""
 
 
