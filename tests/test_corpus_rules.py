@@ -555,6 +555,15 @@ def test_an_indicator_published_without_its_name_is_named_by_its_row() -> None:
     assert "“”" not in " ".join(f.message for f in outcome.findings)
 
 
+def test_quotes_inside_an_indicators_name_nest_in_the_message() -> None:
+    # 重庆 2021 names an indicator “三公”经费控制率: the message quotes it as 指标“‘三公’经费控制率”.
+    rows = JISHAN
+    for col, value in [(4, "“三公”经费控制率"), (5, "100%"), (6, ""), (7, 2), (8, 2), (9, "")]:
+        rows = put(rows, 13, col, value)
+    (blank,) = found(check("自评表", rows, JISHAN_MERGED), "actual_blank_but_scored")
+    assert "指标“‘三公’经费控制率”实际完成值为空" in blank.message
+
+
 def test_a_control_figure_of_money_or_a_control_within_stays_a_ceiling() -> None:
     # 成本控制在预算内 5487.8万元 (the bundled example), 预算控制数 90万元 and 人员控制在编制内 46 (bare) are
     # ceilings (80 of 90, 44 of 46 meet them); a 血压控制率 and a 控制人数 count what was achieved.

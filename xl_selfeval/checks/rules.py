@@ -84,7 +84,8 @@ def short_name(name: str) -> str:
 def named_indicator(row: BlockRow, what: str = "指标") -> str:
     """An indicator as a message names it: 指标“居民健康档案”, or by its row when its name is blank."""
     name = row.get("name")
-    title = short_name(name.text if name else "")
+    # quotes inside the name nest as Chinese text nests them: 指标“‘三公’经费控制率”, not 指标““三公”经费控制率”
+    title = short_name(name.text if name else "").replace("“", "‘").replace("”", "’")
     return f"{what}“{title}”" if title else f"第{row.row}行的{what}（未填名称）"
 
 
