@@ -36,8 +36,8 @@ from the collector while it writes). 250/s is reached in one run of three; ≤ 1
 Python work per workbook (~5 ms: expat's callbacks, the form reader, the checks) is ten times what
 python-calamine's Rust needs to read every cell, and the summary's ~0.55 s run alone after the workers.
 
-Fourth round (500 files, --jobs 2, a 2-vCPU VM whose timings move ±20 % run to run, load 0.5-0.8, six
-runs): 236-305 workbooks/s, 12-15× the floor's wall and 10.7-14.6× its CPU, 5.5-7.6 ms CPU per workbook,
+Fourth round (500 files, --jobs 2, a 2-vCPU VM whose timings move ±20 % run to run, load 0.5-0.8, eight
+runs): 230-305 workbooks/s (≥ 250 in six), 12-15× the floor's wall and 10.7-14.6× its CPU, 5.5-7.6 ms CPU per workbook,
 summary 0.37-0.50 s (deflated at level 3: 0.33-0.35 s instead of 0.39-0.43 in one process, best of 15).
 In one process, best of five, per workbook: reading 1.08 ms, read_forms 0.93, the checks 0.96, the
 records 0.10, pickling them 0.12 (both ways); the summary 0.7. The second floor, openpyxl reading every
