@@ -105,13 +105,11 @@ def _with_year_nearby(sheet: SheetIndex, anchor: Anchor, previous_row: int) -> A
         return anchor
     top = anchor.row if anchor.title is not None else max(previous_row + 1, anchor.row - _DISTINCTIVE_ROWS)
     for lab in sheet.rows(top, anchor.row + _TITLE_ROWS_BELOW):
-        line = _YEAR_LINE.fullmatch(lab.label)
-        titled = None if line else _YEAR_IN_TITLE.search(lab.label)
-        if line is None and not (titled is not None and any(w in lab.label for w in _TITLE_WORDS)):
-            continue
-        found = line or titled
-        assert found is not None
-        return replace(anchor, year=int(found.group("year")))
+        found = _YEAR_LINE.fullmatch(lab.label)
+        if found is None and any(w in lab.label for w in _TITLE_WORDS):
+            found = _YEAR_IN_TITLE.search(lab.label)
+        if found is not None:
+            return replace(anchor, year=int(found.group("year")))
     return anchor
 
 

@@ -3,7 +3,7 @@ worked out before any check runs (the pre-pass), and helpers to word a finding."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
@@ -76,7 +76,7 @@ class IndicatorRow:
     fill: Decimal | None  # the score recalc writes into the blank 得分 cell, which totals count
     # 成本控制在预算内 only: the table's own budget (年初, else 全年) and execution, which its 年度指标值 and
     # 实际完成值 quote; recalc fills a blank one with it, and the row is judged as if it were filled already
-    cost_figures: tuple[Decimal | None, Decimal | None] = (None, None)
+    cost_figures: CostFigures
 
     @property
     def named(self) -> str:
@@ -86,7 +86,7 @@ class IndicatorRow:
     def shown(self, key: str) -> str:
         """A cell's text as the row is judged: a blank cost figure as recalc fills it."""
         f = self.cell(key)
-        return cost_fill(f, self.cost_figures, key) or f.text
+        return cost_fill(f, self.cost_figures.get(key)) or f.text
 
     def cell(self, key: str) -> Field:
         """A cell every row from APPLICABLE on has (name and deviation may be missing: use row.get)."""
@@ -95,22 +95,19 @@ class IndicatorRow:
         return f
 
 
-def indicator_row(
-    form: Form, row: BlockRow, settings: Settings, money: Callable[[Form], Calculator]
-) -> IndicatorRow:
-    """``money`` gives a form's calculator of its money figures, which a 成本控制在预算内 row quotes."""
+def indicator_row(form: Form, row: BlockRow, settings: Settings) -> IndicatorRow:
     weight_f, score_f = row.get("weight"), row.get("score")
     weight = weight_f.number if weight_f else None
     score = score_f.number if score_f else None
     name = row.get("name")
     target, actual = row.get("target"), row.get("actual")
     is_cost = is_cost_within_budget(row)
-    figures = cost_figures(form, money(form)) if is_cost and execution_table(form.layout) else (None, None)
+    figures = cost_figures(form) if is_cost else MappingProxyType({})
     analysis = None
     actual_value = None
     if target is not None and actual is not None:
-        target_value = _as_filled(target, figures, "target")
-        actual_value = _as_filled(actual, figures, "actual")
+        target_value = _as_filled(target, figures.get("target"))
+        actual_value = _as_filled(actual, figures.get("actual"))
         analysis = analyse(target_value, actual_value, name.text if name else "")
     stage, suggestion = _stage(row, weight, score, settings, is_cost, analysis, actual_value)
     if stage == Stage.ASSESSED and weight is not None and _is_execution_row(row):
@@ -121,10 +118,19 @@ def indicator_row(
     return IndicatorRow(form, row, weight, score, is_cost, stage, analysis, suggestion, fill, figures)
 
 
-def cost_figures(form: Form, calc: Calculator) -> tuple[Decimal | None, Decimal | None]:
-    """The table's own budget (年初, else 全年) and execution, which 成本控制在预算内 quotes."""
+# What a 成本控制在预算内 row quotes, by the cell that quotes it: "target" (年度指标值) the table's own budget,
+# 年初 else 全年; "actual" (实际完成值) its 全年执行数. A figure the table lacks is left out.
+CostFigures = Mapping[str, Decimal]
+
+
+def cost_figures(form: Form) -> CostFigures:
+    """The form's CostFigures, worked out before any score is filled: money does not depend on scores."""
+    if execution_table(form.layout) is None:
+        return MappingProxyType({})
+    calc = _calculator(form, {})
     initial, budget, executed = (calc.figure(k) for k in budget_keys(form))
-    return (initial if initial is not None else budget), executed
+    figures = {"target": initial if initial is not None else budget, "actual": executed}
+    return MappingProxyType({k: v for k, v in figures.items() if v is not None})
 
 
 def budget_keys(form: Form) -> tuple[str, str, str]:
@@ -139,10 +145,9 @@ def budget_keys(form: Form) -> tuple[str, str, str]:
     )
 
 
-def cost_fill(f: Field, figures: tuple[Decimal | None, Decimal | None], key: str) -> str:
-    """The text recalc fills into a blank 年度指标值 (the budget) or 实际完成值 (the execution) of a
-    成本控制在预算内 row; "" where the cell is typed or the table has no such figure."""
-    figure = figures[0] if key == "target" else figures[1] if key == "actual" else None
+def cost_fill(f: Field, figure: Decimal | None) -> str:
+    """The text recalc fills into a blank 年度指标值 or 实际完成值 of a 成本控制在预算内 row (its cost
+    figure); "" where the cell is typed or the table has no such figure."""
     if not f.is_blank or figure is None:
         return ""
     return cost_text(figure)
@@ -153,8 +158,8 @@ def cost_text(figure: Decimal) -> str:
     return f"{format_amount(figure)}万元"
 
 
-def _as_filled(f: Field, figures: tuple[Decimal | None, Decimal | None], key: str) -> Value:
-    text = cost_fill(f, figures, key)
+def _as_filled(f: Field, figure: Decimal | None) -> Value:
+    text = cost_fill(f, figure)
     return parse_value(text) if text else f.value
 
 
@@ -231,9 +236,8 @@ class Context:
     @classmethod
     def build(cls, forms: list[Form], settings: Settings) -> Context:
         """The pre-pass: each indicator row's facts and suggested score, then the calculators counting them."""
-        money = _money_calculators()
         rows = tuple(
-            indicator_row(form, row, settings, money)
+            indicator_row(form, row, settings)
             for form in forms
             if form.kind in INDICATOR_FORMS
             for row in form.blocks.get("indicators", [])
@@ -251,20 +255,6 @@ class Context:
         if known is not None and known[0] is form:
             return known[1]
         raise KeyError(f"form on sheet {form.sheet} is not in this context")
-
-
-def _money_calculators() -> Callable[[Form], Calculator]:
-    """Each form's calculator before any score is filled, made when first asked: its money figures, which
-    a 成本控制在预算内 row quotes, do not depend on scores."""
-    made: dict[int, tuple[Form, Calculator]] = {}
-
-    def money(form: Form) -> Calculator:
-        known = made.get(id(form))
-        if known is None or known[0] is not form:
-            known = made[id(form)] = (form, _calculator(form, {}))
-        return known[1]
-
-    return money
 
 
 def _calculator(form: Form, filled: Mapping[tuple[str, int], Decimal]) -> Calculator:

@@ -116,8 +116,8 @@ def cost_within_budget(r: IndicatorRow, ctx: Context) -> Iterator[Finding]:
     if r.stage < Stage.WEIGHED or not r.is_cost:
         return
     score_f = r.row.get("score")
-    for key, figure, what in zip(("target", "actual"), r.cost_figures, ("预算数", "全年执行数"), strict=True):
-        f = r.row.get(key)
+    for key, what in (("target", "预算数"), ("actual", "全年执行数")):
+        f, figure = r.row.get(key), r.cost_figures.get(key)
         if f is None or figure is None:
             continue
         text = cost_text(figure)
